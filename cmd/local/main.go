@@ -1,0 +1,67 @@
+// Command local runs the whole service on this machine (make run): DynamoDB
+// Local, the table from template.yaml, and the local API gateway on
+// 127.0.0.1:$PORT (3000) in front of every function's handler.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/profiles-service/profiles/shared/config"
+	"github.com/profiles-service/profiles/shared/localstack"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "local:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	env := config.LocalEnv(getenv)
+	cfg, err := config.FromEnv(env)
+	if err != nil {
+		return err
+	}
+	logf := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
+	stack, err := localstack.Start(ctx, ".", cfg, logf)
+	if err != nil {
+		return err
+	}
+	defer stack.Close()
+	gw, err := stack.Gateway()
+	if err != nil {
+		return err
+	}
+	port := env("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	logf("API on http://%s (table %s, DynamoDB %s); Ctrl-C stops", ln.Addr(), cfg.TableName, cfg.Endpoint)
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,6 @@
+// Command create-contact is the CreateContact Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("CreateContact") }

@@ -1,0 +1,6 @@
+// Command create-profile is the CreateProfile Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("CreateProfile") }

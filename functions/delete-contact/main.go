@@ -1,0 +1,6 @@
+// Command delete-contact is the DeleteContact Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("DeleteContact") }

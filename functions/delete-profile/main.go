@@ -1,0 +1,6 @@
+// Command delete-profile is the DeleteProfile Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("DeleteProfile") }

@@ -1,0 +1,6 @@
+// Command get-contact is the GetContact Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("GetContact") }

@@ -1,0 +1,6 @@
+// Command get-profile is the GetProfile Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("GetProfile") }

@@ -1,0 +1,6 @@
+// Command list-contacts is the ListContacts Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("ListContacts") }

@@ -1,0 +1,6 @@
+// Command list-profiles is the ListProfiles Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("ListProfiles") }

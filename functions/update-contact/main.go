@@ -1,0 +1,6 @@
+// Command update-contact is the UpdateContact Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("UpdateContact") }

@@ -1,0 +1,6 @@
+// Command update-profile is the UpdateProfile Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("UpdateProfile") }

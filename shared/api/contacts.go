@@ -1,0 +1,133 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+func listContacts(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lr, err := parseList(r.URL.Query(), profile.ContactSortFields, contactFilters, d.cursors())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		q := profile.ContactQuery{Page: lr.page}
+		if k, ok := lr.filters["key"]; ok {
+			if k != profile.KeyEmail && k != profile.KeyPhone {
+				writeError(w, r, badRequest("filter[key]", "must be email or phone"))
+				return
+			}
+			q.Key = &k
+		}
+		p, err := d.Store.Get(r.Context(), r.PathValue("profileId"))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		res := profile.ListContacts(p, q)
+		if res.More {
+			w.Header().Set("Link", lr.nextLink(r.URL.Path, d.cursors(), res.Last))
+		}
+		out := make([]contactJSON, len(res.Items))
+		for i := range res.Items {
+			out[i] = contactView(&res.Items[i])
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+func getContact(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := d.Store.GetContact(r.Context(), r.PathValue("profileId"), r.PathValue("contactId"))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeContact(w, http.StatusOK, c)
+	})
+}
+
+func createContact(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body contactBody
+		if err := decode(r, &body); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		var created profile.Contact
+		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), nil, func(p *profile.Profile) error {
+			c, err := p.AddContact(body.changes(), profile.Now())
+			if err == nil {
+				created = *c
+			}
+			return err
+		})
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "/profiles/"+p.ID+"/contacts/"+created.ID)
+		writeContact(w, http.StatusCreated, &created)
+	})
+}
+
+func updateContact(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body contactBody
+		if err := decode(r, &body); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		match, err := ifMatch(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		contactID := r.PathValue("contactId")
+		var updated profile.Contact
+		_, err = d.Store.Update(r.Context(), r.PathValue("profileId"), nil, func(p *profile.Profile) error {
+			if cur := p.Contact(contactID); cur != nil && !match.Allows(cur.Version) {
+				return profile.ErrPreconditionFailed
+			}
+			c, err := p.UpdateContact(contactID, body.changes(), profile.Now())
+			if err == nil {
+				updated = *c
+			}
+			return err
+		})
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeContact(w, http.StatusOK, &updated)
+	})
+}
+
+func deleteContact(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		match, err := ifMatch(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		contactID := r.PathValue("contactId")
+		_, err = d.Store.Update(r.Context(), r.PathValue("profileId"), nil, func(p *profile.Profile) error {
+			if cur := p.Contact(contactID); cur != nil && !match.Allows(cur.Version) {
+				return profile.ErrPreconditionFailed
+			}
+			return p.RemoveContact(contactID)
+		})
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func writeContact(w http.ResponseWriter, status int, c *profile.Contact) {
+	w.Header().Set("ETag", etag(c.Version))
+	encode(w, status, contactView(c))
+}

@@ -1,0 +1,107 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxBody is the largest request body read (1 MB); a larger one is a 413.
+const maxBody = 1 << 20
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// encode writes v as a JSON response with the status.
+func encode(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	encodeStatus(w, status, v)
+}
+
+func encodeStatus(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"title":"Internal Server Error","status":500}`)
+		status = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// decode reads a JSON object body into v strictly: valid UTF-8, at most
+// maxBody bytes, no unknown fields, no trailing data. Every failure is a
+// requestError naming what is wrong.
+func decode(r *http.Request, v any) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return badRequest("body", "could not be read")
+	}
+	if len(body) > maxBody {
+		return &requestError{status: http.StatusRequestEntityTooLarge, field: "body", msg: "must be at most 1 MB"}
+	}
+	return decodeBytes(body, v)
+}
+
+func decodeBytes(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("body", "is required: send a JSON object")
+	}
+	if !utf8.Valid(body) {
+		return badRequest("body", "must be valid UTF-8")
+	}
+	if t := bytes.TrimSpace(body); t[0] != '{' {
+		return badRequest("body", "must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("body", "must hold a single JSON object")
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a requestError naming the field.
+func jsonError(err error) error {
+	var (
+		typeErr   *json.UnmarshalTypeError
+		syntaxErr *json.SyntaxError
+	)
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return badRequest(field, "must be %s", jsonType(typeErr.Type.String()))
+	case errors.As(err, &syntaxErr):
+		return badRequest("body", "is not valid JSON (at byte %d)", syntaxErr.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return badRequest(name, "is not a field of this object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("body", "is not valid JSON (it ends too early)")
+	}
+	return badRequest("body", "is not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func jsonType(goType string) string {
+	switch {
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "float"):
+		return "a number"
+	}
+	return "an object"
+}

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// problem is an RFC 9457 problem details body.
+type problem struct {
+	Type              string               `json:"type"`
+	Title             string               `json:"title"`
+	Status            int                  `json:"status"`
+	Detail            string               `json:"detail"`
+	Errors            []profile.FieldError `json:"errors,omitempty"`
+	ExistingProfileID string               `json:"existingProfileId,omitempty"`
+}
+
+// requestError is a request the API cannot read: bad JSON, a bad query
+// parameter, a body too large.
+type requestError struct {
+	status int
+	field  string
+	msg    string
+}
+
+func (e *requestError) Error() string { return e.field + ": " + e.msg }
+
+func badRequest(field, format string, args ...any) error {
+	return &requestError{status: http.StatusBadRequest, field: field, msg: sprintf(format, args...)}
+}
+
+// errUnauthenticated is a request without the identity its route needs.
+var errUnauthenticated = errors.New("no authenticated user in the request")
+
+const problemBase = "https://profiles-service.github.io/problems/"
+
+// writeError is the one place that maps an error to an HTTP status and a
+// problem+json body.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problem{Type: "about:blank", Detail: err.Error()}
+	var (
+		ve *profile.ValidationError
+		re *requestError
+		ce *profile.ConflictError
+	)
+	switch {
+	case errors.As(err, &ve):
+		p.Status, p.Type, p.Title, p.Errors = http.StatusBadRequest, problemBase+"validation", "Invalid request", ve.Errors
+		p.Detail = "One or more fields are invalid."
+	case errors.As(err, &re):
+		p.Status, p.Title = re.status, http.StatusText(re.status)
+		if re.status == http.StatusBadRequest {
+			p.Type = problemBase + "validation"
+			p.Title = "Invalid request"
+			p.Errors = []profile.FieldError{{Field: re.field, Message: re.msg}}
+		}
+	case errors.Is(err, profile.ErrNotFound):
+		p.Status, p.Title, p.Detail = http.StatusNotFound, "Not Found", "The resource does not exist."
+	case errors.As(err, &ce):
+		p.Status, p.Type, p.Title, p.ExistingProfileID = http.StatusConflict, problemBase+"conflict", "Conflict", ce.ExistingID
+	case errors.Is(err, profile.ErrPreconditionFailed):
+		p.Status, p.Title = http.StatusPreconditionFailed, "Precondition Failed"
+	case errors.Is(err, errUnauthenticated):
+		p.Status, p.Title = http.StatusUnauthorized, "Unauthorized"
+	case errors.Is(err, profile.ErrUnavailable):
+		p.Status, p.Title, p.Detail = http.StatusServiceUnavailable, "Service Unavailable", "The database is busy or unreachable; retry later."
+		w.Header().Set("Retry-After", strconv.Itoa(1))
+		slog.WarnContext(r.Context(), "database unavailable", "error", err.Error())
+	default:
+		p.Status, p.Title, p.Detail = http.StatusInternalServerError, "Internal Server Error", "An unexpected error occurred."
+		slog.ErrorContext(r.Context(), "unexpected error", "error", err.Error(), "method", r.Method, "path", r.URL.Path)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	encodeStatus(w, p.Status, p)
+}

@@ -1,0 +1,150 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+func listProfiles(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lr, err := parseList(r.URL.Query(), profile.ProfileSortFields, profileFilters, d.cursors())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		filter, err := profileFilter(lr.filters)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		res, err := d.Store.List(r.Context(), profile.ListQuery{Page: lr.page, Filter: filter})
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if res.More {
+			w.Header().Set("Link", lr.nextLink(r.URL.Path, d.cursors(), res.Last))
+		}
+		out := make([]profileJSON, len(res.Items))
+		for i := range res.Items {
+			out[i] = profileView(&res.Items[i])
+		}
+		encode(w, http.StatusOK, out)
+	})
+}
+
+func getProfile(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := d.Store.Get(r.Context(), r.PathValue("profileId"))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeProfile(w, http.StatusOK, p)
+	})
+}
+
+func createProfile(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body profileBody
+		if err := decode(r, &body); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		in := profile.ProfileInput{ProfileChanges: body.changes()}
+		for i := range body.Contacts.Value {
+			in.Contacts = append(in.Contacts, body.Contacts.Value[i].changes())
+		}
+		p, err := profile.New(in, profile.Now())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := d.Store.Create(r.Context(), p); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "/profiles/"+p.ID)
+		writeProfile(w, http.StatusCreated, p)
+	})
+}
+
+func updateProfile(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body profileBody
+		if err := decode(r, &body); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		match, err := ifMatch(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		changes := body.changes()
+		if changes.Empty() {
+			writeError(w, r, badRequest("body", "names no field to update"))
+			return
+		}
+		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), match, func(p *profile.Profile) error {
+			return p.Update(changes, profile.Now())
+		})
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeProfile(w, http.StatusOK, p)
+	})
+}
+
+func deleteProfile(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		match, err := ifMatch(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := d.Store.Delete(r.Context(), r.PathValue("profileId"), match); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func writeProfile(w http.ResponseWriter, status int, p *profile.Profile) {
+	w.Header().Set("ETag", etag(p.Version))
+	encode(w, status, profileView(p))
+}
+
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ifMatch reads the If-Match header: nil when absent, profile.Any for "*",
+// else the versions its entity tags name. A tag this API never issues
+// matches no version, so the write is a 412.
+func ifMatch(r *http.Request) (profile.Match, error) {
+	values := r.Header.Values("If-Match")
+	if len(values) == 0 {
+		return nil, nil
+	}
+	m := profile.Match{-1}
+	for _, v := range values {
+		for _, tag := range strings.Split(v, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" {
+				return profile.Any, nil
+			}
+			tag = strings.TrimPrefix(tag, "W/")
+			if len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+				return nil, badRequest("If-Match", "must be \"*\" or a list of entity tags such as \"3\"")
+			}
+			if n, err := strconv.ParseInt(tag[1:len(tag)-1], 10, 64); err == nil {
+				m = append(m, n)
+			}
+		}
+	}
+	return m, nil
+}

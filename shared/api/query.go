@@ -1,0 +1,196 @@
+package api
+
+import (
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// listRequest is a parsed list query: the page, the filter values by their
+// canonical names, and the parameters a next link repeats.
+type listRequest struct {
+	page    profile.Page
+	filters map[string]string
+	next    url.Values
+}
+
+// filterAliases maps each accepted filter[...] name to its canonical name.
+type filterAliases map[string]string
+
+var profileFilters = filterAliases{
+	"enabled": "enabled", "name": "name", "uuid": "uuid",
+	"profileFirstName": "firstName", "firstName": "firstName",
+	"profileLastName": "lastName", "lastName": "lastName",
+	"profileMiddleName": "middleName", "middleName": "middleName",
+}
+
+var contactFilters = filterAliases{"key": "key"}
+
+// parseList reads limit, offset, sort_by, sort_order, cursor and filter[...]
+// from a query string. Each bad value is a 400 naming its parameter.
+func parseList(q url.Values, sortFields []string, aliases filterAliases, cursors cursorCodec) (listRequest, error) {
+	lr := listRequest{
+		page:    profile.Page{Limit: profile.DefaultLimit, SortBy: sortFields[0]},
+		filters: map[string]string{},
+		next:    url.Values{},
+	}
+	var err error
+	if lr.page.Limit, err = intParam(q, "limit", profile.DefaultLimit, 1, profile.MaxLimit); err != nil {
+		return lr, err
+	}
+	if lr.page.Offset, err = intParam(q, "offset", 0, 0, profile.MaxOffset); err != nil {
+		return lr, err
+	}
+	if v, ok := single(q, "sort_by"); ok {
+		if !slices.Contains(sortFields, v) {
+			return lr, badRequest("sort_by", "must be one of %s", strings.Join(sortFields, ", "))
+		}
+		lr.page.SortBy = v
+	}
+	if v, ok := single(q, "sort_order"); ok {
+		switch strings.ToLower(v) {
+		case "asc":
+		case "desc":
+			lr.page.Desc = true
+		default:
+			return lr, badRequest("sort_order", "must be asc or desc")
+		}
+	}
+	for name, vals := range q {
+		if !strings.HasPrefix(name, "filter") {
+			continue
+		}
+		inner, ok := strings.CutPrefix(name, "filter[")
+		inner, closed := strings.CutSuffix(inner, "]")
+		canonical := aliases[inner]
+		if !ok || !closed || canonical == "" {
+			return lr, badRequest(name, "is not a known filter; use one of %s", strings.Join(filterNames(aliases), ", "))
+		}
+		if prev, dup := lr.filters[canonical]; dup && prev != vals[0] || len(vals) > 1 && !allEqual(vals) {
+			return lr, badRequest(name, "is given twice with different values")
+		}
+		lr.filters[canonical] = vals[0]
+	}
+	lr.next.Set("limit", strconv.Itoa(lr.page.Limit))
+	lr.next.Set("sort_by", lr.page.SortBy)
+	lr.next.Set("sort_order", map[bool]string{false: "asc", true: "desc"}[lr.page.Desc])
+	for k, v := range lr.filters {
+		lr.next.Set("filter["+k+"]", v)
+	}
+	if c, ok := single(q, "cursor"); ok {
+		if q.Has("offset") {
+			return lr, badRequest("cursor", "cannot be combined with offset")
+		}
+		st, valid := cursors.decode(c)
+		if !valid {
+			return lr, badRequest("cursor", "is not a cursor this API issued")
+		}
+		if st.Query != lr.identity() {
+			return lr, badRequest("cursor", "belongs to a query with other sort or filter parameters")
+		}
+		lr.page.After = st.After
+	}
+	return lr, nil
+}
+
+// identity names the order and filters a cursor is valid for.
+func (lr listRequest) identity() string {
+	keys := make([]string, 0, len(lr.filters))
+	for k := range lr.filters {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(lr.page.SortBy)
+	if lr.page.Desc {
+		b.WriteString(" desc")
+	}
+	for _, k := range keys {
+		b.WriteString("\x00" + k + "=" + lr.filters[k])
+	}
+	return b.String()
+}
+
+// nextLink is the Link header value for the page after one ending at last.
+func (lr listRequest) nextLink(path string, cursors cursorCodec, last string) string {
+	v := url.Values{}
+	for k, vals := range lr.next {
+		v[k] = vals
+	}
+	v.Set("cursor", cursors.encode(cursorState{Query: lr.identity(), After: last}))
+	return "<" + path + "?" + v.Encode() + ">; rel=\"next\""
+}
+
+func filterNames(a filterAliases) []string {
+	names := make([]string, 0, len(a))
+	for k := range a {
+		names = append(names, "filter["+k+"]")
+	}
+	sort.Strings(names)
+	return names
+}
+
+func allEqual(vals []string) bool {
+	for _, v := range vals {
+		if v != vals[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// single returns a parameter given once (or several times with one value).
+func single(q url.Values, name string) (string, bool) {
+	vals, ok := q[name]
+	if !ok || len(vals) == 0 {
+		return "", false
+	}
+	return vals[0], true
+}
+
+func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
+	v, ok := single(q, name)
+	if !ok {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, badRequest(name, "must be an integer from %d to %d", lo, hi)
+	}
+	return n, nil
+}
+
+// profileFilter turns the canonical filter values into the domain filter.
+func profileFilter(f map[string]string) (profile.Filter, error) {
+	var out profile.Filter
+	for k, v := range f {
+		v := v
+		switch k {
+		case "enabled":
+			var b bool
+			switch strings.ToLower(v) {
+			case "1", "true":
+				b = true
+			case "0", "false":
+			default:
+				return out, badRequest("filter[enabled]", "must be 1, 0, true or false")
+			}
+			out.Enabled = &b
+		case "firstName":
+			out.FirstName = &v
+		case "middleName":
+			out.MiddleName = &v
+		case "lastName":
+			out.LastName = &v
+		case "name":
+			out.Name = &v
+		case "uuid":
+			out.UUID = &v
+		}
+	}
+	return out, nil
+}

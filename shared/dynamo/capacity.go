@@ -1,0 +1,51 @@
+package dynamo
+
+import (
+	"context"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Capacity sums the read capacity units of every query made with a context
+// from CountCapacity: the measure of what a listing costs.
+type Capacity struct {
+	mu    sync.Mutex
+	units float64
+	calls int
+}
+
+// Units returns the capacity units consumed so far and the number of calls.
+func (c *Capacity) Units() (float64, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.units, c.calls
+}
+
+type capacityKey struct{}
+
+// CountCapacity returns a context under which list queries report their
+// consumed capacity into the returned Capacity.
+func CountCapacity(ctx context.Context) (context.Context, *Capacity) {
+	c := &Capacity{}
+	return context.WithValue(ctx, capacityKey{}, c), c
+}
+
+func capacityMode(ctx context.Context) types.ReturnConsumedCapacity {
+	if ctx.Value(capacityKey{}) != nil {
+		return types.ReturnConsumedCapacityTotal
+	}
+	return types.ReturnConsumedCapacityNone
+}
+
+func addCapacity(ctx context.Context, cc *types.ConsumedCapacity) {
+	c, _ := ctx.Value(capacityKey{}).(*Capacity)
+	if c == nil || cc == nil {
+		return
+	}
+	c.mu.Lock()
+	c.units += aws.ToFloat64(cc.CapacityUnits)
+	c.calls++
+	c.mu.Unlock()
+}

@@ -1,0 +1,162 @@
+package dynamo
+
+import (
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// Key prefixes of the single table.
+const (
+	profilePrefix = "PROFILE#"
+	contactPrefix = "CONTACT#"
+	uuidPrefix    = "UUID#"
+	userPrefix    = "USER#"
+	listPrefix    = "PROFILES#"
+	profileSK     = "PROFILE"
+	markerSK      = "MARKER"
+)
+
+// ListPartitionAttr is the partition key of every list index; only profile
+// items carry it, so the indexes are sparse.
+const ListPartitionAttr = "listPK"
+
+// IndexFor names the list index, and its sort key attribute, for a sort field.
+func IndexFor(field string) string {
+	return "by" + strings.ToUpper(field[:1]) + field[1:]
+}
+
+// profileItem is the stored form of a profile: the profile with its contacts
+// embedded (so a list page is one index read) and the list index keys.
+type profileItem struct {
+	PK               string        `dynamodbav:"PK"`
+	SK               string        `dynamodbav:"SK"`
+	Type             string        `dynamodbav:"type"`
+	ProfileID        string        `dynamodbav:"profileId"`
+	FirstName        string        `dynamodbav:"firstName,omitempty"`
+	MiddleName       string        `dynamodbav:"middleName,omitempty"`
+	LastName         string        `dynamodbav:"lastName,omitempty"`
+	CountryCode      string        `dynamodbav:"countryNumericCode,omitempty"`
+	Enabled          bool          `dynamodbav:"enabled"`
+	Tags             []string      `dynamodbav:"tags"`
+	UUID             string        `dynamodbav:"uuid,omitempty"`
+	UserID           string        `dynamodbav:"userId,omitempty"`
+	FeatureUpdates   bool          `dynamodbav:"featureUpdates"`
+	MarketingUpdates bool          `dynamodbav:"marketingUpdates"`
+	Contacts         []contactItem `dynamodbav:"contacts"`
+	CreateTime       string        `dynamodbav:"createTime"`
+	UpdateTime       string        `dynamodbav:"updateTime"`
+	Version          int64         `dynamodbav:"version"`
+	ListPK           string        `dynamodbav:"listPK"`
+	ByCreateTime     string        `dynamodbav:"byCreateTime"`
+	ByEnabled        string        `dynamodbav:"byEnabled"`
+	ByFirstName      string        `dynamodbav:"byFirstName"`
+	ByLastName       string        `dynamodbav:"byLastName"`
+	ByMiddleName     string        `dynamodbav:"byMiddleName"`
+	ByName           string        `dynamodbav:"byName"`
+	ByProfileID      string        `dynamodbav:"byProfileId"`
+	ByUpdateTime     string        `dynamodbav:"byUpdateTime"`
+}
+
+// contactItem is the stored form of a contact, both as its own item
+// (PK=PROFILE#<id>, SK=CONTACT#<contactId>) and embedded in its profile item.
+type contactItem struct {
+	PK         string `dynamodbav:"PK,omitempty"`
+	SK         string `dynamodbav:"SK,omitempty"`
+	Type       string `dynamodbav:"type,omitempty"`
+	ProfileID  string `dynamodbav:"profileId,omitempty"`
+	ContactID  string `dynamodbav:"contactId"`
+	Key        string `dynamodbav:"key"`
+	Value      string `dynamodbav:"value"`
+	UUID       string `dynamodbav:"uuid,omitempty"`
+	Verified   bool   `dynamodbav:"verified"`
+	CreateTime string `dynamodbav:"createTime"`
+	UpdateTime string `dynamodbav:"updateTime"`
+	Version    int64  `dynamodbav:"version"`
+}
+
+// markerItem reserves a unique value (a uuid or a userId) for one profile.
+type markerItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Type      string `dynamodbav:"type"`
+	ProfileID string `dynamodbav:"profileId"`
+}
+
+func profileKey(id string) string { return profilePrefix + id }
+
+func shardOf(id string, shards int) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return int(h.Sum32() % uint32(shards))
+}
+
+func listPK(shard int) string { return listPrefix + strconv.Itoa(shard) }
+
+func toItem(p *profile.Profile, shards int) profileItem {
+	it := profileItem{
+		PK: profileKey(p.ID), SK: profileSK, Type: "profile", ProfileID: p.ID,
+		FirstName: p.FirstName, MiddleName: p.MiddleName, LastName: p.LastName,
+		CountryCode: p.CountryCode, Enabled: p.Enabled, Tags: p.Tags, UUID: p.UUID, UserID: p.UserID,
+		FeatureUpdates: p.FeatureUpdates, MarketingUpdates: p.MarketingUpdates,
+		CreateTime: profile.FormatTime(p.CreateTime), UpdateTime: profile.FormatTime(p.UpdateTime),
+		Version: p.Version, ListPK: listPK(shardOf(p.ID, shards)),
+		ByCreateTime: profile.SortKey("createTime", p), ByEnabled: profile.SortKey("enabled", p),
+		ByFirstName: profile.SortKey("firstName", p), ByLastName: profile.SortKey("lastName", p),
+		ByMiddleName: profile.SortKey("middleName", p), ByName: profile.SortKey("name", p),
+		ByProfileID: profile.SortKey("profileId", p), ByUpdateTime: profile.SortKey("updateTime", p),
+	}
+	if it.Tags == nil {
+		it.Tags = []string{}
+	}
+	it.Contacts = make([]contactItem, len(p.Contacts))
+	for i := range p.Contacts {
+		it.Contacts[i] = toContactItem(&p.Contacts[i])
+	}
+	return it
+}
+
+func toContactItem(c *profile.Contact) contactItem {
+	return contactItem{
+		ContactID: c.ID, Key: c.Key, Value: c.Value, UUID: c.UUID, Verified: c.Verified,
+		CreateTime: profile.FormatTime(c.CreateTime), UpdateTime: profile.FormatTime(c.UpdateTime), Version: c.Version,
+	}
+}
+
+// standalone is the contact as its own table item.
+func (c contactItem) standalone(profileID string) contactItem {
+	c.PK, c.SK, c.Type, c.ProfileID = profileKey(profileID), contactPrefix+c.ContactID, "contact", profileID
+	return c
+}
+
+func (it *profileItem) toProfile() *profile.Profile {
+	p := &profile.Profile{
+		ID: it.ProfileID, FirstName: it.FirstName, MiddleName: it.MiddleName, LastName: it.LastName,
+		CountryCode: it.CountryCode, Enabled: it.Enabled, Tags: it.Tags, UUID: it.UUID, UserID: it.UserID,
+		FeatureUpdates: it.FeatureUpdates, MarketingUpdates: it.MarketingUpdates, Version: it.Version,
+		CreateTime: parseTime(it.CreateTime), UpdateTime: parseTime(it.UpdateTime),
+	}
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	p.Contacts = make([]profile.Contact, len(it.Contacts))
+	for i := range it.Contacts {
+		p.Contacts[i] = it.Contacts[i].toContact()
+	}
+	return p
+}
+
+func (c *contactItem) toContact() profile.Contact {
+	return profile.Contact{
+		ID: c.ContactID, Key: c.Key, Value: c.Value, UUID: c.UUID, Verified: c.Verified,
+		CreateTime: parseTime(c.CreateTime), UpdateTime: parseTime(c.UpdateTime), Version: c.Version,
+	}
+}
+
+func parseTime(s string) time.Time {
+	t, _ := profile.ParseTime(s)
+	return t
+}

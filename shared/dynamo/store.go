@@ -1,0 +1,307 @@
+// Package dynamo is the only place that knows how profiles are stored in the
+// DynamoDB single table: keys, indexes, transactions and attribute values.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// Store reads and writes profiles in one DynamoDB table.
+type Store struct {
+	db     *dynamodb.Client
+	table  string
+	shards int
+}
+
+// New returns a Store on the table; shards is the number of list index
+// partitions a profile is spread over (1 unless the table is very hot).
+func New(db *dynamodb.Client, table string, shards int) *Store {
+	if shards < 1 {
+		shards = 1
+	}
+	return &Store{db: db, table: table, shards: shards}
+}
+
+// maxAttempts bounds the optimistic-concurrency retries of a write without If-Match.
+const maxAttempts = 8
+
+// Create writes a new profile, its contacts and its uniqueness markers in one transaction.
+func (s *Store) Create(ctx context.Context, p *profile.Profile) error {
+	item, err := attributevalue.MarshalMap(toItem(p, s.shards))
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{
+		TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}}
+	for i := range p.Contacts {
+		ci, err := attributevalue.MarshalMap(toContactItem(&p.Contacts[i]).standalone(p.ID))
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: ci}})
+	}
+	items = append(items, s.markerWrites(p.ID, "", p.UUID, uuidPrefix)...)
+	items = append(items, s.markerWrites(p.ID, "", p.UserID, userPrefix)...)
+	// A create only meets errVersionChanged when a concurrent transaction
+	// holds one of its markers; once that one ends, the retry either writes
+	// or sees the marker taken (a ConflictError).
+	for attempt := 1; ; attempt++ {
+		err := s.transact(ctx, items)
+		if !errors.Is(err, errVersionChanged) {
+			return err
+		}
+		if attempt == maxAttempts {
+			return &profile.ConflictError{Detail: "a concurrent request holds this uuid or userId; try again"}
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// Get reads a profile with its contacts.
+func (s *Store) Get(ctx context.Context, id string) (*profile.Profile, error) {
+	if !profile.ValidID(id) {
+		return nil, profile.ErrNotFound
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, ConsistentRead: aws.Bool(true),
+		Key: key(profileKey(id), profileSK),
+	})
+	if err != nil {
+		return nil, classify(err)
+	}
+	if out.Item == nil {
+		return nil, profile.ErrNotFound
+	}
+	var it profileItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, err
+	}
+	return it.toProfile(), nil
+}
+
+// GetContact reads one contact item.
+func (s *Store) GetContact(ctx context.Context, profileID, contactID string) (*profile.Contact, error) {
+	if !profile.ValidID(profileID) || !profile.ValidID(contactID) {
+		return nil, profile.ErrNotFound
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, ConsistentRead: aws.Bool(true),
+		Key: key(profileKey(profileID), contactPrefix+contactID),
+	})
+	if err != nil {
+		return nil, classify(err)
+	}
+	if out.Item == nil {
+		return nil, profile.ErrNotFound
+	}
+	var it contactItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, err
+	}
+	c := it.toContact()
+	return &c, nil
+}
+
+// Update reads the profile, lets change modify it, and writes the result in
+// one transaction conditioned on the version read. match, when not nil,
+// holds the versions the client saw: another one is ErrPreconditionFailed.
+// Without it a concurrent write makes Update read again and retry, so a
+// newer version is never overwritten with older data.
+func (s *Store) Update(ctx context.Context, id string, match profile.Match, change func(*profile.Profile) error) (*profile.Profile, error) {
+	for attempt := 1; ; attempt++ {
+		before, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !match.Allows(before.Version) {
+			return nil, profile.ErrPreconditionFailed
+		}
+		after := clone(before)
+		if err := change(after); err != nil {
+			return nil, err
+		}
+		after.Version = before.Version + 1
+		items, err := s.updateWrites(before, after)
+		if err != nil {
+			return nil, err
+		}
+		err = s.transact(ctx, items)
+		if !errors.Is(err, errVersionChanged) {
+			return after, err
+		}
+		if match != nil {
+			return nil, profile.ErrPreconditionFailed
+		}
+		if attempt == maxAttempts {
+			return nil, &profile.ConflictError{Detail: "the profile is being changed by other requests; try again"}
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Delete removes a profile, its contacts and its markers in one transaction.
+func (s *Store) Delete(ctx context.Context, id string, match profile.Match) error {
+	for attempt := 1; ; attempt++ {
+		p, err := s.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !match.Allows(p.Version) {
+			return profile.ErrPreconditionFailed
+		}
+		items := []types.TransactWriteItem{{Delete: &types.Delete{
+			TableName: &s.table, Key: key(profileKey(id), profileSK),
+			ConditionExpression:       aws.String("version = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": number(p.Version)},
+		}}}
+		for _, c := range p.Contacts {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+				TableName: &s.table, Key: key(profileKey(id), contactPrefix+c.ID),
+			}})
+		}
+		items = append(items, s.markerWrites(id, p.UUID, "", uuidPrefix)...)
+		items = append(items, s.markerWrites(id, p.UserID, "", userPrefix)...)
+		err = s.transact(ctx, items)
+		if !errors.Is(err, errVersionChanged) {
+			return err
+		}
+		if match != nil {
+			return profile.ErrPreconditionFailed
+		}
+		if attempt == maxAttempts {
+			return &profile.ConflictError{Detail: "the profile is being changed by other requests; try again"}
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// updateWrites is the transaction that turns before into after: the profile
+// item guarded by its version, the contact items that changed, and the
+// markers of a changed uuid or userId.
+func (s *Store) updateWrites(before, after *profile.Profile) ([]types.TransactWriteItem, error) {
+	item, err := attributevalue.MarshalMap(toItem(after, s.shards))
+	if err != nil {
+		return nil, err
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{
+		TableName: &s.table, Item: item,
+		ConditionExpression:       aws.String("version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": number(before.Version)},
+	}}}
+	for i := range after.Contacts {
+		c := &after.Contacts[i]
+		if old := before.Contact(c.ID); old != nil && *old == *c {
+			continue
+		}
+		ci, err := attributevalue.MarshalMap(toContactItem(c).standalone(after.ID))
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: ci}})
+	}
+	for _, c := range before.Contacts {
+		if after.Contact(c.ID) == nil {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+				TableName: &s.table, Key: key(profileKey(after.ID), contactPrefix+c.ID),
+			}})
+		}
+	}
+	items = append(items, s.markerWrites(after.ID, before.UUID, after.UUID, uuidPrefix)...)
+	items = append(items, s.markerWrites(after.ID, before.UserID, after.UserID, userPrefix)...)
+	return items, nil
+}
+
+// markerWrites moves a uniqueness marker from old to new: the new one must
+// not exist yet, the old one is removed.
+func (s *Store) markerWrites(profileID, old, new, prefix string) []types.TransactWriteItem {
+	if old == new {
+		return nil
+	}
+	var items []types.TransactWriteItem
+	if old != "" {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+			TableName: &s.table, Key: key(prefix+old, markerSK),
+		}})
+	}
+	if new != "" {
+		m, _ := attributevalue.MarshalMap(markerItem{PK: prefix + new, SK: markerSK, Type: strings.ToLower(strings.TrimSuffix(prefix, "#")), ProfileID: profileID})
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: m,
+			ConditionExpression:                 aws.String("attribute_not_exists(PK)"),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}})
+	}
+	return items
+}
+
+// ProfileIDByMarker returns the profile holding a unique value ("" when none).
+func (s *Store) profileIDByMarker(ctx context.Context, pk string) (string, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, ConsistentRead: aws.Bool(true), Key: key(pk, markerSK),
+	})
+	if err != nil {
+		return "", classify(err)
+	}
+	if out.Item == nil {
+		return "", nil
+	}
+	var m markerItem
+	err = attributevalue.UnmarshalMap(out.Item, &m)
+	return m.ProfileID, err
+}
+
+// ProfileIDByUser returns the id of the profile linked to the user, or ErrNotFound.
+func (s *Store) ProfileIDByUser(ctx context.Context, userID string) (string, error) {
+	id, err := s.profileIDByMarker(ctx, userPrefix+userID)
+	if err == nil && id == "" {
+		err = profile.ErrNotFound
+	}
+	return id, err
+}
+
+func clone(p *profile.Profile) *profile.Profile {
+	c := *p
+	c.Tags = append([]string{}, p.Tags...)
+	c.Contacts = append([]profile.Contact{}, p.Contacts...)
+	return &c
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: pk},
+		"SK": &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func number(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: itoa(n)}
+}
+
+// backoff waits a jittered, growing delay before another optimistic attempt.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}

@@ -1,0 +1,70 @@
+// Package lambdaapp wires a function: configuration, the DynamoDB client,
+// the store and the function's own routes behind the API Gateway HTTP API
+// (v2) adapter. Each functions/<name>/main.go calls Start.
+package lambdaapp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/config"
+	"github.com/profiles-service/profiles/shared/dynamo"
+)
+
+// Start runs the named function in the Lambda runtime.
+func Start(function string) {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		slog.Error("configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	deps, err := NewDeps(context.Background(), cfg)
+	if err != nil {
+		slog.Error("startup", "error", err.Error())
+		os.Exit(1)
+	}
+	h, err := Handler(deps, function)
+	if err != nil {
+		slog.Error("startup", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
+
+// NewDeps builds what the handlers need from the configuration.
+func NewDeps(ctx context.Context, cfg config.Config) (api.Deps, error) {
+	db, err := dynamo.NewClient(ctx, cfg.Endpoint, cfg.Region)
+	if err != nil {
+		return api.Deps{}, err
+	}
+	return DepsFor(db, cfg), nil
+}
+
+// DepsFor builds the handlers' dependencies on an existing client.
+func DepsFor(db *dynamodb.Client, cfg config.Config) api.Deps {
+	return api.Deps{
+		Store:        dynamo.New(db, cfg.TableName, cfg.ListShards),
+		CursorSecret: cfg.CursorSecret,
+		Timeout:      cfg.RequestTimeout,
+	}
+}
+
+// Handler is the named function's Lambda handler: it takes the raw event as
+// Lambda delivers it and returns the raw response, so the local gateway and
+// make invoke run exactly what runs in AWS.
+func Handler(deps api.Deps, function string) (lambda.Handler, error) {
+	if !slices.Contains(api.Functions(), function) {
+		return nil, fmt.Errorf("unknown function %q", function)
+	}
+	adapter := httpadapter.NewV2(api.NewServer(deps, function))
+	return lambda.NewHandler(adapter.ProxyWithContext), nil
+}
