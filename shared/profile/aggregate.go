@@ -2,6 +2,7 @@ package profile
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -79,13 +80,25 @@ func (p *Profile) touch(now time.Time) {
 	}
 }
 
+// findValue returns the contact with the key and the same value: phones
+// are compared in E.164 form, email addresses case-insensitively (mail
+// providers treat the local part that way in practice).
 func (p *Profile) findValue(key, value string) *Contact {
 	for i := range p.Contacts {
-		if p.Contacts[i].Key == key && p.Contacts[i].Value == value {
-			return &p.Contacts[i]
+		if c := &p.Contacts[i]; c.Key == key && SameContactValue(key, c.Value, value) {
+			return c
 		}
 	}
 	return nil
+}
+
+// SameContactValue reports whether two normalised values of a key name the
+// same address or number.
+func SameContactValue(key, a, b string) bool {
+	if key == KeyEmail {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
 }
 
 // AddContact validates and appends a contact.

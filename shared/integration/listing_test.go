@@ -1,0 +1,255 @@
+package integration
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// seedProfiles creates n profiles with names that collide, differ only in
+// case, or are absent, and a mix of enabled flags.
+func seedProfiles(t *testing.T, a *api, n int) []Profile {
+	t.Helper()
+	firsts := []string{"Anna", "anna", "Ann", "Bob", "bob", "Émile", "Zoë", ""}
+	middles := []string{"", "Lee", "lee", "Marie"}
+	lasts := []string{"Smith", "smith", "Åberg", "Jones", "", "O'Neil"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([]Profile, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		body := map[string]any{"enabled": rng.IntN(3) != 0, "uuid": fmt.Sprintf("u-%d", i)}
+		for k, set := range map[string][]string{"firstName": firsts, "middleName": middles, "lastName": lasts} {
+			if v := set[rng.IntN(len(set))]; v != "" {
+				body[k] = v
+			}
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			a.do("POST", "/profiles", body).expect(t, http.StatusCreated, &out[i])
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// sortValue is the test's own reading of the documented order of a field.
+func sortValue(p Profile, field string) string {
+	switch field {
+	case "createTime":
+		return p.CreateTime
+	case "updateTime":
+		return p.UpdateTime
+	case "enabled":
+		return fmt.Sprint(p.Enabled) // "false" < "true"
+	case "firstName":
+		return strings.ToLower(str(p.FirstName))
+	case "middleName":
+		return strings.ToLower(str(p.MiddleName))
+	case "lastName":
+		return strings.ToLower(str(p.LastName))
+	case "name":
+		return strings.ToLower(str(p.Name))
+	case "profileId":
+		return p.ProfileID
+	}
+	panic(field)
+}
+
+func expectedOrder(ps []Profile, field string, desc bool) []string {
+	sorted := slices.Clone(ps)
+	slices.SortFunc(sorted, func(a, b Profile) int {
+		c := strings.Compare(sortValue(a, field), sortValue(b, field))
+		if c == 0 {
+			c = strings.Compare(a.ProfileID, b.ProfileID)
+		}
+		if desc {
+			c = -c
+		}
+		return c
+	})
+	return ids(sorted)
+}
+
+func ids(ps []Profile) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.ProfileID
+	}
+	return out
+}
+
+var linkNext = regexp.MustCompile(`^<([^>]+)>; rel="next"$`)
+
+// pageByCursor follows Link rel="next" from the first page to the last.
+func pageByCursor(t *testing.T, a *api, first string) []string {
+	t.Helper()
+	var all []string
+	path := first
+	for pages := 0; path != ""; pages++ {
+		if pages > 100 {
+			t.Fatal("too many pages")
+		}
+		var page []Profile
+		r := a.do("GET", path, nil).expect(t, http.StatusOK, &page)
+		all = append(all, ids(page)...)
+		path = ""
+		if l := r.Header.Get("Link"); l != "" {
+			m := linkNext.FindStringSubmatch(l)
+			if m == nil {
+				t.Fatalf("Link %q", l)
+			}
+			if len(page) == 0 {
+				t.Fatalf("an empty page links to a next one: %s", l)
+			}
+			path = m[1]
+		}
+	}
+	return all
+}
+
+func pageByOffset(t *testing.T, a *api, base string, limit, total int) []string {
+	t.Helper()
+	var all []string
+	for off := 0; off < total+limit; off += limit {
+		var page []Profile
+		a.do("GET", fmt.Sprintf("%s&limit=%d&offset=%d", base, limit, off), nil).expect(t, http.StatusOK, &page)
+		if len(page) > limit {
+			t.Fatalf("page of %d, limit %d", len(page), limit)
+		}
+		all = append(all, ids(page)...)
+	}
+	return all
+}
+
+func TestListingOrderAndPaging(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	ps := seedProfiles(t, a, 37)
+	for _, field := range []string{"createTime", "enabled", "firstName", "lastName", "middleName", "name", "profileId", "updateTime"} {
+		for _, order := range []string{"asc", "desc"} {
+			t.Run(field+"_"+order, func(t *testing.T) {
+				want := expectedOrder(ps, field, order == "desc")
+				base := "/profiles?sort_by=" + field + "&sort_order=" + order
+				if got := pageByOffset(t, a, base, 7, len(ps)); !slices.Equal(got, want) {
+					t.Errorf("offset paging:\n got %v\nwant %v", got, want)
+				}
+				if got := pageByCursor(t, a, base+"&limit=7"); !slices.Equal(got, want) {
+					t.Errorf("cursor paging:\n got %v\nwant %v", got, want)
+				}
+			})
+		}
+	}
+	t.Run("default is createTime asc, limit 10", func(t *testing.T) {
+		var page []Profile
+		a.do("GET", "/profiles", nil).expect(t, http.StatusOK, &page)
+		if want := expectedOrder(ps, "createTime", false)[:10]; !slices.Equal(ids(page), want) {
+			t.Errorf("got %v want %v", ids(page), want)
+		}
+		if len(page[0].Tags) != 0 || page[0].Tags == nil {
+			t.Errorf("tags %v", page[0].Tags)
+		}
+	})
+	t.Run("limit 100 and offset past the end", func(t *testing.T) {
+		var page []Profile
+		r := a.do("GET", "/profiles?limit=100", nil).expect(t, http.StatusOK, &page)
+		if len(page) != len(ps) || r.Header.Get("Link") != "" {
+			t.Errorf("got %d profiles, Link %q", len(page), r.Header.Get("Link"))
+		}
+		r = a.do("GET", "/profiles?offset=10000", nil).expect(t, http.StatusOK, nil)
+		if strings.TrimSpace(string(r.Body)) != "[]" {
+			t.Errorf("body %s", r.Body)
+		}
+	})
+}
+
+func TestListingFilters(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	ps := seedProfiles(t, a, 30)
+	lower := strings.ToLower
+	for _, tc := range []struct {
+		query string
+		match func(Profile) bool
+	}{
+		{"filter[enabled]=1", func(p Profile) bool { return p.Enabled }},
+		{"filter[enabled]=true", func(p Profile) bool { return p.Enabled }},
+		{"filter[enabled]=0", func(p Profile) bool { return !p.Enabled }},
+		{"filter[enabled]=false", func(p Profile) bool { return !p.Enabled }},
+		{"filter[firstName]=ANNA", func(p Profile) bool { return lower(str(p.FirstName)) == "anna" }},
+		{"filter[profileFirstName]=anna", func(p Profile) bool { return lower(str(p.FirstName)) == "anna" }},
+		{"filter[profileFirstName]=Ann", func(p Profile) bool { return lower(str(p.FirstName)) == "ann" }},
+		{"filter[lastName]=smith", func(p Profile) bool { return lower(str(p.LastName)) == "smith" }},
+		{"filter[profileLastName]=%C3%85BERG", func(p Profile) bool { return lower(str(p.LastName)) == "åberg" }},
+		{"filter[middleName]=LEE", func(p Profile) bool { return lower(str(p.MiddleName)) == "lee" }},
+		{"filter[profileMiddleName]=Marie", func(p Profile) bool { return lower(str(p.MiddleName)) == "marie" }},
+		{"filter[name]=" + url.QueryEscape(str(ps[0].Name)), func(p Profile) bool { return lower(str(p.Name)) == lower(str(ps[0].Name)) }},
+		{"filter[uuid]=u-3", func(p Profile) bool { return str(p.UUID) == "u-3" }},
+		{"filter[uuid]=U-3", func(p Profile) bool { return false }},
+		{"filter[uuid]=u-3&filter[enabled]=" + map[bool]string{true: "0", false: "1"}[ps[3].Enabled], func(p Profile) bool { return false }},
+		{"filter[enabled]=1&filter[lastName]=Smith", func(p Profile) bool { return p.Enabled && lower(str(p.LastName)) == "smith" }},
+		{"filter[firstName]=anna&filter[lastName]=smith&filter[enabled]=1", func(p Profile) bool {
+			return p.Enabled && lower(str(p.LastName)) == "smith" && lower(str(p.FirstName)) == "anna"
+		}},
+		{"filter[lastName]=nobody", func(p Profile) bool { return false }},
+		{"filter[name]=" + url.QueryEscape("a OR 1=1"), func(p Profile) bool { return false }},
+		{"filter[lastName]=" + url.QueryEscape("#PK <> :v"), func(p Profile) bool { return false }},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			var want []Profile
+			for _, p := range ps {
+				if tc.match(p) {
+					want = append(want, p)
+				}
+			}
+			for _, sortBy := range []string{"createTime", "lastName", "firstName", "name"} {
+				for _, order := range []string{"asc", "desc"} {
+					w := expectedOrder(want, sortBy, order == "desc")
+					got := pageByCursor(t, a, "/profiles?limit=3&sort_by="+sortBy+"&sort_order="+order+"&"+tc.query)
+					if !slices.Equal(got, w) && !(len(got) == 0 && len(w) == 0) {
+						t.Errorf("sort %s %s:\n got %v\nwant %v", sortBy, order, got, w)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestListingBadParameters(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	seedProfiles(t, a, 3)
+	var first []Profile
+	r := a.do("GET", "/profiles?limit=1", nil).expect(t, 200, &first)
+	next := linkNext.FindStringSubmatch(r.Header.Get("Link"))
+	if next == nil {
+		t.Fatalf("no next link: %q", r.Header.Get("Link"))
+	}
+	u, _ := url.Parse(next[1])
+	cursor := u.Query().Get("cursor")
+	tampered := []byte(cursor)
+	tampered[3] ^= 1
+	for _, tc := range []struct{ query, param string }{
+		{"limit=0", "limit"}, {"limit=101", "limit"}, {"limit=x", "limit"}, {"limit=-1", "limit"},
+		{"offset=-1", "offset"}, {"offset=10001", "offset"}, {"offset=1.5", "offset"},
+		{"sort_by=email", "sort_by"}, {"sort_by=", "sort_by"}, {"sort_order=up", "sort_order"},
+		{"filter[email]=x", "filter[email]"}, {"filter[enabled]=yes", "filter[enabled]"}, {"filter=x", "filter"},
+		{"cursor=abc", "cursor"}, {"cursor=" + string(tampered), "cursor"},
+		{"cursor=" + url.QueryEscape(cursor) + "&offset=0", "cursor"},
+		{"cursor=" + url.QueryEscape(cursor) + "&sort_by=lastName", "cursor"},
+		{"cursor=" + url.QueryEscape(cursor) + "&filter[enabled]=1", "cursor"},
+	} {
+		a.do("GET", "/profiles?"+tc.query, nil).expectProblem(t, http.StatusBadRequest, tc.param)
+	}
+	// The cursor itself works when the query matches.
+	a.do("GET", next[1], nil).expect(t, 200, nil)
+}
