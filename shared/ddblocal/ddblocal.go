@@ -57,6 +57,9 @@ func Start(ctx context.Context, root string, port int) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	if dir, err = filepath.Abs(dir); err != nil {
+		return nil, err
+	}
 	if port == 0 {
 		if port, err = freePort(); err != nil {
 			return nil, err
