@@ -137,11 +137,13 @@ func ifMatch(r *http.Request) (profile.Match, error) {
 			if tag == "*" {
 				return profile.Any, nil
 			}
+			// If-Match compares strongly (RFC 9110 13.1.1): a weak tag matches nothing.
+			weak := strings.HasPrefix(tag, "W/")
 			tag = strings.TrimPrefix(tag, "W/")
 			if len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"' {
 				return nil, badRequest("If-Match", "must be \"*\" or a list of entity tags such as \"3\"")
 			}
-			if n, err := strconv.ParseInt(tag[1:len(tag)-1], 10, 64); err == nil {
+			if n, err := strconv.ParseInt(tag[1:len(tag)-1], 10, 64); err == nil && !weak {
 				m = append(m, n)
 			}
 		}

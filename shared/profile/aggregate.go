@@ -28,8 +28,9 @@ func New(in ProfileInput, now time.Time) (*Profile, error) {
 			v.add(prefix+"key", "is required")
 			continue
 		}
+		before := len(v.errs)
 		applyContact(v, prefix, &c, cc)
-		if len(v.errs) > 0 {
+		if len(v.errs) > before {
 			continue
 		}
 		if p.findValue(c.Key, c.Value) != nil {

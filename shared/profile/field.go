@@ -13,14 +13,18 @@ type Field[T any] struct {
 	Value T
 }
 
-// UnmarshalJSON records that the field was present and whether it was null.
+// UnmarshalJSON records that the field was present and whether it was
+// null. Objects inside it are decoded as strictly as the body: an unknown
+// field is an error.
 func (f *Field[T]) UnmarshalJSON(b []byte) error {
 	f.Set = true
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		f.Null = true
 		return nil
 	}
-	return json.Unmarshal(b, &f.Value)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(&f.Value)
 }
 
 // ProfileChanges are the writable fields of a profile in a create or update.
