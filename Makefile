@@ -9,7 +9,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 SUB ?= local-user
 SCOPES ?= profiles:read profiles:write
 
-.PHONY: run test unit vet invoke build token dynamodb-local sam-validate sam-build clean
+.PHONY: run test unit vet invoke build token apikey apikey-revoke dynamodb-local sam-validate sam-build clean
 
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}
 run: dynamodb-local
@@ -35,6 +35,16 @@ invoke: dynamodb-local
 ## token: make -s token SUB=<subject> SCOPES="profiles:read profiles:write"
 token:
 	@$(GO) run ./cmd/token -sub "$(SUB)" -scopes "$(SCOPES)"
+
+## apikey: make -s apikey NAME=<name> prints a new partner key (stored as a SHA-256 hash)
+apikey: dynamodb-local
+	@test -n "$(NAME)" || { echo "usage: make -s apikey NAME=<name>" >&2; exit 2; }
+	@$(GO) run ./cmd/apikey -name "$(NAME)"
+
+## apikey-revoke: make apikey-revoke KEY=<key>
+apikey-revoke: dynamodb-local
+	@test -n "$(KEY)" || { echo "usage: make apikey-revoke KEY=<key>" >&2; exit 2; }
+	@$(GO) run ./cmd/apikey -revoke "$(KEY)"
 
 ## build: every function as $(BUILD_DIR)/<function>/bootstrap for provided.al2023 ($(ARCH))
 build:

@@ -30,6 +30,9 @@ func Routes() []Route {
 		{"UpdateContact", "PUT /profiles/{profileId}/contacts/{contactId}", updateContact},
 		{"UpdateContact", "PATCH /profiles/{profileId}/contacts/{contactId}", updateContact},
 		{"DeleteContact", "DELETE /profiles/{profileId}/contacts/{contactId}", deleteContact},
+		{"UpdateMyProfile", "POST /api/me/profile/update", updateMyProfile},
+		{"GetMyProfile", "GET /api/me/profile", getMyProfile},
+		{"GetUserProfile", "GET /api/users/{userId}/profile", getUserProfile},
 	}
 }
 

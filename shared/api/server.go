@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
 // Deps are what the handlers need.
 type Deps struct {
 	Store        profile.Store
+	Keys         auth.KeyStore
 	CursorSecret string
 	// Timeout bounds each request, below the Lambda timeout, so a slow
 	// database gives a 503 in time rather than a killed function.

@@ -31,18 +31,23 @@ const maxPayload = 10 << 20
 
 // Gateway serves the template's routes locally.
 type Gateway struct {
-	mux       *http.ServeMux
-	functions map[string]lambda.Handler
-	jwtSecret string
+	mux         *http.ServeMux
+	functions   map[string]lambda.Handler
+	authorizers map[string]template.Authorizer
+	jwtSecret   string
 }
 
 // New builds the gateway; functions holds a handler for every function the
 // template routes to.
 func New(t *template.Template, functions map[string]lambda.Handler, jwtSecret string) (*Gateway, error) {
-	g := &Gateway{mux: http.NewServeMux(), functions: functions, jwtSecret: jwtSecret}
+	g := &Gateway{mux: http.NewServeMux(), functions: functions, authorizers: t.Authorizers, jwtSecret: jwtSecret}
 	for _, rt := range t.Routes() {
 		if functions[rt.Function] == nil {
 			return nil, fmt.Errorf("no handler for function %s (route %s)", rt.Function, rt.Pattern())
+		}
+		az, ok := t.Authorizers[rt.Authorizer]
+		if rt.Authorizer != "" && rt.Authorizer != "NONE" && (!ok || (!az.JWT && functions[az.Function] == nil)) {
+			return nil, fmt.Errorf("route %s: authorizer %q is not defined or has no function", rt.Pattern(), rt.Authorizer)
 		}
 		g.mux.Handle(rt.Pattern(), g.route(rt))
 	}
@@ -85,32 +90,70 @@ func (g *Gateway) route(rt template.Route) http.Handler {
 }
 
 // authorize runs the route's authorizer: 401 for no or a bad credential,
-// 403 for a missing scope.
+// 403 for a missing scope or a credential the Lambda authorizer refuses.
 func (g *Gateway) authorize(rt template.Route, r *http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerDescription, int) {
-	switch rt.Authorizer {
-	case "", "NONE":
+	if rt.Authorizer == "" || rt.Authorizer == "NONE" {
 		return nil, 0
-	case "JwtAuthorizer":
-		token, ok := auth.BearerToken(r.Header.Get("Authorization"))
-		if !ok {
-			return nil, http.StatusUnauthorized
-		}
-		claims, err := auth.VerifyLocal(g.jwtSecret, token)
-		if err != nil {
-			return nil, http.StatusUnauthorized
-		}
-		for _, s := range rt.Scopes {
-			if !slices.Contains(claims.Scopes(), s) {
-				return nil, http.StatusForbidden
-			}
-		}
-		return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-				Claims: jwtClaims(claims), Scopes: nil,
-			},
-		}, 0
 	}
-	return nil, http.StatusUnauthorized
+	if az := g.authorizers[rt.Authorizer]; !az.JWT {
+		return g.lambdaAuthorize(az, rt, r)
+	}
+	return g.jwtAuthorize(rt, r)
+}
+
+// jwtAuthorize checks the Bearer token and the route's scopes, and passes
+// the claims on as API Gateway's JWT authorizer does.
+func (g *Gateway) jwtAuthorize(rt template.Route, r *http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerDescription, int) {
+	token, ok := auth.BearerToken(r.Header.Get("Authorization"))
+	if !ok {
+		return nil, http.StatusUnauthorized
+	}
+	claims, err := auth.VerifyLocal(g.jwtSecret, token)
+	if err != nil {
+		return nil, http.StatusUnauthorized
+	}
+	for _, s := range rt.Scopes {
+		if !slices.Contains(claims.Scopes(), s) {
+			return nil, http.StatusForbidden
+		}
+	}
+	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: jwtClaims(claims)},
+	}, 0
+}
+
+// lambdaAuthorize runs a Lambda authorizer (payload 2.0, simple response)
+// as API Gateway does: a missing identity header is a 401 without calling
+// it, a refusal a 403.
+func (g *Gateway) lambdaAuthorize(az template.Authorizer, rt template.Route, r *http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerDescription, int) {
+	var identity []string
+	for _, h := range az.Headers {
+		v := r.Header.Get(h)
+		if v == "" {
+			return nil, http.StatusUnauthorized
+		}
+		identity = append(identity, v)
+	}
+	ev := Event(rt, r, nil, nil)
+	req := events.APIGatewayV2CustomAuthorizerV2Request{
+		Version: "2.0", Type: "REQUEST", RouteArn: "arn:aws:execute-api:us-east-1:123456789012:local/$default/" + rt.Method + rt.Path,
+		IdentitySource: identity, RouteKey: ev.RouteKey, RawPath: ev.RawPath, RawQueryString: ev.RawQueryString,
+		Cookies: ev.Cookies, Headers: ev.Headers, QueryStringParameters: ev.QueryStringParameters,
+		PathParameters: ev.PathParameters, RequestContext: ev.RequestContext,
+	}
+	payload, _ := json.Marshal(req)
+	out, err := g.functions[az.Function].Invoke(r.Context(), payload)
+	if err != nil {
+		return nil, http.StatusInternalServerError
+	}
+	var resp events.APIGatewayV2CustomAuthorizerSimpleResponse
+	if json.Unmarshal(out, &resp) != nil {
+		return nil, http.StatusInternalServerError
+	}
+	if !resp.IsAuthorized {
+		return nil, http.StatusForbidden
+	}
+	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: resp.Context}, 0
 }
 
 // jwtClaims flattens claims to strings as API Gateway does.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -15,16 +16,22 @@ import (
 // fixtureStatus is the status each events/ fixture gives against the fixture
 // profile (what make invoke prints). A new fixture must be added here.
 var fixtureStatus = map[string]int{
-	"list-profiles.json":  200,
-	"get-profile.json":    200,
-	"create-profile.json": 201,
-	"update-profile.json": 200,
-	"delete-profile.json": 204,
-	"list-contacts.json":  200,
-	"get-contact.json":    200,
-	"create-contact.json": 201,
-	"update-contact.json": 200,
-	"delete-contact.json": 204,
+	"list-profiles.json":     200,
+	"get-profile.json":       200,
+	"create-profile.json":    201,
+	"update-profile.json":    200,
+	"delete-profile.json":    204,
+	"list-contacts.json":     200,
+	"get-contact.json":       200,
+	"create-contact.json":    201,
+	"update-contact.json":    200,
+	"delete-contact.json":    204,
+	"update-my-profile.json": 200,
+	"get-my-profile.json":    200,
+	"get-user-profile.json":  200,
+	// The authorizer answers with a simple response, not HTTP: 200 stands for
+	// isAuthorized true.
+	"api-key-authorizer.json": 200,
 }
 
 // TestEventFixtures invokes every events/*.json through the handler of the
@@ -55,12 +62,20 @@ func TestEventFixtures(t *testing.T) {
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				t.Fatal(err)
 			}
+			if err := a.stack.ResetFixtures(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Version == "2.0" && strings.Contains(string(raw), `"type": "REQUEST"`) {
+				out, err := a.stack.Handlers["ApiKeyAuthorizer"].Invoke(ctx, raw)
+				var resp events.APIGatewayV2CustomAuthorizerSimpleResponse
+				if err != nil || json.Unmarshal(out, &resp) != nil || !resp.IsAuthorized || resp.Context["apiKeyName"] != "fixture-partner" {
+					t.Errorf("authorizer: %s, %v", out, err)
+				}
+				return
+			}
 			fn := routes[ev.RouteKey]
 			if fn == "" || ev.RequestContext.RouteKey != ev.RouteKey {
 				t.Fatalf("routeKey %q is no route of template.yaml", ev.RouteKey)
-			}
-			if err := a.stack.ResetFixtures(ctx); err != nil {
-				t.Fatal(err)
 			}
 			out, err := a.stack.Handlers[fn].Invoke(ctx, raw)
 			if err != nil {

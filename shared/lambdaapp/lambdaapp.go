@@ -51,8 +51,10 @@ func NewDeps(ctx context.Context, cfg config.Config) (api.Deps, error) {
 
 // DepsFor builds the handlers' dependencies on an existing client.
 func DepsFor(db *dynamodb.Client, cfg config.Config) api.Deps {
+	store := dynamo.New(db, cfg.TableName, cfg.ListShards)
 	return api.Deps{
-		Store:        dynamo.New(db, cfg.TableName, cfg.ListShards),
+		Store:        store,
+		Keys:         store,
 		CursorSecret: cfg.CursorSecret,
 		Timeout:      cfg.RequestTimeout,
 	}
@@ -62,6 +64,9 @@ func DepsFor(db *dynamodb.Client, cfg config.Config) api.Deps {
 // Lambda delivers it and returns the raw response, so the local gateway and
 // make invoke run exactly what runs in AWS.
 func Handler(deps api.Deps, function string) (lambda.Handler, error) {
+	if function == api.AuthorizerFunction {
+		return lambda.NewHandler(api.Authorizer(deps.Keys)), nil
+	}
 	if !slices.Contains(api.Functions(), function) {
 		return nil, fmt.Errorf("unknown function %q", function)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -59,10 +60,32 @@ type Table struct {
 	} `yaml:"TimeToLiveSpecification"`
 }
 
+// Authorizer is an authorizer of the HttpApi: a JWT authorizer, or a Lambda
+// authorizer implemented by one of the template's functions.
+type Authorizer struct {
+	Name     string
+	JWT      bool
+	Function string   // the Lambda authorizer's function (from FunctionArn: !GetAtt <Function>.Arn)
+	Headers  []string // the Lambda authorizer's identity headers
+}
+
 // Template is the parsed template.yaml.
 type Template struct {
-	Functions []Function
-	Table     Table
+	Functions   []Function
+	Table       Table
+	Authorizers map[string]Authorizer
+}
+
+type httpAPIProps struct {
+	Auth struct {
+		Authorizers map[string]struct {
+			JwtConfiguration yaml.Node `yaml:"JwtConfiguration"`
+			FunctionArn      yaml.Node `yaml:"FunctionArn"`
+			Identity         struct {
+				Headers []string `yaml:"Headers"`
+			} `yaml:"Identity"`
+		} `yaml:"Authorizers"`
+	} `yaml:"Auth"`
 }
 
 type resource struct {
@@ -97,7 +120,7 @@ func Load(path string) (*Template, error) {
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	t := &Template{}
+	t := &Template{Authorizers: map[string]Authorizer{}}
 	tables := 0
 	for name, r := range doc.Resources {
 		switch r.Type {
@@ -117,6 +140,18 @@ func Load(path string) (*Template, error) {
 			}
 			sort.Slice(fn.Routes, func(i, j int) bool { return fn.Routes[i].Pattern() < fn.Routes[j].Pattern() })
 			t.Functions = append(t.Functions, fn)
+		case "AWS::Serverless::HttpApi":
+			var hp httpAPIProps
+			if err := r.Properties.Decode(&hp); err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", path, name, err)
+			}
+			for an, a := range hp.Auth.Authorizers {
+				az := Authorizer{Name: an, JWT: a.JwtConfiguration.Kind != 0, Headers: a.Identity.Headers}
+				if a.FunctionArn.Tag == "!GetAtt" {
+					az.Function = strings.TrimSuffix(a.FunctionArn.Value, ".Arn")
+				}
+				t.Authorizers[an] = az
+			}
 		case "AWS::DynamoDB::Table":
 			tables++
 			if err := r.Properties.Decode(&t.Table); err != nil {

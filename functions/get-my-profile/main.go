@@ -1,0 +1,6 @@
+// Command get-my-profile is the GetMyProfile Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("GetMyProfile") }

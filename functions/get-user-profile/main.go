@@ -1,0 +1,6 @@
+// Command get-user-profile is the GetUserProfile Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("GetUserProfile") }

@@ -1,0 +1,6 @@
+// Command update-my-profile is the UpdateMyProfile Lambda function.
+package main
+
+import "github.com/profiles-service/profiles/shared/lambdaapp"
+
+func main() { lambdaapp.Start("UpdateMyProfile") }

@@ -1,0 +1,161 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// userProfileJSON is the user-profile object of the user-profile reference.
+type userProfileJSON struct {
+	UserID           string  `json:"userId"`
+	GivenName        *string `json:"givenName"`
+	FamilyName       *string `json:"familyName"`
+	FeatureUpdates   bool    `json:"featureUpdates"`
+	MarketingUpdates bool    `json:"marketingUpdates"`
+	Email            *string `json:"email"`
+	EmailVerified    bool    `json:"emailVerified"`
+	PhoneNumber      *string `json:"phoneNumber"`
+	PhoneVerified    bool    `json:"phoneVerified"`
+}
+
+// partnerProfileJSON is what GET /api/users/{userId}/profile returns.
+type partnerProfileJSON struct {
+	GivenName        *string `json:"givenName"`
+	FamilyName       *string `json:"familyName"`
+	FeatureUpdates   bool    `json:"featureUpdates"`
+	MarketingUpdates bool    `json:"marketingUpdates"`
+	Email            *string `json:"email"`
+}
+
+// userBody is the body of POST /api/me/profile/update.
+type userBody struct {
+	GivenName        profile.Field[string] `json:"givenName"`
+	FamilyName       profile.Field[string] `json:"familyName"`
+	FeatureUpdates   profile.Field[bool]   `json:"featureUpdates"`
+	MarketingUpdates profile.Field[bool]   `json:"marketingUpdates"`
+	Email            profile.Field[string] `json:"email"`
+}
+
+func (b *userBody) changes() profile.UserChanges {
+	return profile.UserChanges{GivenName: b.GivenName, FamilyName: b.FamilyName,
+		FeatureUpdates: b.FeatureUpdates, MarketingUpdates: b.MarketingUpdates, Email: b.Email}
+}
+
+func userView(p *profile.Profile) userProfileJSON {
+	u := p.User()
+	return userProfileJSON{UserID: u.UserID, GivenName: nullable(u.GivenName), FamilyName: nullable(u.FamilyName),
+		FeatureUpdates: u.FeatureUpdates, MarketingUpdates: u.MarketingUpdates,
+		Email: nullable(u.Email), EmailVerified: u.EmailVerified, PhoneNumber: nullable(u.PhoneNumber), PhoneVerified: u.PhoneVerified}
+}
+
+func partnerView(p *profile.Profile) partnerProfileJSON {
+	u := p.User()
+	return partnerProfileJSON{GivenName: nullable(u.GivenName), FamilyName: nullable(u.FamilyName),
+		FeatureUpdates: u.FeatureUpdates, MarketingUpdates: u.MarketingUpdates, Email: nullable(u.Email)}
+}
+
+// userID is the signed-in user: the sub claim API Gateway's JWT authorizer
+// passed in the request context.
+func userID(r *http.Request) (string, error) {
+	rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
+	if !ok || rc.Authorizer == nil || rc.Authorizer.JWT == nil || rc.Authorizer.JWT.Claims["sub"] == "" {
+		return "", errUnauthenticated
+	}
+	return rc.Authorizer.JWT.Claims["sub"], nil
+}
+
+func updateMyProfile(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sub, err := userID(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		var body userBody
+		if err := decode(r, &body); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		changes := body.changes()
+		if changes.Empty() {
+			writeError(w, r, badRequest("body", "must set at least one of givenName, familyName, featureUpdates, marketingUpdates, email"))
+			return
+		}
+		p, err := upsertUser(r, d.Store, sub, changes)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.Header().Set("ETag", etag(p.Version))
+		encode(w, http.StatusOK, userView(p))
+	})
+}
+
+// upsertUser updates the user's profile, or creates it on their first
+// update. A create that races another for the same user becomes an update.
+func upsertUser(r *http.Request, store profile.Store, sub string, changes profile.UserChanges) (*profile.Profile, error) {
+	ctx := r.Context()
+	for attempt := 0; ; attempt++ {
+		id, err := store.ProfileIDByUser(ctx, sub)
+		switch {
+		case errors.Is(err, profile.ErrNotFound):
+			p, err := profile.NewForUser(sub, changes, profile.Now())
+			if err != nil {
+				return nil, err
+			}
+			err = store.Create(ctx, p)
+			var conflict *profile.ConflictError
+			if errors.As(err, &conflict) && attempt < 2 {
+				continue
+			}
+			return p, err
+		case err != nil:
+			return nil, err
+		}
+		p, err := store.Update(ctx, id, nil, func(p *profile.Profile) error { return p.ApplyUser(changes, profile.Now()) })
+		if errors.Is(err, profile.ErrNotFound) && attempt < 2 {
+			continue
+		}
+		return p, err
+	}
+}
+
+func getMyProfile(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sub, err := userID(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		p, err := profileOfUser(r, d.Store, sub)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.Header().Set("ETag", etag(p.Version))
+		encode(w, http.StatusOK, userView(p))
+	})
+}
+
+func getUserProfile(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := profileOfUser(r, d.Store, r.PathValue("userId"))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		encode(w, http.StatusOK, partnerView(p))
+	})
+}
+
+func profileOfUser(r *http.Request, store profile.Store, user string) (*profile.Profile, error) {
+	id, err := store.ProfileIDByUser(r.Context(), user)
+	if err != nil {
+		return nil, err
+	}
+	return store.Get(r.Context(), id)
+}

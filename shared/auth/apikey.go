@@ -1,0 +1,73 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+)
+
+// apiKeyPrefix marks the service's keys so they are recognisable in a leak scan.
+const apiKeyPrefix = "pk_"
+
+// APIKey is a partner's key as stored: only its SHA-256 hash, never the key.
+type APIKey struct {
+	Hash       string
+	Name       string
+	CreateTime time.Time
+	Revoked    bool
+}
+
+// KeyStore keeps API keys.
+type KeyStore interface {
+	// PutAPIKey stores a new key.
+	PutAPIKey(ctx context.Context, k APIKey) error
+	// APIKey reads the key with the hash; ErrUnknownKey when there is none.
+	APIKey(ctx context.Context, hash string) (APIKey, error)
+	// RevokeAPIKey marks the key revoked; ErrUnknownKey when there is none.
+	RevokeAPIKey(ctx context.Context, hash string) error
+}
+
+// ErrUnknownKey means no key has that hash.
+var ErrUnknownKey = errors.New("unknown API key")
+
+// NewAPIKey returns a random key (256 bits) to show once, and its record.
+func NewAPIKey(name string, now time.Time) (string, APIKey, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", APIKey{}, err
+	}
+	key := apiKeyPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return key, APIKey{Hash: HashAPIKey(key), Name: name, CreateTime: now}, nil
+}
+
+// HashAPIKey is the stored form of a key: hex SHA-256.
+func HashAPIKey(key string) string {
+	sum := sha256.Sum256([]byte(strings.TrimSpace(key)))
+	return hex.EncodeToString(sum[:])
+}
+
+// CheckAPIKey reports whether key is a known, unrevoked key, and its name.
+// The stored hash is compared with the key's in constant time.
+func CheckAPIKey(ctx context.Context, keys KeyStore, key string) (string, bool, error) {
+	if key == "" {
+		return "", false, nil
+	}
+	hash := HashAPIKey(key)
+	k, err := keys.APIKey(ctx, hash)
+	if errors.Is(err, ErrUnknownKey) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if subtle.ConstantTimeCompare([]byte(k.Hash), []byte(hash)) != 1 || k.Revoked {
+		return "", false, nil
+	}
+	return k.Name, true, nil
+}
