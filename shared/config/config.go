@@ -16,6 +16,7 @@ type Config struct {
 	ListShards     int           // LIST_SHARDS, default 1
 	CursorSecret   string        // CURSOR_SECRET, signs list cursors
 	RequestTimeout time.Duration // REQUEST_TIMEOUT, default 8s (below the 10 s Lambda timeout)
+	RetentionDays  int           // RETENTION_DAYS, default 365; 0 turns the retention job off
 }
 
 // Local defaults for the developer tools (make run, make invoke, tests).
@@ -34,6 +35,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		CursorSecret:   getenv("CURSOR_SECRET"),
 		ListShards:     1,
 		RequestTimeout: 8 * time.Second,
+		RetentionDays:  365,
 	}
 	if c.TableName == "" {
 		return c, fmt.Errorf("TABLE_NAME is not set")
@@ -44,6 +46,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("LIST_SHARDS must be an integer from 1 to 64, got %q", v)
 		}
 		c.ListShards = n
+	}
+	if v := getenv("RETENTION_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("RETENTION_DAYS must be a whole number of days (0 turns the job off), got %q", v)
+		}
+		c.RetentionDays = n
 	}
 	if v := getenv("REQUEST_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)

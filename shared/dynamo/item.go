@@ -59,7 +59,17 @@ type profileItem struct {
 	ByName           string        `dynamodbav:"byName"`
 	ByProfileID      string        `dynamodbav:"byProfileId"`
 	ByUpdateTime     string        `dynamodbav:"byUpdateTime"`
+	// Only disabled profiles carry these: the sparse index the retention
+	// job reads, ordered by updateTime.
+	DisabledPK string `dynamodbav:"disabledPK,omitempty"`
+	DisabledSK string `dynamodbav:"disabledSK,omitempty"`
 }
+
+// disabledPartition is the one partition of the disabled-profiles index.
+const disabledPartition = "DISABLED"
+
+// DisabledIndex is the sparse index of disabled profiles by updateTime.
+const DisabledIndex = "disabledByUpdateTime"
 
 // contactItem is the stored form of a contact, both as its own item
 // (PK=PROFILE#<id>, SK=CONTACT#<contactId>) and embedded in its profile item.
@@ -111,6 +121,9 @@ func toItem(p *profile.Profile, shards int) profileItem {
 	}
 	if it.Tags == nil {
 		it.Tags = []string{}
+	}
+	if !p.Enabled {
+		it.DisabledPK, it.DisabledSK = disabledPartition, profile.SortKey("updateTime", p)
 	}
 	it.Contacts = make([]contactItem, len(p.Contacts))
 	for i := range p.Contacts {

@@ -32,6 +32,9 @@ var fixtureStatus = map[string]int{
 	// The authorizer answers with a simple response, not HTTP: 200 stands for
 	// isAuthorized true.
 	"api-key-authorizer.json": 200,
+	// The retention job answers with its summary: 200 stands for a complete run.
+	"retention-purge.json":         200,
+	"retention-purge-dry-run.json": 200,
 }
 
 // TestEventFixtures invokes every events/*.json through the handler of the
@@ -64,6 +67,14 @@ func TestEventFixtures(t *testing.T) {
 			}
 			if err := a.stack.ResetFixtures(ctx); err != nil {
 				t.Fatal(err)
+			}
+			if strings.HasPrefix(name, "retention-purge") {
+				out, err := a.stack.Handlers["RetentionPurge"].Invoke(ctx, raw)
+				var sum struct{ Complete, DryRun bool }
+				if err != nil || json.Unmarshal(out, &sum) != nil || !sum.Complete || sum.DryRun != strings.Contains(name, "dry-run") {
+					t.Errorf("retention purge: %s, %v", out, err)
+				}
+				return
 			}
 			if ev.Version == "2.0" && strings.Contains(string(raw), `"type": "REQUEST"`) {
 				out, err := a.stack.Handlers["ApiKeyAuthorizer"].Invoke(ctx, raw)

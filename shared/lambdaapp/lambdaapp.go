@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,6 +18,7 @@ import (
 	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/shared/retention"
 )
 
 // Start runs the named function in the Lambda runtime.
@@ -40,36 +42,53 @@ func Start(function string) {
 	lambda.Start(h)
 }
 
+// Deps are what every function needs: the HTTP handlers' dependencies and
+// the retention job.
+type Deps struct {
+	api.Deps
+	Retention retention.Job
+}
+
 // NewDeps builds what the handlers need from the configuration.
-func NewDeps(ctx context.Context, cfg config.Config) (api.Deps, error) {
+func NewDeps(ctx context.Context, cfg config.Config) (Deps, error) {
 	db, err := dynamo.NewClient(ctx, cfg.Endpoint, cfg.Region)
 	if err != nil {
-		return api.Deps{}, err
+		return Deps{}, err
 	}
 	return DepsFor(db, cfg), nil
 }
 
 // DepsFor builds the handlers' dependencies on an existing client.
-func DepsFor(db *dynamodb.Client, cfg config.Config) api.Deps {
+func DepsFor(db *dynamodb.Client, cfg config.Config) Deps {
 	store := dynamo.New(db, cfg.TableName, cfg.ListShards)
-	return api.Deps{
-		Store:        store,
-		Keys:         store,
-		CursorSecret: cfg.CursorSecret,
-		Timeout:      cfg.RequestTimeout,
+	return Deps{
+		Deps: api.Deps{
+			Store:        store,
+			Keys:         store,
+			CursorSecret: cfg.CursorSecret,
+			Timeout:      cfg.RequestTimeout,
+		},
+		// The margin leaves time to log the summary before the Lambda's deadline.
+		Retention: retention.Job{Store: store, Days: cfg.RetentionDays, Margin: 5 * time.Second},
 	}
 }
+
+// RetentionFunction is the scheduled retention job.
+const RetentionFunction = "RetentionPurge"
 
 // Handler is the named function's Lambda handler: it takes the raw event as
 // Lambda delivers it and returns the raw response, so the local gateway and
 // make invoke run exactly what runs in AWS.
-func Handler(deps api.Deps, function string) (lambda.Handler, error) {
-	if function == api.AuthorizerFunction {
+func Handler(deps Deps, function string) (lambda.Handler, error) {
+	switch function {
+	case api.AuthorizerFunction:
 		return lambda.NewHandler(api.Authorizer(deps.Keys)), nil
+	case RetentionFunction:
+		return lambda.NewHandler(deps.Retention.Handler), nil
 	}
 	if !slices.Contains(api.Functions(), function) {
 		return nil, fmt.Errorf("unknown function %q", function)
 	}
-	adapter := httpadapter.NewV2(api.NewServer(deps, function))
+	adapter := httpadapter.NewV2(api.NewServer(deps.Deps, function))
 	return lambda.NewHandler(adapter.ProxyWithContext), nil
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/ddblocal"
@@ -27,7 +26,7 @@ type Stack struct {
 	Config   config.Config
 	Template *template.Template
 	DB       *dynamodb.Client
-	Deps     api.Deps
+	Deps     lambdaapp.Deps
 	Handlers map[string]lambda.Handler
 	ddb      *ddblocal.Process
 	// CreatedTable says whether Start created the table.

@@ -1,0 +1,139 @@
+// Package retention is the scheduled job that deletes profiles that have
+// been disabled and not updated for a number of days.
+package retention
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// Store is what the job needs of the table.
+type Store interface {
+	DisabledBefore(ctx context.Context, cutoff time.Time, limit int32, after string) ([]dynamo.Expired, string, error)
+	Delete(ctx context.Context, id string, match profile.Match) error
+}
+
+// Summary is the one structured line a run logs, and its result.
+type Summary struct {
+	DryRun     bool   `json:"dryRun"`
+	Cutoff     string `json:"cutoff,omitempty"`
+	Examined   int    `json:"examined"`
+	Deleted    int    `json:"deleted"` // with dryRun: would delete
+	Skipped    int    `json:"skipped"` // re-enabled or updated since it was found
+	Errors     int    `json:"errors"`
+	Complete   bool   `json:"complete"` // false: stopped before its time ran out; the next run continues
+	DurationMs int64  `json:"durationMs"`
+	Disabled   bool   `json:"disabled,omitempty"` // RETENTION_DAYS is 0
+}
+
+// Job deletes profiles disabled and not updated for Days days.
+type Job struct {
+	Store Store
+	Days  int
+	// Margin is the time kept back before the context's deadline (the
+	// Lambda's): no delete starts closer to it than this.
+	Margin time.Duration
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// BeforeDelete, when set, runs before each delete (tests use it to
+	// change a profile while the job runs).
+	BeforeDelete func(id string)
+}
+
+// pageSize is how many candidates one index query returns.
+const pageSize = 100
+
+// Run purges; with dryRun it counts what it would delete and deletes nothing.
+// A profile changed since it was found (re-enabled or updated) is skipped:
+// the delete is conditioned on the version found.
+func (j Job) Run(ctx context.Context, dryRun bool) (sum Summary) {
+	now := time.Now
+	if j.Now != nil {
+		now = j.Now
+	}
+	start := time.Now()
+	sum.DryRun = dryRun
+	defer func() {
+		sum.DurationMs = time.Since(start).Milliseconds()
+		slog.InfoContext(ctx, "retention purge", "summary", sum)
+	}()
+	if j.Days <= 0 {
+		sum.Disabled, sum.Complete = true, true
+		return sum
+	}
+	cutoff := now().Add(-time.Duration(j.Days) * 24 * time.Hour)
+	sum.Cutoff = profile.FormatTime(cutoff)
+	after := ""
+	for {
+		if j.outOfTime(ctx) {
+			return sum
+		}
+		page, next, err := j.Store.DisabledBefore(ctx, cutoff, pageSize, after)
+		if err != nil {
+			sum.Errors++
+			slog.ErrorContext(ctx, "retention purge: read candidates", "error", err.Error())
+			return sum
+		}
+		for _, e := range page {
+			if j.outOfTime(ctx) {
+				return sum
+			}
+			sum.Examined++
+			if dryRun {
+				sum.Deleted++
+				continue
+			}
+			if j.BeforeDelete != nil {
+				j.BeforeDelete(e.ID)
+			}
+			switch err := j.Store.Delete(ctx, e.ID, profile.Match{e.Version}); {
+			case err == nil:
+				sum.Deleted++
+			case errors.Is(err, profile.ErrPreconditionFailed), errors.Is(err, profile.ErrNotFound):
+				sum.Skipped++
+			default:
+				sum.Errors++
+				slog.ErrorContext(ctx, "retention purge: delete", "profileId", e.ID, "error", err.Error())
+			}
+		}
+		if next == "" {
+			sum.Complete = true
+			return sum
+		}
+		after = next
+	}
+}
+
+func (j Job) outOfTime(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	deadline, ok := ctx.Deadline()
+	return ok && time.Until(deadline) < j.Margin
+}
+
+// Event is what the function accepts: EventBridge's scheduled event (whose
+// detail is empty), or {"dryRun": true} from a manual invoke.
+type Event struct {
+	DryRun bool `json:"dryRun"`
+	Detail struct {
+		DryRun bool `json:"dryRun"`
+	} `json:"detail"`
+}
+
+// Handler is the RetentionPurge Lambda handler.
+func (j Job) Handler(ctx context.Context, raw json.RawMessage) (Summary, error) {
+	var ev Event
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return Summary{}, err
+		}
+	}
+	return j.Run(ctx, ev.DryRun || ev.Detail.DryRun), nil
+}

@@ -1,0 +1,182 @@
+package retention_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/retention"
+	"github.com/profiles-service/profiles/shared/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+var now = time.Now().UTC().Truncate(time.Second)
+
+// put writes a profile last updated age ago, with a contact and markers.
+func put(t *testing.T, s *dynamo.Store, name string, enabled bool, age time.Duration) string {
+	t.Helper()
+	at := now.Add(-age)
+	p := &profile.Profile{
+		ID: profile.NewID(at), FirstName: name, Enabled: enabled, Tags: []string{},
+		UUID: "uuid-" + name, UserID: "user-" + name, CreateTime: at, UpdateTime: at, Version: 3,
+		Contacts: []profile.Contact{{ID: profile.NewID(at), Key: "email", Value: name + "@example.com", CreateTime: at, UpdateTime: at, Version: 1}},
+	}
+	if err := s.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
+}
+
+func setup(t *testing.T) (*testenv.Stack, *dynamo.Store) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: needs DynamoDB Local")
+	}
+	st := testenv.NewStack(t)
+	return st, st.Deps.Store.(*dynamo.Store)
+}
+
+// remaining lists the names of the profiles left and counts all items.
+func remaining(t *testing.T, st *testenv.Stack) (map[string]bool, int) {
+	t.Helper()
+	out, err := st.DB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(st.Config.TableName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, it := range out.Items {
+		var p struct {
+			SK, FirstName string
+		}
+		_ = dynamoUnmarshal(it, &p)
+		if p.SK == "PROFILE" {
+			names[p.FirstName] = true
+		}
+	}
+	return names, len(out.Items)
+}
+
+func TestPurgeDeletesOnlyExpiredDisabledProfiles(t *testing.T) {
+	t.Parallel()
+	st, s := setup(t)
+	year := 365 * 24 * time.Hour
+	put(t, s, "expired1", false, year+48*time.Hour)
+	put(t, s, "expired2", false, 3*year)
+	put(t, s, "recent", false, 10*24*time.Hour)
+	put(t, s, "enabledOld", true, 3*year)
+	reenabled := put(t, s, "reenabled", false, 2*year)
+	_, before := remaining(t, st)
+	if before != 5*4 {
+		t.Fatalf("%d items before the run, want 20 (profile, contact, uuid and user markers each)", before)
+	}
+
+	job := retention.Job{Store: s, Days: 365, Now: func() time.Time { return now }}
+	dry := job.Run(context.Background(), true)
+	if dry.Examined != 3 || dry.Deleted != 3 || !dry.Complete || !dry.DryRun {
+		t.Errorf("dry run %+v", dry)
+	}
+	if _, n := remaining(t, st); n != before {
+		t.Fatalf("dry run deleted items: %d left of %d", n, before)
+	}
+
+	// Re-enable one profile while the job runs: its delete must not apply.
+	job.BeforeDelete = func(id string) {
+		if id == reenabled {
+			_, err := s.Update(context.Background(), id, nil, func(p *profile.Profile) error {
+				p.Enabled = true
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	sum := job.Run(context.Background(), false)
+	if sum.Examined != 3 || sum.Deleted != 2 || sum.Skipped != 1 || sum.Errors != 0 || !sum.Complete {
+		t.Errorf("run %+v", sum)
+	}
+	names, n := remaining(t, st)
+	for name, want := range map[string]bool{"expired1": false, "expired2": false, "recent": true, "enabledOld": true, "reenabled": true} {
+		if names[name] != want {
+			t.Errorf("%s left: %v, want %v", name, names[name], want)
+		}
+	}
+	if n != 3*4 {
+		t.Errorf("%d items left, want 12: a deleted profile left contacts or markers", n)
+	}
+	if again := job.Run(context.Background(), false); again.Deleted != 0 || again.Examined != 0 || !again.Complete {
+		t.Errorf("second run %+v", again)
+	}
+	if off := (retention.Job{Store: s, Days: 0}).Run(context.Background(), false); !off.Disabled || off.Deleted != 0 {
+		t.Errorf("RETENTION_DAYS=0 run %+v", off)
+	}
+}
+
+func TestPurgeStopsBeforeItsDeadlineAndTheNextRunFinishes(t *testing.T) {
+	t.Parallel()
+	st, s := setup(t)
+	for i := range 30 {
+		put(t, s, fmt.Sprintf("old%02d", i), false, 800*24*time.Hour)
+	}
+	slow := retention.Job{Store: s, Days: 365, Margin: 100 * time.Millisecond,
+		BeforeDelete: func(string) { time.Sleep(20 * time.Millisecond) }}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	first := slow.Run(ctx, false)
+	if first.Complete || first.Deleted == 0 || first.Deleted >= 30 || first.Errors != 0 {
+		t.Fatalf("first run should stop part way without errors: %+v", first)
+	}
+	second := retention.Job{Store: s, Days: 365}.Run(context.Background(), false)
+	if !second.Complete || first.Deleted+second.Deleted != 30 {
+		t.Errorf("first %+v, second %+v: want 30 deleted in all", first, second)
+	}
+	if names, n := remaining(t, st); len(names) != 0 || n != 0 {
+		t.Errorf("left: %v (%d items)", names, n)
+	}
+}
+
+func TestHandlerLogsOneSummaryLine(t *testing.T) {
+	_, s := setup(t)
+	put(t, s, "old", false, 800*24*time.Hour)
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))
+	defer slog.SetDefault(prev)
+	job := retention.Job{Store: s, Days: 365}
+	sum, err := job.Handler(context.Background(), json.RawMessage(`{"dryRun": true}`))
+	if err != nil || !sum.DryRun || sum.Deleted != 1 {
+		t.Fatalf("dry-run handler: %+v %v", sum, err)
+	}
+	sum, err = job.Handler(context.Background(), json.RawMessage(`{"version":"0","detail-type":"Scheduled Event","source":"aws.events","detail":{}}`))
+	if err != nil || sum.DryRun || sum.Deleted != 1 {
+		t.Fatalf("scheduled handler: %+v %v", sum, err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want one line per run, got %q", buf.String())
+	}
+	var line struct {
+		Msg     string            `json:"msg"`
+		Summary retention.Summary `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &line); err != nil || line.Msg != "retention purge" || line.Summary.Deleted != 1 || !line.Summary.Complete {
+		t.Errorf("summary line %s (%v)", lines[1], err)
+	}
+}
+
+func dynamoUnmarshal(item map[string]types.AttributeValue, v any) error {
+	return attributevalue.UnmarshalMapWithOptions(item, v, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
+}
