@@ -53,10 +53,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Detail = "One or more fields are invalid."
 	case errors.As(err, &re):
 		p.Status, p.Title = re.status, http.StatusText(re.status)
+		p.Errors = []profile.FieldError{{Field: re.field, Message: re.msg}}
 		if re.status == http.StatusBadRequest {
-			p.Type = problemBase + "validation"
-			p.Title = "Invalid request"
-			p.Errors = []profile.FieldError{{Field: re.field, Message: re.msg}}
+			p.Type, p.Title = problemBase+"validation", "Invalid request"
 		}
 	case errors.Is(err, profile.ErrNotFound):
 		p.Status, p.Title, p.Detail = http.StatusNotFound, "Not Found", "The resource does not exist."

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/profiles-service/profiles/shared/auth"
+	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -14,6 +15,7 @@ import (
 type Deps struct {
 	Store        profile.Store
 	Keys         auth.KeyStore
+	Idempotency  idempotency.Store
 	CursorSecret string
 	// Timeout bounds each request, below the Lambda timeout, so a slow
 	// database gives a 503 in time rather than a killed function.
@@ -52,7 +54,7 @@ func withDefaults(d Deps, next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
-		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		ctx, cancel := context.WithTimeout(r.Context(), requestBudget(r.Context(), timeout))
 		defer cancel()
 		defer func() {
 			if v := recover(); v != nil {
@@ -62,6 +64,21 @@ func withDefaults(d Deps, next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// deadlineMargin is kept back from the Lambda's own deadline so the
+// function answers (503) before Lambda kills it.
+const deadlineMargin = 500 * time.Millisecond
+
+// requestBudget is the time a request may take: the configured timeout, or
+// less when the Lambda's deadline (in ctx) comes sooner.
+func requestBudget(ctx context.Context, timeout time.Duration) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		if left := time.Until(d) - deadlineMargin; left < timeout {
+			return max(left, 0)
+		}
+	}
+	return timeout
 }
 
 type panicError struct{}

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/awslabs/aws-lambda-go-api-proxy/core"
-
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -61,11 +59,10 @@ func partnerView(p *profile.Profile) partnerProfileJSON {
 // userID is the signed-in user: the sub claim API Gateway's JWT authorizer
 // passed in the request context.
 func userID(r *http.Request) (string, error) {
-	rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
-	if !ok || rc.Authorizer == nil || rc.Authorizer.JWT == nil || rc.Authorizer.JWT.Claims["sub"] == "" {
-		return "", errUnauthenticated
+	if sub := subject(r); sub != "" {
+		return sub, nil
 	}
-	return rc.Authorizer.JWT.Claims["sub"], nil
+	return "", errUnauthenticated
 }
 
 func updateMyProfile(d Deps) http.Handler {

@@ -16,9 +16,12 @@ import (
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
-// errVersionChanged means the profile item changed between read and write
-// (or another transaction held it): read again and retry.
+// errVersionChanged means the profile item changed between read and write.
 var errVersionChanged = errors.New("profile version changed")
+
+// errTxConflict means another transaction held one of the items: the same
+// write may succeed when tried again.
+var errTxConflict = errors.New("transaction conflict")
 
 // transact runs a write transaction and turns its cancellation reasons into
 // domain errors: a failed version check is errVersionChanged, a taken
@@ -37,7 +40,7 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 			}
 			return errVersionChanged
 		case "TransactionConflict":
-			return errVersionChanged
+			return errTxConflict
 		case "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
 			return fmt.Errorf("%w: %s", profile.ErrUnavailable, aws.ToString(r.Code))
 		}

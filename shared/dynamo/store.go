@@ -33,9 +33,6 @@ func New(db *dynamodb.Client, table string, shards int) *Store {
 	return &Store{db: db, table: table, shards: shards}
 }
 
-// maxAttempts bounds the optimistic-concurrency retries of a write without If-Match.
-const maxAttempts = 8
-
 // Create writes a new profile, its contacts and its uniqueness markers in one transaction.
 func (s *Store) Create(ctx context.Context, p *profile.Profile) error {
 	item, err := attributevalue.MarshalMap(toItem(p, s.shards))
@@ -54,21 +51,42 @@ func (s *Store) Create(ctx context.Context, p *profile.Profile) error {
 	}
 	items = append(items, s.markerWrites(p.ID, "", p.UUID, uuidPrefix)...)
 	items = append(items, s.markerWrites(p.ID, "", p.UserID, userPrefix)...)
-	// A create only meets errVersionChanged when a concurrent transaction
-	// holds one of its markers; once that one ends, the retry either writes
-	// or sees the marker taken (a ConflictError).
+	// A concurrent transaction may hold one of the markers; once it ends,
+	// the retry either writes or sees the marker taken (a ConflictError).
+	exists := &profile.ConflictError{Detail: "a profile with this id exists already", ExistingID: p.ID}
+	return retryWrite(ctx, exists, func() error { return s.transact(ctx, items) })
+}
+
+// retryWrite runs write until it meets no transaction conflict and, when
+// onChanged is nil, no concurrent change of the version it read; it waits a
+// jittered backoff between tries and gives up when ctx ends
+// (ErrUnavailable). When the version changed and onChanged is not nil,
+// retryWrite returns onChanged at once.
+func retryWrite(ctx context.Context, onChanged error, write func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.transact(ctx, items)
-		if !errors.Is(err, errVersionChanged) {
+		err := write()
+		switch {
+		case errors.Is(err, errTxConflict):
+		case errors.Is(err, errVersionChanged):
+			if onChanged != nil {
+				return onChanged
+			}
+		default:
 			return err
-		}
-		if attempt == maxAttempts {
-			return &profile.ConflictError{Detail: "a concurrent request holds this uuid or userId; try again"}
 		}
 		if err := backoff(ctx, attempt); err != nil {
-			return err
+			return classify(err)
 		}
 	}
+}
+
+// onChanged is what a write returns when another one changed the profile
+// first: ErrPreconditionFailed under If-Match, else nil (read again, retry).
+func onChanged(match profile.Match) error {
+	if match != nil {
+		return profile.ErrPreconditionFailed
+	}
+	return nil
 }
 
 // Get reads a profile with its contacts.
@@ -122,42 +140,35 @@ func (s *Store) GetContact(ctx context.Context, profileID, contactID string) (*p
 // Without it a concurrent write makes Update read again and retry, so a
 // newer version is never overwritten with older data.
 func (s *Store) Update(ctx context.Context, id string, match profile.Match, change func(*profile.Profile) error) (*profile.Profile, error) {
-	for attempt := 1; ; attempt++ {
+	var after *profile.Profile
+	err := retryWrite(ctx, onChanged(match), func() error {
 		before, err := s.Get(ctx, id)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !match.Allows(before.Version) {
-			return nil, profile.ErrPreconditionFailed
+			return profile.ErrPreconditionFailed
 		}
-		after := clone(before)
+		after = clone(before)
 		if err := change(after); err != nil {
-			return nil, err
+			return err
 		}
 		after.Version = before.Version + 1
 		items, err := s.updateWrites(before, after)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		err = s.transact(ctx, items)
-		if !errors.Is(err, errVersionChanged) {
-			return after, err
-		}
-		if match != nil {
-			return nil, profile.ErrPreconditionFailed
-		}
-		if attempt == maxAttempts {
-			return nil, &profile.ConflictError{Detail: "the profile is being changed by other requests; try again"}
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return nil, err
-		}
+		return s.transact(ctx, items)
+	})
+	if err != nil {
+		return nil, err
 	}
+	return after, nil
 }
 
 // Delete removes a profile, its contacts and its markers in one transaction.
 func (s *Store) Delete(ctx context.Context, id string, match profile.Match) error {
-	for attempt := 1; ; attempt++ {
+	return retryWrite(ctx, onChanged(match), func() error {
 		p, err := s.Get(ctx, id)
 		if err != nil {
 			return err
@@ -177,20 +188,8 @@ func (s *Store) Delete(ctx context.Context, id string, match profile.Match) erro
 		}
 		items = append(items, s.markerWrites(id, p.UUID, "", uuidPrefix)...)
 		items = append(items, s.markerWrites(id, p.UserID, "", userPrefix)...)
-		err = s.transact(ctx, items)
-		if !errors.Is(err, errVersionChanged) {
-			return err
-		}
-		if match != nil {
-			return profile.ErrPreconditionFailed
-		}
-		if attempt == maxAttempts {
-			return &profile.ConflictError{Detail: "the profile is being changed by other requests; try again"}
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return err
-		}
-	}
+		return s.transact(ctx, items)
+	})
 }
 
 // updateWrites is the transaction that turns before into after: the profile
@@ -295,9 +294,11 @@ func number(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: itoa(n)}
 }
 
-// backoff waits a jittered, growing delay before another optimistic attempt.
+// backoff waits a fully jittered, exponentially growing delay (up to
+// 256 ms) before another optimistic attempt, so many writers of one profile
+// spread out instead of retrying in lockstep.
 func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+	d := time.Duration(rand.Int64N(int64(2*time.Millisecond) << min(attempt, 7)))
 	select {
 	case <-ctx.Done():
 		return ctx.Err()

@@ -65,6 +65,7 @@ func DepsFor(db *dynamodb.Client, cfg config.Config) Deps {
 		Deps: api.Deps{
 			Store:        store,
 			Keys:         store,
+			Idempotency:  store,
 			CursorSecret: cfg.CursorSecret,
 			Timeout:      cfg.RequestTimeout,
 		},
