@@ -15,10 +15,11 @@ import (
 
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/localstack"
+	"github.com/profiles-service/profiles/shared/logging"
 )
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
+	slog.SetDefault(logging.New(os.Stderr))
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "invoke:", err)
 		os.Exit(1)

@@ -18,10 +18,11 @@ import (
 
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/localstack"
+	"github.com/profiles-service/profiles/shared/logging"
 )
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
+	slog.SetDefault(logging.New(os.Stderr))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Getenv, os.Stderr); err != nil {

@@ -62,6 +62,11 @@ func decodeBytes(body []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
+	if name, dup := duplicateKey(body); dup {
+		// encoding/json keeps the last of two equal keys silently; a body
+		// that says two things about one field is refused instead.
+		return badRequest(name, "appears twice in one object")
+	}
 	if _, err := dec.Token(); err != io.EOF {
 		return badRequest("body", "must hold a single JSON object")
 	}
@@ -104,4 +109,48 @@ func jsonType(goType string) string {
 		return "a number"
 	}
 	return "an object"
+}
+
+// duplicateKey finds a key given twice in one JSON object of a valid document.
+func duplicateKey(body []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    bool // the next token of an object is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.key {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			k, _ := tok.(string)
+			if top.keys[k] {
+				return k, true
+			}
+			top.keys[k], top.key = true, false
+			continue
+		}
+		if top != nil && top.object {
+			top.key = true // this token is a value; a key follows
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{object: true, keys: map[string]bool{}, key: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+		case json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+	}
 }

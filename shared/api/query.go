@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/url"
 	"slices"
 	"sort"
@@ -97,7 +99,8 @@ func parseList(q url.Values, sortFields []string, aliases filterAliases, cursors
 	return lr, nil
 }
 
-// identity names the order and filters a cursor is valid for.
+// identity names the order and filters a cursor is valid for: a hash, so a
+// cursor stays short and any filter bytes survive its JSON.
 func (lr listRequest) identity() string {
 	keys := make([]string, 0, len(lr.filters))
 	for k := range lr.filters {
@@ -112,7 +115,8 @@ func (lr listRequest) identity() string {
 	for _, k := range keys {
 		b.WriteString("\x00" + k + "=" + lr.filters[k])
 	}
-	return b.String()
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:12])
 }
 
 // nextLink is the Link header value for the page after one ending at last.

@@ -2,12 +2,17 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/idempotency"
+	"github.com/profiles-service/profiles/shared/logging"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -54,21 +59,28 @@ func withDefaults(d Deps, next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
-		ctx, cancel := context.WithTimeout(r.Context(), requestBudget(r.Context(), timeout))
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(logging.WithRequestID(r.Context(), requestID(r)), requestBudget(r.Context(), timeout))
 		defer cancel()
+		req := r.WithContext(ctx)
+		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
-				slog.ErrorContext(ctx, "panic", "value", v, "method", r.Method, "path", r.URL.Path)
-				writeError(w, r, errPanic)
+				slog.ErrorContext(ctx, "panic", "value", fmt.Sprint(v), "method", r.Method, "path", r.URL.Path)
+				writeError(sw, req, errPanic)
 			}
+			query, _ := url.QueryUnescape(r.URL.RawQuery)
+			slog.InfoContext(ctx, "request", "method", r.Method, "route", req.Pattern, "query", query,
+				"status", sw.status, "durationMs", float64(time.Since(start).Microseconds())/1000)
 		}()
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(sw, req)
 	})
 }
 
 // deadlineMargin is kept back from the Lambda's own deadline so the
-// function answers (503) before Lambda kills it.
-const deadlineMargin = 500 * time.Millisecond
+// function answers (503) before Lambda kills it, after the store's one
+// read that settles a write whose outcome the deadline left unknown.
+const deadlineMargin = 1500 * time.Millisecond
 
 // requestBudget is the time a request may take: the configured timeout, or
 // less when the Lambda's deadline (in ctx) comes sooner.
@@ -79,6 +91,34 @@ func requestBudget(ctx context.Context, timeout time.Duration) time.Duration {
 		}
 	}
 	return timeout
+}
+
+// requestID is API Gateway's id of the request.
+func requestID(r *http.Request) string {
+	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok {
+		return rc.RequestID
+	}
+	return ""
+}
+
+// statusWriter remembers the status a handler sent, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 type panicError struct{}

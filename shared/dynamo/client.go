@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -18,7 +19,10 @@ func NewClient(ctx context.Context, endpoint, region string) (*dynamodb.Client, 
 		awsconfig.WithRetryer(func() aws.Retryer {
 			// Throttling and 5xx are retried with exponential backoff and jitter;
 			// the request's deadline bounds the total.
-			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 4 })
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 4
+				o.MaxBackoff = time.Second
+			})
 		}),
 	}
 	if endpoint != "" {

@@ -4,6 +4,8 @@ package dynamo
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"math/rand/v2"
 	"strings"
@@ -54,7 +56,51 @@ func (s *Store) Create(ctx context.Context, p *profile.Profile) error {
 	// A concurrent transaction may hold one of the markers; once it ends,
 	// the retry either writes or sees the marker taken (a ConflictError).
 	exists := &profile.ConflictError{Detail: "a profile with this id exists already", ExistingID: p.ID}
-	return retryWrite(ctx, exists, func() error { return s.transact(ctx, items) })
+	return retryWrite(ctx, exists, func() error { return s.commit(ctx, p.ID, items) })
+}
+
+// verifyTimeout bounds the read that settles a write whose outcome is unknown.
+const verifyTimeout = time.Second
+
+// commit runs a profile's write transaction, whose first item writes or
+// deletes the profile item. When the outcome is unknown (the deadline
+// passed or the connection failed, perhaps after DynamoDB applied it),
+// commit reads the profile item once more, beyond the request's deadline,
+// to learn whether the write landed: a put carries a fresh writeId for
+// that. So a client is told 503 only for a write that did not happen.
+func (s *Store) commit(ctx context.Context, profileID string, items []types.TransactWriteItem) error {
+	writeID := newWriteID()
+	if put := items[0].Put; put != nil {
+		put.Item["writeId"] = &types.AttributeValueMemberS{Value: writeID}
+	}
+	err := s.transact(ctx, items)
+	if !errors.Is(err, profile.ErrUnavailable) {
+		return err
+	}
+	vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
+	defer cancel()
+	out, gerr := s.db.GetItem(vctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(profileKey(profileID), profileSK), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String("writeId"),
+	})
+	if gerr != nil {
+		return err
+	}
+	landed := out.Item == nil // a delete landed
+	if items[0].Put != nil {
+		w, ok := out.Item["writeId"].(*types.AttributeValueMemberS)
+		landed = ok && w.Value == writeID
+	}
+	if landed {
+		return nil
+	}
+	return err
+}
+
+func newWriteID() string {
+	var b [12]byte
+	_, _ = crand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // retryWrite runs write until it meets no transaction conflict and, when
@@ -158,7 +204,7 @@ func (s *Store) Update(ctx context.Context, id string, match profile.Match, chan
 		if err != nil {
 			return err
 		}
-		return s.transact(ctx, items)
+		return s.commit(ctx, id, items)
 	})
 	if err != nil {
 		return nil, err
@@ -188,7 +234,7 @@ func (s *Store) Delete(ctx context.Context, id string, match profile.Match) erro
 		}
 		items = append(items, s.markerWrites(id, p.UUID, "", uuidPrefix)...)
 		items = append(items, s.markerWrites(id, p.UserID, "", userPrefix)...)
-		return s.transact(ctx, items)
+		return s.commit(ctx, id, items)
 	})
 }
 
@@ -253,6 +299,11 @@ func (s *Store) markerWrites(profileID, old, new, prefix string) []types.Transac
 
 // ProfileIDByMarker returns the profile holding a unique value ("" when none).
 func (s *Store) profileIDByMarker(ctx context.Context, pk string) (string, error) {
+	if len(pk) > maxPartitionKey {
+		// No stored value is this long (validation bounds them): asking
+		// DynamoDB would only be a ValidationException.
+		return "", nil
+	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, ConsistentRead: aws.Bool(true), Key: key(pk, markerSK),
 	})
@@ -275,6 +326,9 @@ func (s *Store) ProfileIDByUser(ctx context.Context, userID string) (string, err
 	}
 	return id, err
 }
+
+// maxPartitionKey is DynamoDB's limit on a partition key's size in bytes.
+const maxPartitionKey = 2048
 
 func clone(p *profile.Profile) *profile.Profile {
 	c := *p

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -57,7 +58,16 @@ func New(t *template.Template, functions map[string]lambda.Handler, jwtSecret st
 	return g, nil
 }
 
-func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
+// ServeHTTP routes the request. A path that is not in canonical form
+// ("..", "//", a trailing "/") matches no route, as in API Gateway; it gets
+// a 404 rather than the redirect Go's ServeMux would send.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; p != "/" && path.Clean(p) != p {
+		gatewayError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	g.mux.ServeHTTP(w, r)
+}
 
 // gatewayError answers as API Gateway itself does, before any function runs.
 func gatewayError(w http.ResponseWriter, status int, message string) {

@@ -18,12 +18,13 @@ import (
 	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/shared/logging"
 	"github.com/profiles-service/profiles/shared/retention"
 )
 
 // Start runs the named function in the Lambda runtime.
 func Start(function string) {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	slog.SetDefault(logging.New(os.Stdout))
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		slog.Error("configuration", "error", err.Error())

@@ -1,6 +1,12 @@
 package profile
 
-import "time"
+import (
+	"time"
+	"unicode/utf8"
+)
+
+// MaxUserIDLen bounds a userId (a token subject) in bytes.
+const MaxUserIDLen = 255
 
 // UserChanges are the fields an end user may set on their own profile
 // (POST /api/me/profile/update).
@@ -27,6 +33,9 @@ func (c UserChanges) profileChanges() ProfileChanges {
 func NewForUser(userID string, c UserChanges, now time.Time) (*Profile, error) {
 	if c.Empty() {
 		return nil, Invalid("body", "must set at least one of givenName, familyName, featureUpdates, marketingUpdates, email")
+	}
+	if len(userID) > MaxUserIDLen || !utf8.ValidString(userID) {
+		return nil, Invalid("userId", "the token's subject must be valid UTF-8 of at most %d bytes", MaxUserIDLen)
 	}
 	p, err := New(ProfileInput{}, now)
 	if err != nil {
