@@ -9,7 +9,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 SUB ?= local-user
 SCOPES ?= profiles:read profiles:write
 
-.PHONY: run test unit vet invoke build token apikey apikey-revoke dynamodb-local sam-validate sam-build clean
+.PHONY: run test unit vet invoke build token apikey apikey-revoke fuzz dynamodb-local sam-validate sam-build clean
 
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}
 run: dynamodb-local
@@ -52,6 +52,14 @@ build:
 		echo "build $$f"; \
 		CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" \
 			-o $(BUILD_DIR)/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+
+## fuzz: each fuzz target for FUZZTIME (30s); make test runs their seed corpus
+FUZZTIME ?= 30s
+fuzz:
+	@for f in FuzzProfileBody FuzzListQuery FuzzCursor; do \
+		echo "fuzz $$f for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) ./shared/api || exit 1; \
 	done
 
 dynamodb-local: $(DDB_STAMP)
