@@ -158,3 +158,26 @@ func (b *safeBuffer) Bytes() []byte {
 	defer b.mu.Unlock()
 	return append([]byte(nil), b.buf.Bytes()...)
 }
+
+// TestSecurityHeaders: every answer of our functions, success or error,
+// carries no-store and nosniff.
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	var p Profile
+	rs := []*response{
+		a.do("POST", "/profiles", `{"firstName":"H"}`).expect(t, 201, &p),
+	}
+	rs = append(rs,
+		a.do("GET", "/profiles/"+p.ProfileID, nil),
+		a.do("GET", "/profiles", nil),
+		a.do("PATCH", "/profiles/"+p.ProfileID, `{"nope":1}`),
+		a.do("GET", "/profiles/0123456789abcdef01234567", nil),
+		a.do("DELETE", "/profiles/"+p.ProfileID, nil),
+	)
+	for _, r := range rs {
+		if r.Header.Get("Cache-Control") != "no-store" || r.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("status %d without the security headers: %v", r.Status, r.Header)
+		}
+	}
+}
