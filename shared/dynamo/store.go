@@ -59,15 +59,22 @@ func (s *Store) Create(ctx context.Context, p *profile.Profile) error {
 	return retryWrite(ctx, exists, func() error { return s.commit(ctx, p.ID, items) })
 }
 
-// verifyTimeout bounds the read that settles a write whose outcome is unknown.
-const verifyTimeout = time.Second
+// settleTimeout bounds the calls that settle a write whose outcome is unknown.
+const settleTimeout = time.Second
+
+// fenceTTL is how long a create's fence item lives (DynamoDB's TTL deletes it).
+const fenceTTL = time.Hour
 
 // commit runs a profile's write transaction, whose first item writes or
-// deletes the profile item. When the outcome is unknown (the deadline
-// passed or the connection failed, perhaps after DynamoDB applied it),
-// commit reads the profile item once more, beyond the request's deadline,
-// to learn whether the write landed: a put carries a fresh writeId for
-// that. So a client is told 503 only for a write that did not happen.
+// deletes the profile item on a condition (attribute_not_exists(PK) for a
+// create, version = :v otherwise). When the outcome is unknown (the
+// deadline passed or the connection failed, perhaps while DynamoDB was
+// applying it), commit settles it beyond the request's deadline: it fences
+// the profile item with a write on the same condition, so a transaction
+// still in flight can no longer land, and then knows. A fence that applies
+// means ours did not land (503); a fence refused means something landed
+// first: ours if the item carries our writeId (or, for a delete, is gone).
+// So a client is told 503 only for a write that did not and will not happen.
 func (s *Store) commit(ctx context.Context, profileID string, items []types.TransactWriteItem) error {
 	writeID := newWriteID()
 	if put := items[0].Put; put != nil {
@@ -77,24 +84,66 @@ func (s *Store) commit(ctx context.Context, profileID string, items []types.Tran
 	if !errors.Is(err, profile.ErrUnavailable) {
 		return err
 	}
-	vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
-	out, gerr := s.db.GetItem(vctx, &dynamodb.GetItemInput{
+	fenced, ferr := s.fence(sctx, profileID, items[0])
+	if ferr != nil || fenced {
+		return err
+	}
+	out, gerr := s.db.GetItem(sctx, &dynamodb.GetItemInput{
 		TableName: &s.table, Key: key(profileKey(profileID), profileSK), ConsistentRead: aws.Bool(true),
 		ProjectionExpression: aws.String("writeId"),
 	})
 	if gerr != nil {
 		return err
 	}
-	landed := out.Item == nil // a delete landed
-	if items[0].Put != nil {
-		w, ok := out.Item["writeId"].(*types.AttributeValueMemberS)
-		landed = ok && w.Value == writeID
+	if items[0].Delete != nil {
+		if out.Item == nil {
+			return nil
+		}
+		return err
 	}
-	if landed {
+	if w, ok := out.Item["writeId"].(*types.AttributeValueMemberS); ok && w.Value == writeID {
 		return nil
 	}
 	return err
+}
+
+// fence makes the condition of a write's profile item false for good, if
+// it still holds: for a create, an inert item takes the id (it has no
+// profileId, reads treat it as absent, and TTL removes it); otherwise the
+// version moves on by one. It reports whether it applied.
+func (s *Store) fence(ctx context.Context, profileID string, first types.TransactWriteItem) (bool, error) {
+	var err error
+	if first.Put != nil && aws.ToString(first.Put.ConditionExpression) == "attribute_not_exists(PK)" {
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: &s.table,
+			Item: map[string]types.AttributeValue{
+				"PK": &types.AttributeValueMemberS{Value: profileKey(profileID)}, "SK": &types.AttributeValueMemberS{Value: profileSK},
+				"type":      &types.AttributeValueMemberS{Value: "fence"},
+				"expiresAt": &types.AttributeValueMemberN{Value: itoa(time.Now().Add(fenceTTL).Unix())},
+			},
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		})
+	} else {
+		var v map[string]types.AttributeValue
+		if first.Put != nil {
+			v = first.Put.ExpressionAttributeValues
+		} else {
+			v = first.Delete.ExpressionAttributeValues
+		}
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: key(profileKey(profileID), profileSK),
+			UpdateExpression:          aws.String("SET version = version + :one"),
+			ConditionExpression:       aws.String("version = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": v[":v"], ":one": number(1)},
+		})
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func newWriteID() string {
@@ -153,6 +202,9 @@ func (s *Store) Get(ctx context.Context, id string) (*profile.Profile, error) {
 	var it profileItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 		return nil, err
+	}
+	if it.ProfileID == "" {
+		return nil, profile.ErrNotFound // the fence of a create that never landed
 	}
 	return it.toProfile(), nil
 }

@@ -43,8 +43,8 @@ func statuses(rs []*response) map[int]int {
 
 // item is the part of a table item the invariant checks read.
 type item struct {
-	PK, SK, ProfileID, UserID string
-	Contacts                  []struct{ ContactID string }
+	PK, SK, Type, ProfileID, UserID string
+	Contacts                        []struct{ ContactID string }
 }
 
 // scanTable reads the whole test table (the service itself never scans).
@@ -146,7 +146,7 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Errorf("201s name different profiles: %v", ids)
 	}
 	items := scanTable(t, a)
-	if n := count(items, func(it item) bool { return it.SK == "PROFILE" }); n != 1 {
+	if n := count(items, func(it item) bool { return it.Type == "profile" }); n != 1 {
 		t.Fatalf("%d profiles written, want 1", n)
 	}
 
@@ -207,7 +207,7 @@ func TestUniqueUUIDUnderConcurrentCreates(t *testing.T) {
 		t.Fatalf("statuses %v, want one 201 and 19 409", got)
 	}
 	items := scanTable(t, a)
-	if n := count(items, func(it item) bool { return it.SK == "PROFILE" }); n != 1 {
+	if n := count(items, func(it item) bool { return it.Type == "profile" }); n != 1 {
 		t.Errorf("%d profiles", n)
 	}
 	if n := count(items, func(it item) bool { return it.PK == "UUID#same-uuid" }); n != 1 {
@@ -226,7 +226,7 @@ func TestUniqueUserUnderConcurrentFirstUpdates(t *testing.T) {
 		t.Fatalf("statuses %v, want 10 200s", got)
 	}
 	items := scanTable(t, a)
-	if n := count(items, func(it item) bool { return it.SK == "PROFILE" && it.UserID == "racer" }); n != 1 {
+	if n := count(items, func(it item) bool { return it.Type == "profile" && it.UserID == "racer" }); n != 1 {
 		t.Errorf("%d profiles of the user, want 1", n)
 	}
 	if n := count(items, func(it item) bool { return it.PK == "USER#racer" }); n != 1 {
@@ -256,7 +256,7 @@ func TestContactLimitUnderConcurrency(t *testing.T) {
 		t.Errorf("%d contact items, %d acknowledged", n, got[201])
 	}
 	for _, it := range items {
-		if it.SK == "PROFILE" && len(it.Contacts) != got[201] {
+		if it.Type == "profile" && len(it.Contacts) != got[201] {
 			t.Errorf("profile item embeds %d contacts, %d acknowledged", len(it.Contacts), got[201])
 		}
 	}

@@ -99,7 +99,7 @@ func TestTableHoldsExactlyTheAcknowledgedWrites(t *testing.T) {
 	}
 	var uuids []string
 	for _, it := range scanTable(t, a) {
-		if it.SK == "PROFILE" {
+		if it.Type == "profile" {
 			var p Profile
 			a.do("GET", "/profiles/"+it.ProfileID, nil).expect(t, 200, &p)
 			uuids = append(uuids, str(p.UUID))
@@ -114,6 +114,37 @@ func TestTableHoldsExactlyTheAcknowledgedWrites(t *testing.T) {
 	for _, u := range uuids {
 		if !acked[u] {
 			t.Errorf("profile %s is in the table but its write was refused", u)
+		}
+	}
+}
+
+// TestWriteAppliedAfterItsDeadlineIsFenced: a write transaction that
+// reaches DynamoDB only after the request gave up (503) must not land
+// later: the store fences the profile item before answering.
+func TestWriteAppliedAfterItsDeadlineIsFenced(t *testing.T) {
+	t.Parallel()
+	a, proxy := newFaultyAPI(t)
+	var p Profile
+	a.do("POST", "/profiles", `{"firstName":"Kept","uuid":"kept"}`).expect(t, 201, &p)
+	proxy.Set(testenv.Late, 1, 3*time.Second)
+	a.do("PATCH", "/profiles/"+p.ProfileID, `{"firstName":"Late"}`).expectProblem(t, 503, "")
+	a.do("POST", "/profiles", `{"firstName":"LateCreate","uuid":"late-create"}`).expectProblem(t, 503, "")
+	a.do("DELETE", "/profiles/"+p.ProfileID, nil).expectProblem(t, 503, "")
+	time.Sleep(4 * time.Second) // the held transactions reach DynamoDB now
+	proxy.Set(testenv.Pass, 0, 0)
+	var got Profile
+	a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &got)
+	if str(got.FirstName) != "Kept" {
+		t.Errorf("a write answered 503 landed later: %+v", got)
+	}
+	var list []Profile
+	a.do("GET", "/profiles?filter[uuid]=late-create", nil).expect(t, 200, &list)
+	if len(list) != 0 {
+		t.Errorf("a create answered 503 landed later: %+v", list)
+	}
+	for _, it := range scanTable(t, a) {
+		if it.PK == "UUID#late-create" {
+			t.Errorf("the fenced create left its uuid marker")
 		}
 	}
 }

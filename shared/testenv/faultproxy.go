@@ -1,11 +1,15 @@
 package testenv
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +27,10 @@ const (
 	Reset                 // close the connection without an answer
 	Slow                  // wait Delay, then forward
 	Internal              // answer 500 InternalServerError
+	// Late holds each write transaction for Delay and then applies it even
+	// though the client has given up: the one fault that acts after the
+	// request is sent, the case of a write whose outcome is unknown.
+	Late
 )
 
 // FaultProxy stands between the service and DynamoDB Local and injects
@@ -48,7 +56,17 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 		fp.mu.Lock()
 		fault, rate, delay := fp.fault, fp.rate, fp.delay
 		fp.mu.Unlock()
-		if fault != Pass && rand.Float64() < rate {
+		if fault == Late && strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".TransactWriteItems") && rand.Float64() < rate {
+			body, _ := io.ReadAll(r.Body)
+			time.Sleep(delay)
+			late, _ := http.NewRequestWithContext(context.Background(), r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
+			late.Header = r.Header.Clone()
+			if resp, err := http.DefaultTransport.RoundTrip(late); err == nil {
+				_ = resp.Body.Close()
+			}
+			return
+		}
+		if fault != Pass && fault != Late && rand.Float64() < rate {
 			switch fault {
 			case Throttle:
 				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
