@@ -1,5 +1,7 @@
 // Command apikey creates a partner API key in the local table and prints it
 // (make -s apikey NAME=<name>), or revokes one (make apikey-revoke KEY=<key>).
+// With -aws it does so in the deployed table instead: TABLE_NAME (the
+// stack's TableName output), with the default AWS credential chain and region.
 // Only the key's SHA-256 hash is stored; the key is shown once.
 package main
 
@@ -13,6 +15,7 @@ import (
 	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/ddblocal"
+	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/localstack"
 	"github.com/profiles-service/profiles/shared/profile"
 )
@@ -28,26 +31,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("apikey", flag.ContinueOnError)
 	name := fs.String("name", "", "a name for the new key (who it is for)")
 	revoke := fs.String("revoke", "", "revoke this key instead of creating one")
+	deployed := fs.Bool("aws", false, "use the deployed table: TABLE_NAME (the stack's TableName output), the default AWS credentials and region")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if (*name == "") == (*revoke == "") {
-		return fmt.Errorf("usage: apikey -name <name> | apikey -revoke <key>")
+		return fmt.Errorf("usage: apikey [-aws] -name <name> | apikey [-aws] -revoke <key>")
 	}
-	cfg, err := config.FromEnv(config.LocalEnv(getenv))
+	open := localKeys
+	if *deployed {
+		open = deployedKeys
+	}
+	keys, closeKeys, err := open(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	if !ddblocal.Reachable(cfg.Endpoint) {
-		return fmt.Errorf("nothing answers at %s: start the local service first (make run) so the key outlives this command", cfg.Endpoint)
-	}
-	stack, err := localstack.Start(ctx, ".", cfg, func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) })
-	if err != nil {
-		return err
-	}
-	defer stack.Close()
+	defer closeKeys()
 	if *revoke != "" {
-		if err := stack.Deps.Keys.RevokeAPIKey(ctx, auth.HashAPIKey(*revoke)); err != nil {
+		if err := keys.RevokeAPIKey(ctx, auth.HashAPIKey(*revoke)); err != nil {
 			return err
 		}
 		fmt.Fprintln(stderr, "revoked")
@@ -57,9 +58,49 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	if err := stack.Deps.Keys.PutAPIKey(ctx, rec); err != nil {
+	if err := keys.PutAPIKey(ctx, rec); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, key)
 	return nil
+}
+
+// localKeys is the local table of make run, which must be running: a
+// DynamoDB Local started here would take the key with it when it stops.
+func localKeys(ctx context.Context, getenv func(string) string, stderr io.Writer) (auth.KeyStore, func(), error) {
+	cfg, err := config.FromEnv(config.LocalEnv(getenv))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ddblocal.Reachable(cfg.Endpoint) {
+		return nil, nil, fmt.Errorf("nothing answers at %s: start the local service first (make run) so the key outlives this command, or pass -aws for the deployed table", cfg.Endpoint)
+	}
+	stack, err := localstack.Start(ctx, ".", cfg, func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return stack.Deps.Keys, stack.Close, nil
+}
+
+// deployedKeys is the deployed table in AWS. It never creates a table: a
+// wrong TABLE_NAME fails on the first write.
+func deployedKeys(ctx context.Context, getenv func(string) string, stderr io.Writer) (auth.KeyStore, func(), error) {
+	table := getenv("TABLE_NAME")
+	if table == "" {
+		return nil, nil, fmt.Errorf("-aws needs TABLE_NAME: the stack's TableName output " +
+			"(aws cloudformation describe-stacks --stack-name profiles --query \"Stacks[0].Outputs[?OutputKey=='TableName'].OutputValue\" --output text)")
+	}
+	for _, k := range []string{"DYNAMODB_ENDPOINT", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"} {
+		if v := getenv(k); v != "" {
+			return nil, nil, fmt.Errorf("-aws writes to the deployed table, but %s=%s points elsewhere: unset it", k, v)
+		}
+	}
+	// No endpoint and no region: the SDK's default chain picks credentials
+	// and region (AWS_REGION, AWS_DEFAULT_REGION, the profile) as the AWS CLI does.
+	db, err := dynamo.NewClient(ctx, "", "")
+	if err != nil {
+		return nil, nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	fmt.Fprintf(stderr, "using the deployed table %s\n", table)
+	return dynamo.New(db, table, 1), func() {}, nil
 }

@@ -52,6 +52,7 @@ func New(t *template.Template, functions map[string]lambda.Handler, jwtSecret st
 		}
 		g.mux.Handle(rt.Pattern(), g.route(rt))
 	}
+	g.serveDocs()
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		gatewayError(w, http.StatusNotFound, "Not Found")
 	})

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/profiles-service/profiles/shared/testenv"
@@ -38,26 +37,33 @@ type response struct {
 }
 
 // do sends a request; body is JSON-encoded unless it is a string or []byte.
-// headers are name, value pairs.
+// headers are name, value pairs. A body goes as application/json unless
+// headers name another Content-Type. Every exchange is held to the published
+// contract (contract_test.go).
 func (a *api) do(method, path string, body any, headers ...string) *response {
 	a.t.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			a.t.Fatal(err)
 		}
-		rd = bytes.NewReader(j)
+		raw = j
 	}
-	req, err := http.NewRequest(method, a.stack.URL+path, rd)
+	req, err := http.NewRequest(method, a.stack.URL+path, bytes.NewReader(raw))
 	if err != nil {
 		a.t.Fatal(err)
+	}
+	if body == nil {
+		req.Body, req.ContentLength = http.NoBody, 0
+	} else {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if a.token != "" {
 		req.Header.Set("Authorization", "Bearer "+a.token)
@@ -65,6 +71,7 @@ func (a *api) do(method, path string, body any, headers ...string) *response {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	check := checkRequest(req, raw)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		a.t.Fatal(err)
@@ -74,7 +81,9 @@ func (a *api) do(method, path string, body any, headers ...string) *response {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	return &response{Status: resp.StatusCode, Header: resp.Header, Body: out}
+	r := &response{Status: resp.StatusCode, Header: resp.Header, Body: out}
+	check.response(a.t, r)
+	return r
 }
 
 // expect fails the test unless the response has the status; it decodes the
