@@ -7,24 +7,21 @@ import (
 )
 
 func listContacts(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		lr, err := parseList(r.URL.Query(), profile.ContactSortFields, contactFilters, d.cursors())
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q := profile.ContactQuery{Page: lr.page}
 		if k, ok := lr.filters["key"]; ok {
 			if k != profile.KeyEmail && k != profile.KeyPhone {
-				writeError(w, r, badRequest("filter[key]", "must be email or phone"))
-				return
+				return badRequest("filter[key]", "must be email or phone")
 			}
 			q.Key = &k
 		}
 		p, err := d.Store.Get(r.Context(), r.PathValue("profileId"))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		res := profile.ListContacts(p, q)
 		if res.More {
@@ -35,26 +32,26 @@ func listContacts(d Deps) http.Handler {
 			out[i] = contactView(&res.Items[i])
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
 func getContact(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		c, err := d.Store.GetContact(r.Context(), r.PathValue("profileId"), r.PathValue("contactId"))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		writeContact(w, http.StatusOK, c)
+		return nil
 	})
 }
 
 func createContact(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		var body contactBody
 		if err := decode(r, &body); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		var created profile.Contact
 		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), nil, func(p *profile.Profile) error {
@@ -65,25 +62,23 @@ func createContact(d Deps) http.Handler {
 			return err
 		})
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.Header().Set("Location", "/profiles/"+p.ID+"/contacts/"+created.ID)
 		writeContact(w, http.StatusCreated, &created)
+		return nil
 	})
 }
 
 func updateContact(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		var body contactBody
 		if err := decode(r, &body); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		match, err := ifMatch(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		contactID := r.PathValue("contactId")
 		var updated profile.Contact
@@ -98,19 +93,18 @@ func updateContact(d Deps) http.Handler {
 			return err
 		})
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		writeContact(w, http.StatusOK, &updated)
+		return nil
 	})
 }
 
 func deleteContact(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		match, err := ifMatch(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		contactID := r.PathValue("contactId")
 		_, err = d.Store.Update(r.Context(), r.PathValue("profileId"), nil, func(p *profile.Profile) error {
@@ -120,10 +114,10 @@ func deleteContact(d Deps) http.Handler {
 			return p.RemoveContact(contactID)
 		})
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 

@@ -9,21 +9,18 @@ import (
 )
 
 func listProfiles(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		lr, err := parseList(r.URL.Query(), profile.ProfileSortFields, profileFilters, d.cursors())
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		filter, err := profileFilter(lr.filters)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		res, err := d.Store.List(r.Context(), profile.ListQuery{Page: lr.page, Filter: filter})
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if res.More {
 			w.Header().Set("Link", lr.nextLink(r.URL.Path, d.cursors(), res.Last))
@@ -33,26 +30,26 @@ func listProfiles(d Deps) http.Handler {
 			out[i] = profileView(&res.Items[i])
 		}
 		encode(w, http.StatusOK, out)
+		return nil
 	})
 }
 
 func getProfile(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := d.Store.Get(r.Context(), r.PathValue("profileId"))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		writeProfile(w, http.StatusOK, p)
+		return nil
 	})
 }
 
 func createProfile(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		var body profileBody
 		if err := decode(r, &body); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		in := profile.ProfileInput{ProfileChanges: body.changes()}
 		for i := range body.Contacts.Value {
@@ -60,58 +57,53 @@ func createProfile(d Deps) http.Handler {
 		}
 		p, err := profile.New(in, profile.Now())
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if err := d.Store.Create(r.Context(), p); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.Header().Set("Location", "/profiles/"+p.ID)
 		writeProfile(w, http.StatusCreated, p)
+		return nil
 	})
 }
 
 func updateProfile(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		var body profileBody
 		if err := decode(r, &body); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		match, err := ifMatch(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		changes := body.changes()
 		if changes.Empty() {
-			writeError(w, r, badRequest("body", "names no field to update"))
-			return
+			return badRequest("body", "names no field to update")
 		}
 		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), match, func(p *profile.Profile) error {
 			return p.Update(changes, profile.Now())
 		})
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		writeProfile(w, http.StatusOK, p)
+		return nil
 	})
 }
 
 func deleteProfile(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		match, err := ifMatch(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if err := d.Store.Delete(r.Context(), r.PathValue("profileId"), match); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 

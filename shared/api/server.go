@@ -93,6 +93,17 @@ func requestBudget(ctx context.Context, timeout time.Duration) time.Duration {
 	return timeout
 }
 
+// handlerFunc is a handler that returns its error, which writeError maps
+// to a status and a problem+json body: the handlers read decode, validate,
+// call, encode, without repeating the error path.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (f handlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := f(w, r); err != nil {
+		writeError(w, r, err)
+	}
+}
+
 // requestID is API Gateway's id of the request.
 func requestID(r *http.Request) string {
 	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok {

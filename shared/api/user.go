@@ -66,29 +66,26 @@ func userID(r *http.Request) (string, error) {
 }
 
 func updateMyProfile(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		sub, err := userID(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		var body userBody
 		if err := decode(r, &body); err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		changes := body.changes()
 		if changes.Empty() {
-			writeError(w, r, badRequest("body", "must set at least one of givenName, familyName, featureUpdates, marketingUpdates, email"))
-			return
+			return badRequest("body", "must set at least one of givenName, familyName, featureUpdates, marketingUpdates, email")
 		}
 		p, err := upsertUser(r, d.Store, sub, changes)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.Header().Set("ETag", etag(p.Version))
 		encode(w, http.StatusOK, userView(p))
+		return nil
 	})
 }
 
@@ -122,30 +119,29 @@ func upsertUser(r *http.Request, store profile.Store, sub string, changes profil
 }
 
 func getMyProfile(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		sub, err := userID(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		p, err := profileOfUser(r, d.Store, sub)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.Header().Set("ETag", etag(p.Version))
 		encode(w, http.StatusOK, userView(p))
+		return nil
 	})
 }
 
 func getUserProfile(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := profileOfUser(r, d.Store, r.PathValue("userId"))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, partnerView(p))
+		return nil
 	})
 }
 
