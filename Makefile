@@ -9,15 +9,16 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 SUB ?= local-user
 SCOPES ?= profiles:read profiles:write
 
-.PHONY: run test unit vet invoke build token apikey apikey-revoke fuzz dynamodb-local sam-check sam-validate sam-build sam-events schemathesis contract contract-check docs-ui clean
+.PHONY: run test unit vet invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-events schemathesis contract contract-check docs-ui clean
 
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}
 run: dynamodb-local docs-ui
 	$(GO) run ./cmd/local
 
-## test: vet, unit and integration tests (DynamoDB Local is started as needed), then contract-check and sam-check
+## test: vet, unit and integration tests (DynamoDB Local is started as needed), bench-smoke, then contract-check and sam-check
 test: dynamodb-local vet
 	$(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory bench-smoke
 	@$(MAKE) --no-print-directory contract-check
 	@$(MAKE) --no-print-directory sam-check
 
@@ -63,6 +64,14 @@ fuzz:
 		echo "fuzz $$f for $(FUZZTIME)"; \
 		$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) ./shared/api || exit 1; \
 	done
+
+## bench: the service against its own database, one Markdown table on stdout (make bench > file keeps it; BENCH_ARGS adds flags, see go run ./cmd/bench -h)
+bench: dynamodb-local
+	@$(GO) run ./cmd/bench $(BENCH_ARGS)
+
+## bench-smoke: every section of make bench, tiny (seconds), and a check that the table renders
+bench-smoke: dynamodb-local
+	@$(GO) run ./cmd/bench -smoke >/dev/null
 
 ## sam-check: the real SAM CLI on this repository: sam-validate and sam-build (skipped when sam is not on PATH)
 SAM ?= sam

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -28,7 +29,7 @@ func encodeStatus(w http.ResponseWriter, status int, v any) {
 		b = []byte(`{"title":"Internal Server Error","status":500}`)
 		status = http.StatusInternalServerError
 	}
-	w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

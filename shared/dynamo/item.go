@@ -145,23 +145,6 @@ func (c contactItem) standalone(profileID string) contactItem {
 	return c
 }
 
-func (it *profileItem) toProfile() *profile.Profile {
-	p := &profile.Profile{
-		ID: it.ProfileID, FirstName: it.FirstName, MiddleName: it.MiddleName, LastName: it.LastName,
-		CountryCode: it.CountryCode, Enabled: it.Enabled, Tags: it.Tags, UUID: it.UUID, UserID: it.UserID,
-		FeatureUpdates: it.FeatureUpdates, MarketingUpdates: it.MarketingUpdates, Version: it.Version,
-		CreateTime: parseTime(it.CreateTime), UpdateTime: parseTime(it.UpdateTime),
-	}
-	if p.Tags == nil {
-		p.Tags = []string{}
-	}
-	p.Contacts = make([]profile.Contact, len(it.Contacts))
-	for i := range it.Contacts {
-		p.Contacts[i] = it.Contacts[i].toContact()
-	}
-	return p
-}
-
 func (c *contactItem) toContact() profile.Contact {
 	return profile.Contact{
 		ID: c.ContactID, Key: c.Key, Value: c.Value, UUID: c.UUID, Verified: c.Verified,

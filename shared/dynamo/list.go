@@ -2,10 +2,11 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -62,19 +63,19 @@ func (s *Store) List(ctx context.Context, q profile.ListQuery) (profile.Result[p
 // stream reads the sort field's index in order (only keys starting with
 // prefix when it is set) and cuts the page from the matching profiles.
 func (s *Store) stream(ctx context.Context, q profile.ListQuery, prefix string) (profile.Result[profile.Profile], error) {
-	need := q.Offset + q.Limit + 1
+	batch := streamBatch(q.Offset+q.Limit+1, q.Filter.Enabled != nil, s.shards)
 	cursors := make([]*indexCursor, s.shards)
 	for i := range cursors {
-		cursors[i] = &indexCursor{s: s, index: IndexFor(q.SortBy), pk: listPK(i), prefix: prefix, page: q.Page, batch: int32(min(need, 1000))}
+		cursors[i] = &indexCursor{s: s, index: IndexFor(q.SortBy), pk: listPK(i), prefix: prefix, page: q.Page, batch: batch, grow: true}
 	}
 	res := profile.Result[profile.Profile]{Items: make([]profile.Profile, 0, q.Limit)}
 	skipped := 0
 	for {
+		if err := fillAll(ctx, cursors); err != nil {
+			return res, err
+		}
 		var best *indexCursor
 		for _, c := range cursors {
-			if err := c.fill(ctx); err != nil {
-				return res, err
-			}
 			if c.done() {
 				continue
 			}
@@ -102,12 +103,59 @@ func (s *Store) stream(ctx context.Context, q profile.ListQuery, prefix string) 
 	}
 }
 
+// maxBatch is the most index entries one query asks for.
+const maxBatch = 1000
+
+// streamBatch is how many index entries each list partition's first query
+// reads for a page that needs need matching entries. One partition reads
+// need, unless a filter the index does not apply (enabled) may reject some:
+// then half as many again, so a page usually costs one round trip. Of
+// several partitions, each holds about need/shards of the page: each reads
+// twice that and one more, so a partition rarely needs a second query
+// (they grow, see indexCursor.fill) and the page costs far less than
+// shards × need.
+func streamBatch(need int, filtered bool, shards int) int32 {
+	if filtered {
+		need += need / 2
+	}
+	per := need
+	if shards > 1 {
+		per = min(need, (2*need+shards-1)/shards+1)
+	}
+	return int32(min(per, maxBatch))
+}
+
+// fillAll fills every cursor that has run empty, the partitions' queries
+// concurrently, so a sharded page waits for one round trip, not one per
+// partition.
+func fillAll(ctx context.Context, cursors []*indexCursor) error {
+	var empty []*indexCursor
+	for _, c := range cursors {
+		if len(c.buf) == 0 && !c.exhausted() {
+			empty = append(empty, c)
+		}
+	}
+	switch len(empty) {
+	case 0:
+		return nil
+	case 1:
+		return empty[0].fill(ctx)
+	}
+	errs := make([]error, len(empty))
+	var wg sync.WaitGroup
+	for i, c := range empty {
+		wg.Go(func() { errs[i] = c.fill(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // readAll reads every profile of one index whose sort key starts with prefix
 // and that passes the filter.
 func (s *Store) readAll(ctx context.Context, index, prefix string, f profile.Filter) ([]profile.Profile, error) {
 	var out []profile.Profile
 	for shard := 0; shard < s.shards; shard++ {
-		c := &indexCursor{s: s, index: index, pk: listPK(shard), prefix: prefix, batch: 1000}
+		c := &indexCursor{s: s, index: index, pk: listPK(shard), prefix: prefix, batch: maxBatch}
 		for {
 			if err := c.fill(ctx); err != nil {
 				return nil, err
@@ -135,7 +183,8 @@ type indexCursor struct {
 	pk     string
 	prefix string
 	page   profile.Page
-	batch  int32
+	batch  int32 // entries the next query asks for
+	grow   bool  // double batch after each query, up to maxBatch
 
 	buf      []entry
 	started  bool
@@ -173,16 +222,22 @@ func (c *indexCursor) fill(ctx context.Context) error {
 		}
 		addCapacity(ctx, out.ConsumedCapacity)
 		c.started, c.startKey = true, out.LastEvaluatedKey
+		if c.grow {
+			// This partition held more of the page than its share (or the
+			// filter rejected more than expected): read more at once.
+			c.batch = min(2*c.batch, maxBatch)
+		}
 		for _, raw := range out.Items {
-			var it profileItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return err
-			}
-			k := sortAttr(&it, c.index)
+			// An index's sort key attribute has the index's name.
+			k := stringAttr(raw, c.index)
 			if k == c.page.After || (c.prefix != "" && !strings.HasPrefix(k, c.prefix)) {
 				continue
 			}
-			c.buf = append(c.buf, entry{key: k, p: *it.toProfile()})
+			p, err := decodeProfile(raw)
+			if err != nil {
+				return err
+			}
+			c.buf = append(c.buf, entry{key: k, p: *p})
 		}
 	}
 	return nil
@@ -207,26 +262,4 @@ func (c *indexCursor) sortCondition() (expression.KeyConditionBuilder, bool) {
 	default:
 		return sk.Between(expression.Value(after), expression.Value(c.prefix+"g")), true
 	}
-}
-
-func sortAttr(it *profileItem, index string) string {
-	switch index {
-	case "byCreateTime":
-		return it.ByCreateTime
-	case "byEnabled":
-		return it.ByEnabled
-	case "byFirstName":
-		return it.ByFirstName
-	case "byLastName":
-		return it.ByLastName
-	case "byMiddleName":
-		return it.ByMiddleName
-	case "byName":
-		return it.ByName
-	case "byProfileId":
-		return it.ByProfileID
-	case "byUpdateTime":
-		return it.ByUpdateTime
-	}
-	return ""
 }

@@ -7,13 +7,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/profiles-service/profiles/shared/template"
 )
 
-// EnsureTable creates the table as template.yaml defines it, unless a table
-// of that name exists already. It reports whether it created one.
-func EnsureTable(ctx context.Context, db *dynamodb.Client, name string, t template.Table) (bool, error) {
+// EnsureTable creates the table in describes (template.yaml's, see
+// template.Table.CreateTableInput) and turns on TTL on ttlAttribute when it
+// is set, unless a table of that name exists already. It reports whether
+// it created one. It takes the definition ready-made so that the functions,
+// which import this package, do not link the template's YAML parser.
+func EnsureTable(ctx context.Context, db *dynamodb.Client, in *dynamodb.CreateTableInput, ttlAttribute string) (bool, error) {
+	name := aws.ToString(in.TableName)
 	_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
 	if err == nil {
 		return false, nil
@@ -22,19 +24,6 @@ func EnsureTable(ctx context.Context, db *dynamodb.Client, name string, t templa
 	if !errors.As(err, &nf) {
 		return false, err
 	}
-	in := &dynamodb.CreateTableInput{TableName: &name, BillingMode: types.BillingModePayPerRequest, KeySchema: keySchema(t.KeySchema)}
-	for _, a := range t.AttributeDefinitions {
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
-			AttributeName: aws.String(a.AttributeName), AttributeType: types.ScalarAttributeType(a.AttributeType)})
-	}
-	for _, g := range t.GlobalSecondaryIndexes {
-		gsi := types.GlobalSecondaryIndex{IndexName: aws.String(g.IndexName), KeySchema: keySchema(g.KeySchema),
-			Projection: &types.Projection{ProjectionType: types.ProjectionType(g.Projection.ProjectionType)}}
-		if len(g.Projection.NonKeyAttributes) > 0 {
-			gsi.Projection.NonKeyAttributes = g.Projection.NonKeyAttributes
-		}
-		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, gsi)
-	}
 	if _, err := db.CreateTable(ctx, in); err != nil {
 		var inUse *types.ResourceInUseException
 		if errors.As(err, &inUse) {
@@ -42,9 +31,9 @@ func EnsureTable(ctx context.Context, db *dynamodb.Client, name string, t templa
 		}
 		return false, err
 	}
-	if attr := t.TimeToLiveSpecification.AttributeName; attr != "" {
+	if ttlAttribute != "" {
 		_, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: &name,
-			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(attr), Enabled: aws.Bool(true)}})
+			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(ttlAttribute), Enabled: aws.Bool(true)}})
 		if err != nil {
 			return true, err
 		}
@@ -56,12 +45,4 @@ func EnsureTable(ctx context.Context, db *dynamodb.Client, name string, t templa
 func DeleteTable(ctx context.Context, db *dynamodb.Client, name string) error {
 	_, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: &name})
 	return err
-}
-
-func keySchema(ks []template.KeyElement) []types.KeySchemaElement {
-	out := make([]types.KeySchemaElement, len(ks))
-	for i, k := range ks {
-		out[i] = types.KeySchemaElement{AttributeName: aws.String(k.AttributeName), KeyType: types.KeyType(k.KeyType)}
-	}
-	return out
 }

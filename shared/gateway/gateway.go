@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -35,13 +34,13 @@ type Gateway struct {
 	mux         *http.ServeMux
 	functions   map[string]lambda.Handler
 	authorizers map[string]template.Authorizer
-	jwtSecret   string
+	tokens      *verifiedTokens
 }
 
 // New builds the gateway; functions holds a handler for every function the
 // template routes to.
 func New(t *template.Template, functions map[string]lambda.Handler, jwtSecret string) (*Gateway, error) {
-	g := &Gateway{mux: http.NewServeMux(), functions: functions, authorizers: t.Authorizers, jwtSecret: jwtSecret}
+	g := &Gateway{mux: http.NewServeMux(), functions: functions, authorizers: t.Authorizers, tokens: newVerifiedTokens(jwtSecret)}
 	for _, rt := range t.Routes() {
 		if functions[rt.Function] == nil {
 			return nil, fmt.Errorf("no handler for function %s (route %s)", rt.Function, rt.Pattern())
@@ -119,7 +118,7 @@ func (g *Gateway) jwtAuthorize(rt template.Route, r *http.Request) (*events.APIG
 	if !ok {
 		return nil, http.StatusUnauthorized
 	}
-	claims, err := auth.VerifyLocal(g.jwtSecret, token)
+	claims, err := g.tokens.verify(token)
 	if err != nil {
 		return nil, http.StatusUnauthorized
 	}
@@ -185,8 +184,6 @@ func jwtClaims(c auth.Claims) map[string]string {
 	return m
 }
 
-var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
-
 // Event builds the HTTP API payload format 2.0 event API Gateway would send.
 func Event(rt template.Route, r *http.Request, body []byte, authz *events.APIGatewayV2HTTPRequestContextAuthorizerDescription) events.APIGatewayV2HTTPRequest {
 	now := time.Now()
@@ -206,11 +203,18 @@ func Event(rt template.Route, r *http.Request, body []byte, authz *events.APIGat
 		}
 	}
 	var params map[string]string
-	for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
+	for rest := rt.Path; ; {
+		// Each {name} of the route's path is a path parameter.
+		_, after, ok := strings.Cut(rest, "{")
+		if !ok {
+			break
+		}
+		name, tail, _ := strings.Cut(after, "}")
 		if params == nil {
 			params = map[string]string{}
 		}
-		params[m[1]] = r.PathValue(m[1])
+		params[name] = r.PathValue(name)
+		rest = tail
 	}
 	var cookies []string
 	for _, c := range r.Cookies() {

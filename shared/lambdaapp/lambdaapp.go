@@ -5,12 +5,14 @@ package lambdaapp
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 	"slices"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -84,13 +86,33 @@ const RetentionFunction = "RetentionPurge"
 func Handler(deps Deps, function string) (lambda.Handler, error) {
 	switch function {
 	case api.AuthorizerFunction:
-		return lambda.NewHandler(api.Authorizer(deps.Keys)), nil
+		return jsonHandler[events.APIGatewayV2CustomAuthorizerV2Request, events.APIGatewayV2CustomAuthorizerSimpleResponse](
+			api.Authorizer(deps.Keys)), nil
 	case RetentionFunction:
-		return lambda.NewHandler(deps.Retention.Handler), nil
+		return jsonHandler[json.RawMessage, retention.Summary](deps.Retention.Handler), nil
 	}
 	if !slices.Contains(api.Functions(), function) {
 		return nil, fmt.Errorf("unknown function %q", function)
 	}
-	adapter := httpadapter.NewV2(api.NewServer(deps.Deps, function))
-	return lambda.NewHandler(adapter.ProxyWithContext), nil
+	return jsonHandler[events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse](
+		httpadapter.NewV2(api.NewServer(deps.Deps, function)).ProxyWithContext), nil
+}
+
+// jsonHandler is a Lambda handler made from a typed function: it decodes
+// the event and encodes the result itself. lambda.NewHandler would do the
+// same by reflection, slower, and hands back a buffer it reuses, which
+// races when the local gateway invokes one handler concurrently.
+type jsonHandler[E, R any] func(context.Context, E) (R, error)
+
+// Invoke runs the function on a raw event and returns the raw result.
+func (f jsonHandler[E, R]) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var event E
+	if err := json.Unmarshal(payload, &event); err != nil {
+		return nil, err
+	}
+	resp, err := f(ctx, event)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(resp)
 }

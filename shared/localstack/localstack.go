@@ -63,7 +63,7 @@ func Start(ctx context.Context, root string, cfg config.Config, logf func(string
 		s.Close()
 		return nil, err
 	}
-	if s.CreatedTable, err = dynamo.EnsureTable(ctx, s.DB, cfg.TableName, tpl.Table); err != nil {
+	if s.CreatedTable, err = dynamo.EnsureTable(ctx, s.DB, tpl.Table.CreateTableInput(cfg.TableName), tpl.Table.TimeToLiveSpecification.AttributeName); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("create table %s: %w", cfg.TableName, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"strings"
+	"sync"
 )
 
 // New returns a JSON logger writing to w that masks personal data and
@@ -17,22 +19,67 @@ func New(w io.Writer) *slog.Logger {
 	return slog.New(requestIDHandler{h})
 }
 
-var (
-	bearer = regexp.MustCompile(`(?i)\bbearer\s+\S+`)
-	jwt    = regexp.MustCompile(`\beyJ[\w-]*\.[\w-]+\.[\w-]*`)
-	apiKey = regexp.MustCompile(`\bpk_[\w-]{8,}`)
-	email  = regexp.MustCompile(`[\w.!#$%&'*+/=?^{|}~-]+@[\w-]+(\.[\w-]+)+`)
-	phone  = regexp.MustCompile(`(\+|\b00)\d[\d ().-]{6,}\d`)
-)
+// maskPatterns are what Mask replaces.
+type maskPatterns struct{ bearer, jwt, apiKey, email, phone *regexp.Regexp }
+
+// patterns are compiled on first use: a function that never logs a
+// secret-shaped string never compiles them.
+var patterns = sync.OnceValue(func() *maskPatterns {
+	return &maskPatterns{
+		bearer: regexp.MustCompile(`(?i)\bbearer\s+\S+`),
+		jwt:    regexp.MustCompile(`\beyJ[\w-]*\.[\w-]+\.[\w-]*`),
+		apiKey: regexp.MustCompile(`\bpk_[\w-]{8,}`),
+		email:  regexp.MustCompile(`[\w.!#$%&'*+/=?^{|}~-]+@[\w-]+(\.[\w-]+)+`),
+		phone:  regexp.MustCompile(`(\+|\b00)\d[\d ().-]{6,}\d`),
+	}
+})
 
 // Mask replaces what looks like a credential, an email address or a phone
 // number in s.
 func Mask(s string) string {
-	s = bearer.ReplaceAllString(s, "Bearer [token]")
-	s = jwt.ReplaceAllString(s, "[token]")
-	s = apiKey.ReplaceAllString(s, "[api-key]")
-	s = email.ReplaceAllString(s, "[email]")
-	return phone.ReplaceAllStringFunc(s, func(m string) string {
+	if !mayHoldSecret(s) {
+		return s
+	}
+	return maskAll(s)
+}
+
+// mayHoldSecret is false for a string none of the patterns can match: each
+// needs a mark ("bearer", "eyJ", "pk_", "@", or 8 digits with "+" or
+// "00"). Most logged values (methods, routes, statuses, ids) have none, and
+// one pass over them costs far less than five regular expressions.
+func mayHoldSecret(s string) bool {
+	digits, plus := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '@':
+			return true
+		case c == '+':
+			plus = true
+		case '0' <= c && c <= '9':
+			digits++
+		}
+	}
+	return digits >= 8 && (plus || strings.Contains(s, "00")) ||
+		strings.Contains(s, "eyJ") || strings.Contains(s, "pk_") || containsFold(s, "bearer")
+}
+
+// containsFold reports whether s holds the lower-case ASCII word in any case.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
+}
+
+func maskAll(s string) string {
+	p := patterns()
+	s = p.bearer.ReplaceAllString(s, "Bearer [token]")
+	s = p.jwt.ReplaceAllString(s, "[token]")
+	s = p.apiKey.ReplaceAllString(s, "[api-key]")
+	s = p.email.ReplaceAllString(s, "[email]")
+	return p.phone.ReplaceAllStringFunc(s, func(m string) string {
 		digits := 0
 		for _, r := range m {
 			if r >= '0' && r <= '9' {

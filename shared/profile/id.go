@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -11,13 +12,15 @@ import (
 // idProcess and idCounter make the last 8 bytes of an id, as in a MongoDB
 // ObjectId (the shape of the reference's ids): 5 random bytes fixed per
 // process and a 3-byte counter, so ids a process makes in one second
-// still sort in creation order.
+// still sort in creation order. They are drawn when the first id is made,
+// not at cold start: most functions never make one.
 var (
 	idProcess [5]byte
 	idCounter atomic.Uint32
+	idSeed    sync.Once
 )
 
-func init() {
+func seedIDs() {
 	var seed [4]byte
 	_, _ = rand.Read(idProcess[:])
 	_, _ = rand.Read(seed[:])
@@ -27,6 +30,7 @@ func init() {
 // NewID returns a 24-hex-character id that starts with its creation time in
 // seconds, so ids sort by creation time.
 func NewID(now time.Time) string {
+	idSeed.Do(seedIDs)
 	var b [12]byte
 	binary.BigEndian.PutUint32(b[:4], uint32(now.Unix()))
 	copy(b[4:9], idProcess[:])

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// dataset is n profiles, each with three contacts, created one second
+// apart from base on (so the table's history is their order). Every stored
+// item has the same size, so a page's read capacity depends only on how
+// many items it reads, never on which.
+func dataset(n int, base time.Time) []*profile.Profile {
+	base = base.UTC().Truncate(time.Second)
+	out := make([]*profile.Profile, n)
+	str := func(v string) profile.Field[string] { return profile.Field[string]{Set: true, Value: v} }
+	for i := range out {
+		// lastName is a permutation of i, so a name-ordered page mixes old and new profiles.
+		in := profile.ProfileInput{
+			ProfileChanges: profile.ProfileChanges{
+				FirstName:   str(fmt.Sprintf("First%06d", i%5000)),
+				MiddleName:  str("Bench"),
+				LastName:    str(fmt.Sprintf("Last%07d", (i*7919)%1000003)),
+				CountryCode: str("554"),
+				Enabled:     profile.Field[bool]{Set: true, Value: i%4 != 0},
+				Tags:        profile.Field[[]string]{Set: true, Value: []string{"bench"}},
+			},
+			Contacts: []profile.ContactChanges{
+				{Key: str(profile.KeyEmail), Value: str(fmt.Sprintf("home%07d@bench.example", i))},
+				{Key: str(profile.KeyEmail), Value: str(fmt.Sprintf("work%07d@bench.example", i))},
+				{Key: str(profile.KeyPhone), Value: str(fmt.Sprintf("+6421%07d", i))},
+			},
+		}
+		p, err := profile.New(in, base.Add(time.Duration(i)*time.Second))
+		if err != nil {
+			panic("bench dataset: " + err.Error())
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// loadJob is profiles to create in one store.
+type loadJob struct {
+	store    *dynamo.Store
+	profiles []*profile.Profile
+}
+
+// loadChunk is how many profiles (with three contacts each) one
+// BatchWriteItem of 25 items takes.
+const loadChunk = 6
+
+// load writes every job's profiles with the store's bulk loader (the items
+// Create writes, a BatchWriteItem at a time) on workers goroutines, oldest
+// first, with a progress bar.
+func load(ctx context.Context, jobs []loadJob, workers int, p *progress) error {
+	type task struct {
+		store    *dynamo.Store
+		profiles []*profile.Profile
+	}
+	var tasks []task
+	total := 0
+	for i := 0; ; i += loadChunk {
+		more := false
+		for _, j := range jobs {
+			if i < len(j.profiles) {
+				chunk := j.profiles[i:min(i+loadChunk, len(j.profiles))]
+				tasks = append(tasks, task{j.store, chunk})
+				total += len(chunk)
+				more = true
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	bar := p.bar("loading profiles", total)
+	defer bar.done()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(tasks) {
+					return
+				}
+				if err := tasks[i].store.Load(ctx, tasks[i].profiles); err != nil {
+					cancel(fmt.Errorf("load: %w", err))
+					return
+				}
+				bar.add(len(tasks[i].profiles))
+			}
+		})
+	}
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// progress reports on stderr: log lines, and a bar redrawn in place.
+type progress struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w} }
+
+func (p *progress) logf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+type bar struct {
+	p     *progress
+	label string
+	total int
+	count atomic.Int64
+	start time.Time
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+// bar starts a progress bar for total steps, redrawn five times a second.
+func (p *progress) bar(label string, total int) *bar {
+	b := &bar{p: p, label: label, total: total, start: time.Now(), stop: make(chan struct{})}
+	b.wg.Go(func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.stop:
+				b.draw("\n")
+				return
+			case <-t.C:
+				b.draw("")
+			}
+		}
+	})
+	return b
+}
+
+func (b *bar) add(n int) { b.count.Add(int64(n)) }
+
+func (b *bar) done() {
+	close(b.stop)
+	b.wg.Wait()
+}
+
+func (b *bar) draw(end string) {
+	const width = 30
+	n := int(b.count.Load())
+	filled := width * n / max(b.total, 1)
+	elapsed := time.Since(b.start)
+	rate := float64(n) / max(elapsed.Seconds(), 1e-9)
+	eta := "?"
+	if rate > 0 {
+		eta = time.Duration(float64(b.total-n) / rate * float64(time.Second)).Round(time.Second).String()
+	}
+	b.p.mu.Lock()
+	defer b.p.mu.Unlock()
+	fmt.Fprintf(b.p.w, "\r%s [%s%s] %d/%d %.0f/s %v elapsed, ETA %s  %s", b.label,
+		strings.Repeat("=", filled), strings.Repeat(" ", width-filled), n, b.total, rate,
+		elapsed.Round(time.Second), eta, end)
+}

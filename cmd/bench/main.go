@@ -1,0 +1,163 @@
+// Command bench measures the service against its own database (make bench):
+// the time the API adds on top of the DynamoDB call it makes, how a listing's
+// latency and read capacity grow with the table, writes under concurrency,
+// every function's cold start, size and memory, and sharded listing. It
+// starts what it needs (DynamoDB Local, the local API on its own tables),
+// shows its progress on stderr and prints one Markdown table on stdout.
+//
+// Every figure that is compared with another is measured in the same run,
+// interleaved with it, because absolute times on a shared machine drift.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/profiles-service/profiles/shared/logging"
+)
+
+func main() {
+	// The handlers log each request as they do in Lambda; the lines are
+	// formatted (that cost is measured) but not kept.
+	slog.SetDefault(logging.New(io.Discard))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the sizes and iteration counts of a run.
+type options struct {
+	small, large int           // table sizes of the listing comparison
+	shards       int           // list shards of the sharded table
+	samples      int           // requests per measured series (GET, each listing)
+	writes       int           // POST /profiles requests
+	concurrency  int           // the concurrent series (GET, writes)
+	loaders      int           // concurrent writers while loading
+	coldStarts   int           // cold starts per function (the median is reported)
+	invocations  int           // invocations before reading peak RSS
+	functions    []string      // the functions/ folders of the cold start section, all when empty
+	buildDir     string        // where the bootstraps are built
+	timeout      time.Duration // the whole run
+	smoke        bool          // every section tiny, the table checked
+	cpuProfile   string        // a CPU profile of the measured sections (after loading)
+	sections     []string      // the sections to run, all when empty
+}
+
+func parseOptions(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.IntVar(&o.small, "small", 1000, "profiles in the small table")
+	fs.IntVar(&o.large, "large", 20000, "profiles in the large tables")
+	fs.IntVar(&o.shards, "shards", 8, "list shards of the sharded large table")
+	fs.IntVar(&o.samples, "n", 1000, "requests per measured series")
+	fs.IntVar(&o.writes, "writes", 2000, "POST /profiles requests")
+	fs.IntVar(&o.concurrency, "c", 16, "concurrency of the concurrent series")
+	fs.IntVar(&o.loaders, "loaders", 16, "concurrent writers while loading")
+	fs.IntVar(&o.coldStarts, "cold", 7, "cold starts per function")
+	fs.IntVar(&o.invocations, "invocations", 1000, "invocations before reading a function's peak RSS")
+	fs.StringVar(&o.buildDir, "build-dir", "", "where to build the bootstraps (a temporary directory when empty)")
+	fs.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long")
+	fs.BoolVar(&o.smoke, "smoke", false, "run every section tiny (seconds) and check the table renders")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured sections (go tool pprof) to this file")
+	secs := fs.String("sections", "", "comma-separated sections to run: overhead, listing (with sharding), writes, coldstart (all when empty)")
+	fns := fs.String("functions", "", "comma-separated functions/ folders for the cold start section (all when empty)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if *secs != "" {
+		o.sections = strings.Split(*secs, ",")
+	}
+	if *fns != "" {
+		o.functions = strings.Split(*fns, ",")
+	}
+	if o.smoke {
+		o.small, o.large, o.shards = 20, 60, 2
+		o.samples, o.writes, o.concurrency, o.loaders = 20, 32, 4, 8
+		o.coldStarts, o.invocations = 1, 20
+		if o.functions == nil {
+			o.functions = []string{"get-profile"}
+		}
+		o.timeout = 2 * time.Minute
+	}
+	if o.small < 11 || o.large < o.small || o.samples < 2 || o.concurrency < 1 || o.shards < 2 {
+		return o, fmt.Errorf("need -small >= 11, -large >= -small, -n >= 2, -c >= 1, -shards >= 2")
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	o, err := parseOptions(args)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	p := newProgress(stderr)
+	start := time.Now()
+	e, err := startEnv(ctx, o, getenv, p)
+	if err != nil {
+		return err
+	}
+	defer e.close(p)
+	rep := &report{}
+	rep.describeMachine("at start")
+	if o.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
+	for _, s := range []struct {
+		name string
+		run  func(context.Context, *env, *report, *progress) error
+	}{{"overhead", overhead}, {"listing", listing}, {"writes", writes}, {"coldstart", coldStart}} {
+		if o.sections != nil && !slices.Contains(o.sections, s.name) {
+			continue
+		}
+		if err := s.run(ctx, e, rep, p); err != nil {
+			return err
+		}
+	}
+	rep.describeMachine("at end")
+	p.logf("done in %v", time.Since(start).Round(time.Second))
+	table := rep.markdown()
+	if o.smoke && o.sections == nil {
+		if err := checkTable(table, rep); err != nil {
+			return fmt.Errorf("smoke: %w\n%s", err, table)
+		}
+	}
+	_, err = io.WriteString(stdout, table)
+	return err
+}
+
+// startCPUProfile profiles this process (the API, the handlers and the
+// benchmark's own clients) until the returned function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// overhead compares GET /profiles/{id} through the local API with the one
+// DynamoDB call the handler makes (a consistent GetItem of the profile
+// item, contacts embedded), sent directly with the same SDK client set-up.
+func overhead(ctx context.Context, e *env, rep *report, p *progress) error {
+	t, id := e.large, e.getID
+	in := t.store.GetItemInput(id)
+	direct := func(ctx context.Context) error {
+		out, err := t.DB.GetItem(ctx, in)
+		if err == nil && out.Item == nil {
+			err = errors.New("GetItem: no item")
+		}
+		return err
+	}
+	api := e.get(t.url, "/profiles/"+id)
+	// The same GetItem behind a bare net/http handler of this process: what
+	// an HTTP hop alone adds here, the part of the overhead no code of the
+	// service can remove.
+	hop, err := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := direct(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	}))
+	if err != nil {
+		return err
+	}
+	defer hop.Close()
+	bare := e.get("http://"+hop.Addr, "/")
+	for _, c := range []int{1, e.o.concurrency} {
+		p.logf("service overhead at concurrency %d: %d GETs through the API, GetItems and bare HTTP GetItems, interleaved", c, e.o.samples)
+		l, err := interleave(ctx, e.o.samples, c, api, direct, bare)
+		if err != nil {
+			return err
+		}
+		ratio := ratioOf(l[0].p50(), l[1].p50())
+		rep.add("1 overhead", fmt.Sprintf("GET /profiles/{id} (3 contacts) through the API, concurrency %d: p50 / p99", c), pair(l[0]))
+		rep.add("1 overhead", fmt.Sprintf("its GetItem sent directly, concurrency %d: p50 / p99", c), pair(l[1]))
+		what := fmt.Sprintf("API ÷ direct, p50 at concurrency %d", c)
+		if c == 1 {
+			rep.check("1 overhead", what, times(ratio), "≤ ×"+num(overheadLimit), ratio <= overheadLimit)
+		} else {
+			rep.add("1 overhead", what, times(ratio))
+		}
+		rep.add("1 overhead", fmt.Sprintf("for reference: the GetItem behind a bare HTTP handler ÷ direct, p50 at concurrency %d", c),
+			fmt.Sprintf("%s (%s)", times(ratioOf(l[2].p50(), l[1].p50())), ms(l[2].p50())))
+	}
+	return nil
+}
+
+// listQuery is a listing the sections compare.
+type listQuery struct{ label, path string }
+
+var listQueries = []listQuery{
+	{"sort_by=lastName", "/profiles?limit=10&sort_by=lastName"},
+	{"default sort (createTime)", "/profiles?limit=10"},
+	{"filter[enabled]=1", "/profiles?limit=10&filter%5Benabled%5D=1"},
+}
+
+// listing measures each listing on the small, the large and the sharded
+// table and one GET, interleaved, and the read capacity of each page.
+func listing(ctx context.Context, e *env, rep *report, p *progress) error {
+	tables := []*table{e.small, e.large, e.shard}
+	var calls []call
+	for _, q := range listQueries {
+		for _, t := range tables {
+			calls = append(calls, e.get(t.url, q.path))
+		}
+	}
+	calls = append(calls, e.get(e.large.url, "/profiles/"+e.getID))
+	p.logf("listing: %d requests of each of %d listings and one GET, interleaved", e.o.samples, len(calls)-1)
+	l, err := interleave(ctx, e.o.samples, 1, calls...)
+	if err != nil {
+		return err
+	}
+	get := l[len(l)-1]
+	small, large := count(e.o.small), count(e.o.large)
+	var worst float64
+	var worstLabel string
+	for i, q := range listQueries {
+		var units [3]float64
+		for j, t := range tables {
+			if units[j], err = e.readCapacity(ctx, t.url, q.path); err != nil {
+				return err
+			}
+		}
+		ls, ll, lsh := l[3*i], l[3*i+1], l[3*i+2]
+		growth := ratioOf(ll.p50(), ls.p50())
+		rep.check("2 listing", fmt.Sprintf("%s: p50 at %s / %s profiles", q.label, small, large),
+			fmt.Sprintf("%s / %s (%s)", ms(ls.p50()), ms(ll.p50()), times(growth)), "≤ ×"+num(listGrowth), growth <= listGrowth)
+		rep.check("2 listing", fmt.Sprintf("%s: read capacity per page at %s / %s", q.label, small, large),
+			fmt.Sprintf("%s / %s RCU", num(units[0]), num(units[1])), "identical", units[0] == units[1])
+		if r := ratioOf(ll.p50(), get.p50()); r > worst {
+			worst, worstLabel = r, q.label
+		}
+		rep.add("5 sharding", fmt.Sprintf("%s at %s: 1 shard / %d shards", q.label, large, e.o.shards),
+			fmt.Sprintf("p50 %s / %s; %s / %s RCU", ms(ll.p50()), ms(lsh.p50()), num(units[1]), num(units[2])))
+	}
+	rep.check("2 listing", fmt.Sprintf("page of 10 with contacts ÷ one GET, p50 at %s (slowest: %s)", large, worstLabel),
+		fmt.Sprintf("%s (GET %s)", times(worst), ms(get.p50())), "≤ ×"+num(pageVersusGet), worst <= pageVersusGet)
+	return nil
+}
+
+// writes measures POST /profiles with two contacts at the bench's concurrency.
+func writes(ctx context.Context, e *env, rep *report, p *progress) error {
+	var seq atomic.Int64
+	post := func(ctx context.Context) error {
+		i := seq.Add(1)
+		body := fmt.Sprintf(`{"firstName": "Writer", "lastName": "Bench%07d", "enabled": true, "countryNumericCode": "554",
+			"contacts": [{"key": "email", "value": "writer%07d@bench.example"}, {"key": "phone", "value": "+6422%07d"}]}`, i, i, i)
+		_, err := e.do(ctx, http.MethodPost, e.large.url, "/profiles", strings.NewReader(body), http.StatusCreated)
+		return err
+	}
+	c := e.o.concurrency
+	if _, _, err := batch(ctx, 2*c, c, post); err != nil {
+		return err
+	}
+	p.logf("writes: %d POST /profiles at concurrency %d", e.o.writes, c)
+	l, wall, err := batch(ctx, e.o.writes, c, post)
+	if err != nil {
+		return err
+	}
+	rep.add("3 writes", fmt.Sprintf("POST /profiles (2 contacts), concurrency %d: p50 / p99", c), pair(l))
+	rep.add("3 writes", fmt.Sprintf("POST /profiles (2 contacts), concurrency %d: throughput", c),
+		fmt.Sprintf("%.0f requests/s", float64(len(l))/wall.Seconds()))
+	return nil
+}
+
+func ratioOf(a, b time.Duration) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}

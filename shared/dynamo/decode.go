@@ -1,0 +1,155 @@
+package dynamo
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// decodeProfile reads a stored profile item (profileItem's attributes)
+// into a profile. Every GET and every list page decodes its items here, so
+// it reads the attributes by name rather than through attributevalue's
+// reflection, which cost more than the rest of a GET's own work; a test
+// holds it to what toItem writes.
+func decodeProfile(av map[string]types.AttributeValue) (*profile.Profile, error) {
+	d := decoder{av: av}
+	p := &profile.Profile{
+		ID:               d.str("profileId"),
+		FirstName:        d.str("firstName"),
+		MiddleName:       d.str("middleName"),
+		LastName:         d.str("lastName"),
+		CountryCode:      d.str("countryNumericCode"),
+		Enabled:          d.bool("enabled"),
+		Tags:             d.strings("tags"),
+		UUID:             d.str("uuid"),
+		UserID:           d.str("userId"),
+		FeatureUpdates:   d.bool("featureUpdates"),
+		MarketingUpdates: d.bool("marketingUpdates"),
+		CreateTime:       parseTime(d.str("createTime")),
+		UpdateTime:       parseTime(d.str("updateTime")),
+		Version:          d.int("version"),
+	}
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	contacts := d.list("contacts")
+	p.Contacts = make([]profile.Contact, len(contacts))
+	for i, c := range contacts {
+		m, ok := c.(*types.AttributeValueMemberM)
+		if !ok {
+			d.fail("contacts", c)
+			break
+		}
+		cd := decoder{av: m.Value}
+		p.Contacts[i] = profile.Contact{
+			ID: cd.str("contactId"), Key: cd.str("key"), Value: cd.str("value"), UUID: cd.str("uuid"),
+			Verified: cd.bool("verified"), Version: cd.int("version"),
+			CreateTime: parseTime(cd.str("createTime")), UpdateTime: parseTime(cd.str("updateTime")),
+		}
+		if cd.err != nil {
+			d.err = cd.err
+		}
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return p, nil
+}
+
+// decoder reads attributes of one item; a missing or NULL attribute is the
+// zero value, as attributevalue.UnmarshalMap has it, and the first
+// attribute of another type is the error.
+type decoder struct {
+	av  map[string]types.AttributeValue
+	err error
+}
+
+func (d *decoder) fail(name string, v types.AttributeValue) {
+	if d.err == nil {
+		d.err = fmt.Errorf("dynamo: attribute %s has unexpected type %T", name, v)
+	}
+}
+
+func (d *decoder) str(name string) string {
+	switch v := d.av[name].(type) {
+	case nil, *types.AttributeValueMemberNULL:
+		return ""
+	case *types.AttributeValueMemberS:
+		return v.Value
+	default:
+		d.fail(name, v)
+		return ""
+	}
+}
+
+func (d *decoder) bool(name string) bool {
+	switch v := d.av[name].(type) {
+	case nil, *types.AttributeValueMemberNULL:
+		return false
+	case *types.AttributeValueMemberBOOL:
+		return v.Value
+	default:
+		d.fail(name, v)
+		return false
+	}
+}
+
+func (d *decoder) int(name string) int64 {
+	switch v := d.av[name].(type) {
+	case nil, *types.AttributeValueMemberNULL:
+		return 0
+	case *types.AttributeValueMemberN:
+		n, err := strconv.ParseInt(v.Value, 10, 64)
+		if err != nil && d.err == nil {
+			d.err = fmt.Errorf("dynamo: attribute %s: %w", name, err)
+		}
+		return n
+	default:
+		d.fail(name, v)
+		return 0
+	}
+}
+
+func (d *decoder) list(name string) []types.AttributeValue {
+	switch v := d.av[name].(type) {
+	case nil, *types.AttributeValueMemberNULL:
+		return nil
+	case *types.AttributeValueMemberL:
+		return v.Value
+	default:
+		d.fail(name, v)
+		return nil
+	}
+}
+
+// strings reads a list of strings, or a string set.
+func (d *decoder) strings(name string) []string {
+	if ss, ok := d.av[name].(*types.AttributeValueMemberSS); ok {
+		return ss.Value
+	}
+	l := d.list(name)
+	if l == nil {
+		return nil
+	}
+	out := make([]string, len(l))
+	for i, v := range l {
+		s, ok := v.(*types.AttributeValueMemberS)
+		if !ok {
+			d.fail(name, v)
+			return nil
+		}
+		out[i] = s.Value
+	}
+	return out
+}
+
+// stringAttr is the item's string attribute name, "" when it has none.
+func stringAttr(av map[string]types.AttributeValue, name string) string {
+	if s, ok := av[name].(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}

@@ -1,0 +1,91 @@
+package dynamo_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/testenv"
+)
+
+// TestListingMatchesPageOfOnEveryShardCount: with one list partition and
+// with several (read concurrently, merged), every page, and the page after
+// its cursor, holds what profile.PageOf cuts from all profiles in memory.
+func TestListingMatchesPageOfOnEveryShardCount(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs DynamoDB Local")
+	}
+	t.Parallel()
+	base := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	var all []*profile.Profile
+	for i := range 90 {
+		p, err := profile.New(profile.ProfileInput{ProfileChanges: profile.ProfileChanges{
+			FirstName: profile.Field[string]{Set: true, Value: []string{"Ann", "bob", "Cy", "ann"}[i%4]},
+			LastName:  profile.Field[string]{Set: true, Value: fmt.Sprintf("Last%02d", (i*37)%23)},
+			Enabled:   profile.Field[bool]{Set: true, Value: i%3 != 0},
+		}}, base.Add(time.Duration(i/2)*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, p)
+	}
+	yes, no, last := true, false, "last07"
+	var queries []profile.ListQuery
+	for _, sortBy := range []string{"createTime", "lastName", "firstName"} {
+		for _, desc := range []bool{false, true} {
+			for _, pg := range [][2]int{{10, 0}, {1, 0}, {25, 13}, {100, 0}} {
+				for _, f := range []profile.Filter{{}, {Enabled: &yes}, {Enabled: &no}} {
+					queries = append(queries, profile.ListQuery{Page: profile.Page{Limit: pg[0], Offset: pg[1], SortBy: sortBy, Desc: desc}, Filter: f})
+				}
+			}
+		}
+	}
+	queries = append(queries, profile.ListQuery{Page: profile.Page{Limit: 3, SortBy: "lastName"}, Filter: profile.Filter{LastName: &last, Enabled: &yes}})
+	ctx := context.Background()
+	for _, shards := range []int{1, 5} {
+		cfg := testenv.Config(t)
+		cfg.ListShards = shards
+		store := testenv.NewStackWith(t, cfg).Deps.Store.(*dynamo.Store)
+		if err := store.Load(ctx, all); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range queries {
+			for page := 1; page <= 2; page++ {
+				got, err := store.List(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := pageOf(all, q)
+				if !slices.Equal(ids(got.Items), ids(want.Items)) || got.More != want.More || got.Last != want.Last {
+					t.Fatalf("%d shards, %+v, page %d:\n got %v more=%v\nwant %v more=%v", shards, q, page, ids(got.Items), got.More, ids(want.Items), want.More)
+				}
+				if !got.More {
+					break
+				}
+				q.Offset, q.After = 0, got.Last
+			}
+		}
+	}
+}
+
+func pageOf(all []*profile.Profile, q profile.ListQuery) profile.Result[profile.Profile] {
+	var matching []profile.Profile
+	for _, p := range all {
+		if q.Filter.Match(p) {
+			matching = append(matching, *p)
+		}
+	}
+	return profile.PageOf(matching, func(p profile.Profile) string { return profile.SortKey(q.SortBy, &p) }, q.Page)
+}
+
+func ids(ps []profile.Profile) []string {
+	out := make([]string, len(ps))
+	for i := range ps {
+		out[i] = ps[i].ID
+	}
+	return out
+}
