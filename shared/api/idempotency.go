@@ -26,77 +26,89 @@ var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
 func idempotent(h func(Deps) http.Handler) func(Deps) http.Handler {
 	return func(d Deps) http.Handler {
 		next := h(d)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			key := r.Header.Get("Idempotency-Key")
 			if key == "" || d.Idempotency == nil {
 				next.ServeHTTP(w, r)
-				return
+				return nil
 			}
-			if len(key) > 255 || !printableASCII(key) {
-				writeError(w, r, badRequest("Idempotency-Key", "must be 1 to 255 printable ASCII characters"))
-				return
-			}
-			body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+			scoped, rec, err := claim(r, key)
 			if err != nil {
-				writeError(w, r, badRequest("body", "could not be read"))
-				return
+				return err
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
-			now := profile.Now()
-			scoped := subject(r) + "\x00" + key
-			rec := idempotency.Record{RequestHash: hex.EncodeToString(sum[:]), Expires: now.Add(idempotency.TTL)}
-			existing, err := d.Idempotency.Begin(r.Context(), scoped, rec, now)
+			existing, err := d.Idempotency.Begin(r.Context(), scoped, rec, profile.Now())
 			if err != nil {
-				writeError(w, r, err)
-				return
+				return err
 			}
 			if existing != nil {
-				replay(w, r, rec, existing)
-				return
+				return replay(w, rec, existing)
 			}
 			out := &recorder{header: http.Header{}}
 			next.ServeHTTP(out, r)
-			if out.status >= 500 {
-				// Nothing was written (a failed write is never partial): a retry may run again.
-				if err := d.Idempotency.Abandon(r.Context(), scoped); err != nil {
-					slog.ErrorContext(r.Context(), "idempotency: abandon", "error", err.Error())
-				}
-			} else {
-				rec.Done, rec.Status, rec.Body, rec.Header = true, out.status, out.body.Bytes(), map[string]string{}
-				for _, h := range replayedHeaders {
-					if v := out.header.Get(h); v != "" {
-						rec.Header[h] = v
-					}
-				}
-				if err := d.Idempotency.Finish(r.Context(), scoped, rec); err != nil {
-					slog.ErrorContext(r.Context(), "idempotency: finish", "error", err.Error())
-				}
-			}
+			remember(r, d.Idempotency, scoped, rec, out)
 			out.copyTo(w)
+			return nil
 		})
 	}
 }
 
+// claim checks the key and describes the request it is used for: the key
+// scoped to the caller, and a record holding the hash of method, path and
+// body. It leaves the body readable for the handler.
+func claim(r *http.Request, key string) (string, idempotency.Record, error) {
+	if len(key) > 255 || !printableASCII(key) {
+		return "", idempotency.Record{}, badRequest("Idempotency-Key", "must be 1 to 255 printable ASCII characters")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return "", idempotency.Record{}, badRequest("body", "could not be read")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
+	rec := idempotency.Record{RequestHash: hex.EncodeToString(sum[:]), Expires: profile.Now().Add(idempotency.TTL)}
+	return subject(r) + "\x00" + key, rec, nil
+}
+
+// remember stores the first response for replays, or, after a server error
+// (which writes nothing: a failed write is never partial), forgets the key
+// so a retry runs again.
+func remember(r *http.Request, store idempotency.Store, scoped string, rec idempotency.Record, out *recorder) {
+	if out.status >= 500 {
+		if err := store.Abandon(r.Context(), scoped); err != nil {
+			slog.ErrorContext(r.Context(), "idempotency: abandon", "error", err.Error())
+		}
+		return
+	}
+	rec.Done, rec.Status, rec.Body, rec.Header = true, out.status, out.body.Bytes(), map[string]string{}
+	for _, h := range replayedHeaders {
+		if v := out.header.Get(h); v != "" {
+			rec.Header[h] = v
+		}
+	}
+	if err := store.Finish(r.Context(), scoped, rec); err != nil {
+		slog.ErrorContext(r.Context(), "idempotency: finish", "error", err.Error())
+	}
+}
+
 // replay answers a request whose key is known.
-func replay(w http.ResponseWriter, r *http.Request, rec idempotency.Record, existing *idempotency.Record) {
+func replay(w http.ResponseWriter, rec idempotency.Record, existing *idempotency.Record) error {
 	switch {
 	case existing.RequestHash != rec.RequestHash:
-		writeError(w, r, &requestError{status: http.StatusUnprocessableEntity, field: "Idempotency-Key",
-			msg: "was used with another request; use a new key for a new request"})
+		return &requestError{status: http.StatusUnprocessableEntity, field: "Idempotency-Key",
+			msg: "was used with another request; use a new key for a new request"}
 	case !existing.Done:
 		w.Header().Set("Retry-After", "1")
-		writeError(w, r, &requestError{status: http.StatusConflict, field: "Idempotency-Key",
-			msg: "a request with this key is still running; retry later"})
-	default:
-		for k, v := range existing.Header {
-			w.Header().Set(k, v)
-		}
-		w.Header().Set("Idempotent-Replayed", "true")
-		w.Header().Set("Content-Length", strconv.Itoa(len(existing.Body)))
-		w.WriteHeader(existing.Status)
-		_, _ = w.Write(existing.Body)
+		return &requestError{status: http.StatusConflict, field: "Idempotency-Key",
+			msg: "a request with this key is still running; retry later"}
 	}
+	for k, v := range existing.Header {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	w.Header().Set("Content-Length", strconv.Itoa(len(existing.Body)))
+	w.WriteHeader(existing.Status)
+	_, _ = w.Write(existing.Body)
+	return nil
 }
 
 func printableASCII(s string) bool {
