@@ -43,20 +43,27 @@ func decodeProfile(av map[string]types.AttributeValue) (*profile.Profile, error)
 			d.fail("contacts", c)
 			break
 		}
-		cd := decoder{av: m.Value}
-		p.Contacts[i] = profile.Contact{
-			ID: cd.str("contactId"), Key: cd.str("key"), Value: cd.str("value"), UUID: cd.str("uuid"),
-			Verified: cd.bool("verified"), Version: cd.int("version"),
-			CreateTime: parseTime(cd.str("createTime")), UpdateTime: parseTime(cd.str("updateTime")),
-		}
-		if cd.err != nil {
-			d.err = cd.err
+		var err error
+		if p.Contacts[i], err = decodeContact(m.Value); err != nil && d.err == nil {
+			d.err = err
 		}
 	}
 	if d.err != nil {
 		return nil, d.err
 	}
 	return p, nil
+}
+
+// decodeContact reads a contact: an embedded one or its own item (the
+// contactItem attributes either way).
+func decodeContact(av map[string]types.AttributeValue) (profile.Contact, error) {
+	d := decoder{av: av}
+	c := profile.Contact{
+		ID: d.str("contactId"), Key: d.str("key"), Value: d.str("value"), UUID: d.str("uuid"),
+		Verified: d.bool("verified"), Version: d.int("version"),
+		CreateTime: parseTime(d.str("createTime")), UpdateTime: parseTime(d.str("updateTime")),
+	}
+	return c, d.err
 }
 
 // decoder reads attributes of one item; a missing or NULL attribute is the

@@ -145,13 +145,6 @@ func (c contactItem) standalone(profileID string) contactItem {
 	return c
 }
 
-func (c *contactItem) toContact() profile.Contact {
-	return profile.Contact{
-		ID: c.ContactID, Key: c.Key, Value: c.Value, UUID: c.UUID, Verified: c.Verified,
-		CreateTime: parseTime(c.CreateTime), UpdateTime: parseTime(c.UpdateTime), Version: c.Version,
-	}
-}
-
 func parseTime(s string) time.Time {
 	t, _ := profile.ParseTime(s)
 	return t

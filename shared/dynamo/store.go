@@ -230,11 +230,10 @@ func (s *Store) GetContact(ctx context.Context, profileID, contactID string) (*p
 	if out.Item == nil {
 		return nil, profile.ErrNotFound
 	}
-	var it contactItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+	c, err := decodeContact(out.Item)
+	if err != nil {
 		return nil, err
 	}
-	c := it.toContact()
 	return &c, nil
 }
 
