@@ -75,7 +75,7 @@ func localKeys(ctx context.Context, getenv func(string) string, stderr io.Writer
 	if !ddblocal.Reachable(cfg.Endpoint) {
 		return nil, nil, fmt.Errorf("nothing answers at %s: start the local service first (make run) so the key outlives this command, or pass -aws for the deployed table", cfg.Endpoint)
 	}
-	stack, err := localstack.Start(ctx, ".", cfg, func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) })
+	stack, err := localstack.Start(ctx, ".", cfg, localstack.Logf(stderr))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	stack, err := localstack.Start(ctx, ".", cfg, func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) })
+	stack, err := localstack.Start(ctx, ".", cfg, localstack.Logf(stderr))
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	logf := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
+	logf := localstack.Logf(stderr)
 	stack, err := localstack.Start(ctx, ".", cfg, logf)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -132,8 +133,5 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-type panicError struct{}
-
-func (panicError) Error() string { return "panic" }
-
-var errPanic error = panicError{}
+// errPanic stands for a handler's panic: logged, answered as a 500.
+var errPanic = errors.New("panic")

@@ -76,7 +76,7 @@ func TestEventFixtures(t *testing.T) {
 				}
 				return
 			}
-			if ev.Version == "2.0" && strings.Contains(string(raw), `"type": "REQUEST"`) {
+			if name == "api-key-authorizer.json" {
 				out, err := a.stack.Handlers["ApiKeyAuthorizer"].Invoke(ctx, raw)
 				var resp events.APIGatewayV2CustomAuthorizerSimpleResponse
 				if err != nil || json.Unmarshal(out, &resp) != nil || !resp.IsAuthorized || resp.Context["apiKeyName"] != "fixture-partner" {

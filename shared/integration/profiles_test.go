@@ -216,7 +216,7 @@ func TestCreateValidation(t *testing.T) {
 		{"bad phone", `{"contacts":[{"key":"phone","value":"12345"}]}`, "contacts[0].value", 400},
 		{"duplicate contact", `{"contacts":[{"key":"email","value":"a@B.co"},{"key":"email","value":"a@b.co"}]}`, "contacts[1].value", 400},
 		{"too many contacts", `{"contacts":[` + many(51, phone) + `]}`, "contacts", 400},
-		{"too many tags", `{"tags":[` + many(51, func(i int) string { return `"t` + itoa(i) + `"` }) + `]}`, "tags", 400},
+		{"too many tags", `{"tags":[` + many(51, func(i int) string { return `"t` + strconv.Itoa(i) + `"` }) + `]}`, "tags", 400},
 		{"long tag", `{"tags":["` + strings.Repeat("t", 65) + `"]}`, "tags[0]", 400},
 		{"empty tag", `{"tags":[""]}`, "tags[0]", 400},
 		{"body too large", `{"firstName":"` + strings.Repeat("x", 1<<20) + `"}`, "", 413},
@@ -232,8 +232,6 @@ func TestCreateValidation(t *testing.T) {
 	a.do("POST", "/profiles", `{"firstName":"`+strings.Repeat("é", 255)+`","tags":["`+strings.Repeat("t", 64)+`"]}`).expect(t, 201, nil)
 	a.do("POST", "/profiles", `{"contacts":[`+many(50, phone)+`]}`).expect(t, 201, nil)
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 func phone(i int) string { return fmt.Sprintf(`{"key":"phone","value":"+1555000%04d"}`, i) }
 

@@ -6,6 +6,7 @@ package localstack
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 
@@ -79,6 +80,11 @@ func Start(ctx context.Context, root string, cfg config.Config, logf func(string
 		}
 	}
 	return s, nil
+}
+
+// Logf is a logf for Start that writes each line to w.
+func Logf(w io.Writer) func(string, ...any) {
+	return func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 }
 
 // Gateway is the local API Gateway in front of the handlers.

@@ -103,8 +103,10 @@ func (f Filter) NameFilters() [][2]string {
 // Match reports whether p passes every set filter. Names compare
 // case-insensitively and whole; uuid compares exactly.
 func (f Filter) Match(p *Profile) bool {
+	// ToLower, not EqualFold: a match must be exactly what the index's
+	// ToLower-folded range (EqualPrefix) holds.
 	eq := func(want *string, got string) bool {
-		return want == nil || strings.ToLower(*want) == strings.ToLower(got)
+		return want == nil || strings.ToLower(*want) == strings.ToLower(got) //lint:ignore SA6005 see above
 	}
 	return (f.Enabled == nil || *f.Enabled == p.Enabled) &&
 		eq(f.FirstName, p.FirstName) && eq(f.MiddleName, p.MiddleName) &&

@@ -34,5 +34,5 @@ var Any = Match{}
 
 // Allows reports whether a write may apply to the version.
 func (m Match) Allows(version int64) bool {
-	return m == nil || len(m) == 0 || slices.Contains(m, version)
+	return len(m) == 0 || slices.Contains(m, version)
 }

@@ -175,16 +175,6 @@ func (t *Template) Routes() []Route {
 	return out
 }
 
-// Function returns the function with the logical id.
-func (t *Template) Function(name string) (Function, bool) {
-	for _, f := range t.Functions {
-		if f.Name == name {
-			return f, true
-		}
-	}
-	return Function{}, false
-}
-
 // Find returns the path of template.yaml in dir or the nearest parent that has one.
 func Find(dir string) (string, error) {
 	dir, err := filepath.Abs(dir)
