@@ -12,11 +12,12 @@ import (
 	"io"
 	"os"
 
+	"github.com/profiles-service/profiles/local/ddblocal"
+	"github.com/profiles-service/profiles/local/devstack"
 	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/config"
-	"github.com/profiles-service/profiles/shared/ddblocal"
 	"github.com/profiles-service/profiles/shared/dynamo"
-	"github.com/profiles-service/profiles/shared/localstack"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -65,26 +66,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
+// keyStore keeps API keys: the table's key items.
+type keyStore interface {
+	PutAPIKey(ctx context.Context, k auth.APIKey) error
+	RevokeAPIKey(ctx context.Context, hash string) error
+}
+
 // localKeys is the local table of make run, which must be running: a
 // DynamoDB Local started here would take the key with it when it stops.
-func localKeys(ctx context.Context, getenv func(string) string, stderr io.Writer) (auth.KeyStore, func(), error) {
-	cfg, err := config.FromEnv(config.LocalEnv(getenv))
+func localKeys(ctx context.Context, getenv func(string) string, stderr io.Writer) (keyStore, func(), error) {
+	cfg, err := config.FromEnv(devstack.LocalEnv(getenv))
 	if err != nil {
 		return nil, nil, err
 	}
 	if !ddblocal.Reachable(cfg.Endpoint) {
 		return nil, nil, fmt.Errorf("nothing answers at %s: start the local service first (make run) so the key outlives this command, or pass -aws for the deployed table", cfg.Endpoint)
 	}
-	stack, err := localstack.Start(ctx, ".", cfg, localstack.Logf(stderr))
+	stack, err := devstack.Start(ctx, ".", cfg, devstack.Logf(stderr))
 	if err != nil {
 		return nil, nil, err
 	}
-	return stack.Deps.Keys, stack.Close, nil
+	return stack.Store, stack.Close, nil
 }
 
 // deployedKeys is the deployed table in AWS. It never creates a table: a
 // wrong TABLE_NAME fails on the first write.
-func deployedKeys(ctx context.Context, getenv func(string) string, stderr io.Writer) (auth.KeyStore, func(), error) {
+func deployedKeys(ctx context.Context, getenv func(string) string, stderr io.Writer) (keyStore, func(), error) {
 	table := getenv("TABLE_NAME")
 	if table == "" {
 		return nil, nil, fmt.Errorf("-aws needs TABLE_NAME: the stack's TableName output " +
@@ -97,10 +104,10 @@ func deployedKeys(ctx context.Context, getenv func(string) string, stderr io.Wri
 	}
 	// No endpoint and no region: the SDK's default chain picks credentials
 	// and region (AWS_REGION, AWS_DEFAULT_REGION, the profile) as the AWS CLI does.
-	db, err := dynamo.NewClient(ctx, "", "")
+	awsCfg, err := lambdaapp.AWSConfig(ctx, config.Config{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("AWS configuration: %w", err)
 	}
 	fmt.Fprintf(stderr, "using the deployed table %s\n", table)
-	return dynamo.New(db, table, 1), func() {}, nil
+	return dynamo.New(dynamo.NewClient(awsCfg, "", false), table, 1), func() {}, nil
 }

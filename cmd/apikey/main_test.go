@@ -8,9 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/profiles-service/profiles/local/devstack"
+	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/dynamo"
-	"github.com/profiles-service/profiles/shared/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -31,7 +32,7 @@ func TestCreateAndRevokeLocally(t *testing.T) {
 	}
 	key := strings.TrimSpace(stdout.String())
 	store := dynamo.New(testenv.DB(t), cfg.TableName, 1)
-	t.Cleanup(func() { _ = dynamo.DeleteTable(context.Background(), testenv.DB(t), cfg.TableName) })
+	t.Cleanup(func() { _ = devstack.DeleteTable(context.Background(), testenv.DB(t), cfg.TableName) })
 	rec, err := store.APIKey(ctx, auth.HashAPIKey(key))
 	if err != nil || rec.Name != "partner-a" || rec.Revoked {
 		t.Fatalf("stored key %+v, %v", rec, err)

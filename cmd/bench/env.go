@@ -9,15 +9,20 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/profiles-service/profiles/shared/auth"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/profiles-service/profiles/local/bulkload"
+	"github.com/profiles-service/profiles/local/devstack"
+	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/meter"
+	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/dynamo"
-	"github.com/profiles-service/profiles/shared/localstack"
-	"github.com/profiles-service/profiles/shared/template"
 )
 
 // env is what the sections measure: three tables, each behind its own local
@@ -36,10 +41,11 @@ type env struct {
 
 // table is one table with the service in front of it on 127.0.0.1.
 type table struct {
-	*localstack.Stack
-	store *dynamo.Store
-	url   string
-	srv   *http.Server
+	*devstack.Stack
+	bulk *dynamo.Store // writes with BatchWriteItem, to fill the table
+	api  http.Handler  // the local API, as served at url
+	url  string
+	srv  *http.Server
 }
 
 // capacityHeader, on a request to the bench's API, asks for the read
@@ -48,18 +54,18 @@ type table struct {
 const capacityHeader = "Bench-Read-Capacity"
 
 func startEnv(ctx context.Context, o options, getenv func(string) string, p *progress) (*env, error) {
-	tpl, err := template.Find(".")
+	tpl, err := samtemplate.Find(".")
 	if err != nil {
 		return nil, err
 	}
 	e := &env{o: o, root: filepath.Dir(tpl), client: &http.Client{Transport: &http.Transport{
 		MaxIdleConnsPerHost: 4 * o.concurrency, DisableCompression: true,
 	}}}
-	e.cfg, err = config.FromEnv(config.LocalEnv(getenv))
+	e.cfg, err = config.FromEnv(devstack.LocalEnv(getenv))
 	if err != nil {
 		return nil, err
 	}
-	if e.token, err = auth.SignLocal(auth.LocalSecret, "bench", []string{"profiles:read", "profiles:write"}, 24*time.Hour); err != nil {
+	if e.token, err = gateway.SignLocal(gateway.LocalSecret, "bench", []string{"profiles:read", "profiles:write"}, 24*time.Hour); err != nil {
 		return nil, err
 	}
 	run := runID()
@@ -80,7 +86,7 @@ func startEnv(ctx context.Context, o options, getenv func(string) string, p *pro
 	// measured handlers share, stays as small as a function's.
 	data := dataset(o.large, time.Now().Add(-24*time.Hour))
 	e.getID = data[0].ID
-	jobs := []loadJob{{e.small.store, data[:o.small]}, {e.large.store, data}, {e.shard.store, data}}
+	jobs := []loadJob{{e.small.bulk, data[:o.small]}, {e.large.bulk, data}, {e.shard.bulk, data}}
 	if err := load(ctx, jobs, o.loaders, p); err != nil {
 		e.close(p)
 		return nil, err
@@ -95,17 +101,18 @@ func runID() string {
 }
 
 func startTable(ctx context.Context, root string, cfg config.Config, p *progress) (*table, error) {
-	ls, err := localstack.Start(ctx, root, cfg, p.logf)
+	ls, err := devstack.Start(ctx, root, cfg, p.logf)
 	if err != nil {
 		return nil, err
 	}
-	t := &table{Stack: ls, store: ls.Deps.Store.(*dynamo.Store)}
+	t := &table{Stack: ls, bulk: bulkload.Store(ls.DB, cfg.TableName, cfg.ListShards)}
 	gw, err := ls.Gateway()
 	if err != nil {
 		t.close()
 		return nil, err
 	}
-	if t.srv, err = serve(withCapacity(gw)); err != nil {
+	t.api = withCapacity(gw)
+	if t.srv, err = serve(t.api); err != nil {
 		t.close()
 		return nil, err
 	}
@@ -135,7 +142,7 @@ func (t *table) close() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_ = dynamo.DeleteTable(ctx, t.DB, t.Config.TableName)
+	_ = devstack.DeleteTable(ctx, t.DB, t.Config.TableName)
 	t.Stack.Close()
 }
 
@@ -157,22 +164,21 @@ func withCapacity(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ctx, c := dynamo.CountCapacity(r.Context())
-		next.ServeHTTP(&capacityWriter{ResponseWriter: w, capacity: c}, r.WithContext(ctx))
+		ctx, m := meter.Start(r.Context())
+		next.ServeHTTP(&capacityWriter{ResponseWriter: w, meter: m}, r.WithContext(ctx))
 	})
 }
 
 type capacityWriter struct {
 	http.ResponseWriter
-	capacity *dynamo.Capacity
-	wrote    bool
+	meter *meter.Meter
+	wrote bool
 }
 
 func (w *capacityWriter) WriteHeader(status int) {
 	if !w.wrote {
 		w.wrote = true
-		units, _ := w.capacity.Units()
-		w.Header().Set(capacityHeader, strconv.FormatFloat(units, 'f', -1, 64))
+		w.Header().Set(capacityHeader, strconv.FormatFloat(w.meter.Usage().Read, 'f', -1, 64))
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
@@ -248,4 +254,19 @@ func (e *env) readCapacity(ctx context.Context, base, path string) (float64, err
 		return 0, errors.New("GET " + path + ": no read capacity reported")
 	}
 	return units[0], nil
+}
+
+// getItemOf is the GetItem request the API sends for a GET of path, caught
+// on its way to DynamoDB.
+func (t *table) getItemOf(ctx context.Context, path, token string) (*dynamodb.GetItemInput, error) {
+	ctx, m := meter.Start(ctx)
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	w := httptest.NewRecorder()
+	t.api.ServeHTTP(w, req)
+	in, ok := m.First("GetItem").(*dynamodb.GetItemInput)
+	if w.Code != http.StatusOK || !ok || m.Usage().Total() != 1 {
+		return nil, fmt.Errorf("GET %s: %d, %v DynamoDB calls: %s", path, w.Code, m.Usage().Calls, w.Body)
+	}
+	return in, nil
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/profiles-service/profiles/local/bulkload"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profile"
 )
@@ -47,19 +48,18 @@ func dataset(n int, base time.Time) []*profile.Profile {
 	return out
 }
 
-// loadJob is profiles to create in one store.
+// loadJob is profiles to create in one store (a bulkload.Store).
 type loadJob struct {
 	store    *dynamo.Store
 	profiles []*profile.Profile
 }
 
-// loadChunk is how many profiles (with three contacts each) one
-// BatchWriteItem of 25 items takes.
+// loadChunk is how many profiles a worker takes at a time.
 const loadChunk = 6
 
-// load writes every job's profiles with the store's bulk loader (the items
-// Create writes, a BatchWriteItem at a time) on workers goroutines, oldest
-// first, with a progress bar.
+// load writes every job's profiles with a bulk loader (the items Create
+// writes, with BatchWriteItem) on workers goroutines, oldest first, with a
+// progress bar.
 func load(ctx context.Context, jobs []loadJob, workers int, p *progress) error {
 	type task struct {
 		store    *dynamo.Store
@@ -94,7 +94,7 @@ func load(ctx context.Context, jobs []loadJob, workers int, p *progress) error {
 				if i >= len(tasks) {
 					return
 				}
-				if err := tasks[i].store.Load(ctx, tasks[i].profiles); err != nil {
+				if err := bulkload.Load(ctx, tasks[i].store, tasks[i].profiles); err != nil {
 					cancel(fmt.Errorf("load: %w", err))
 					return
 				}

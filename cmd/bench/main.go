@@ -30,7 +30,7 @@ import (
 func main() {
 	// The handlers log each request as they do in Lambda; the lines are
 	// formatted (that cost is measured) but not kept.
-	slog.SetDefault(logging.New(io.Discard))
+	slog.SetDefault(logging.New(io.Discard, slog.LevelInfo))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {

@@ -14,15 +14,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/profiles-service/profiles/shared/auth"
+	"github.com/profiles-service/profiles/local/devstack"
+	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/meter"
+	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/dynamo"
-	"github.com/profiles-service/profiles/shared/gateway"
 	"github.com/profiles-service/profiles/shared/lambdaapp"
 	"github.com/profiles-service/profiles/shared/logging"
-	"github.com/profiles-service/profiles/shared/template"
 )
 
 // fakeDynamo answers TransactWriteItems by keeping each transaction's first
@@ -64,45 +65,43 @@ func (f *fakeDynamo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // DynamoDB that answers at once: the difference is the service's own cost.
 // go test -run=^$ -bench=ServicePath -benchmem -cpuprofile=cpu.out ./cmd/bench
 func BenchmarkServicePath(b *testing.B) {
-	slog.SetDefault(logging.New(io.Discard))
+	slog.SetDefault(logging.New(io.Discard, slog.LevelInfo))
 	ddb := httptest.NewServer(&fakeDynamo{})
 	defer ddb.Close()
 	ctx := context.Background()
-	cfg, err := config.FromEnv(config.LocalEnv(func(k string) string {
+	cfg, err := config.FromEnv(devstack.LocalEnv(func(k string) string {
 		return map[string]string{"DYNAMODB_ENDPOINT": ddb.URL, "TABLE_NAME": "bench"}[k]
 	}))
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := dynamo.NewClient(ctx, cfg.Endpoint, cfg.Region)
+	awsCfg, err := lambdaapp.AWSConfig(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	deps := lambdaapp.DepsFor(db, cfg)
-	tplPath, err := template.Find(".")
+	tplPath, err := samtemplate.Find(".")
 	if err != nil {
 		b.Fatal(err)
 	}
-	tpl, err := template.Load(tplPath)
+	tpl, err := samtemplate.Load(tplPath)
 	if err != nil {
 		b.Fatal(err)
 	}
-	handlers := map[string]lambda.Handler{}
-	for _, fn := range tpl.Functions {
-		if handlers[fn.Name], err = lambdaapp.Handler(deps, fn.Name); err != nil {
-			b.Fatal(err)
-		}
+	meter.Install(&awsCfg)
+	handlers, err := devstack.Handlers(ctx, tpl, cfg, awsCfg)
+	if err != nil {
+		b.Fatal(err)
 	}
-	gw, err := gateway.New(tpl, handlers, auth.LocalSecret)
+	gw, err := gateway.New(tpl, handlers, gateway.LocalSecret)
 	if err != nil {
 		b.Fatal(err)
 	}
 	p := dataset(1, time.Now())[0]
-	store := deps.Store.(*dynamo.Store)
-	if err := store.Create(ctx, p); err != nil {
+	db := dynamo.NewClient(awsCfg, cfg.Endpoint, true)
+	if err := dynamo.New(db, cfg.TableName, 1).Create(ctx, p); err != nil {
 		b.Fatal(err)
 	}
-	token, _ := auth.SignLocal(auth.LocalSecret, "bench", []string{"profiles:read"}, time.Hour)
+	token, _ := gateway.SignLocal(gateway.LocalSecret, "bench", []string{"profiles:read"}, time.Hour)
 	b.Run("api", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -130,7 +129,11 @@ func BenchmarkServicePath(b *testing.B) {
 	})
 	b.Run("direct", func(b *testing.B) {
 		b.ReportAllocs()
-		in := store.GetItemInput(p.ID)
+		mctx, m := meter.Start(ctx)
+		req := httptest.NewRequestWithContext(mctx, http.MethodGet, "/profiles/"+p.ID, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		gw.ServeHTTP(httptest.NewRecorder(), req)
+		in := m.First("GetItem").(*dynamodb.GetItemInput)
 		for b.Loop() {
 			if _, err := db.GetItem(ctx, in); err != nil {
 				b.Fatal(err)

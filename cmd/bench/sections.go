@@ -15,7 +15,10 @@ import (
 // item, contacts embedded), sent directly with the same SDK client set-up.
 func overhead(ctx context.Context, e *env, rep *report, p *progress) error {
 	t, id := e.large, e.getID
-	in := t.store.GetItemInput(id)
+	in, err := t.getItemOf(ctx, "/profiles/"+id, e.token)
+	if err != nil {
+		return err
+	}
 	direct := func(ctx context.Context) error {
 		out, err := t.DB.GetItem(ctx, in)
 		if err == nil && out.Item == nil {

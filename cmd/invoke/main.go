@@ -13,13 +13,13 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/profiles-service/profiles/local/devstack"
 	"github.com/profiles-service/profiles/shared/config"
-	"github.com/profiles-service/profiles/shared/localstack"
 	"github.com/profiles-service/profiles/shared/logging"
 )
 
 func main() {
-	slog.SetDefault(logging.New(os.Stderr))
+	slog.SetDefault(logging.New(os.Stderr, slog.LevelInfo))
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "invoke:", err)
 		os.Exit(1)
@@ -41,11 +41,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	cfg, err := config.FromEnv(config.LocalEnv(getenv))
+	cfg, err := config.FromEnv(devstack.LocalEnv(getenv))
 	if err != nil {
 		return err
 	}
-	stack, err := localstack.Start(ctx, ".", cfg, localstack.Logf(stderr))
+	stack, err := devstack.Start(ctx, ".", cfg, devstack.Logf(stderr))
 	if err != nil {
 		return err
 	}

@@ -16,13 +16,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/profiles-service/profiles/local/devstack"
 	"github.com/profiles-service/profiles/shared/config"
-	"github.com/profiles-service/profiles/shared/localstack"
 	"github.com/profiles-service/profiles/shared/logging"
 )
 
 func main() {
-	slog.SetDefault(logging.New(os.Stderr))
+	slog.SetDefault(logging.New(os.Stderr, slog.LevelInfo))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
@@ -32,13 +32,13 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
-	env := config.LocalEnv(getenv)
+	env := devstack.LocalEnv(getenv)
 	cfg, err := config.FromEnv(env)
 	if err != nil {
 		return err
 	}
-	logf := localstack.Logf(stderr)
-	stack, err := localstack.Start(ctx, ".", cfg, logf)
+	logf := devstack.Logf(stderr)
+	stack, err := devstack.Start(ctx, ".", cfg, logf)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/profiles-service/profiles/shared/auth"
+	"github.com/profiles-service/profiles/local/gateway"
 )
 
 func main() {
@@ -17,7 +17,7 @@ func main() {
 	scopes := flag.String("scopes", "profiles:read profiles:write", "space-separated scopes")
 	ttl := flag.Duration("ttl", 24*time.Hour, "how long the token is valid")
 	flag.Parse()
-	tok, err := auth.SignLocal(auth.LocalSecret, *sub, strings.Fields(*scopes), *ttl)
+	tok, err := gateway.SignLocal(gateway.LocalSecret, *sub, strings.Fields(*scopes), *ttl)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "token:", err)
 		os.Exit(1)

@@ -1,6 +1,9 @@
 // Command create-contact is the CreateContact Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("CreateContact") }
+func main() { lambdaapp.StartHTTP(api.CreateContact) }

@@ -1,6 +1,9 @@
 // Command create-profile is the CreateProfile Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("CreateProfile") }
+func main() { lambdaapp.StartHTTP(api.CreateProfile) }

@@ -1,6 +1,9 @@
 // Command delete-contact is the DeleteContact Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("DeleteContact") }
+func main() { lambdaapp.StartHTTP(api.DeleteContact) }

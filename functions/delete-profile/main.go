@@ -1,6 +1,9 @@
 // Command delete-profile is the DeleteProfile Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("DeleteProfile") }
+func main() { lambdaapp.StartHTTP(api.DeleteProfile) }

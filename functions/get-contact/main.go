@@ -1,6 +1,9 @@
 // Command get-contact is the GetContact Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("GetContact") }
+func main() { lambdaapp.StartHTTP(api.GetContact) }

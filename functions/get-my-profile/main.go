@@ -1,6 +1,9 @@
 // Command get-my-profile is the GetMyProfile Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("GetMyProfile") }
+func main() { lambdaapp.StartHTTP(api.GetMyProfile) }

@@ -1,6 +1,9 @@
 // Command get-profile is the GetProfile Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("GetProfile") }
+func main() { lambdaapp.StartHTTP(api.GetProfile) }

@@ -1,6 +1,9 @@
 // Command get-user-profile is the GetUserProfile Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("GetUserProfile") }
+func main() { lambdaapp.StartHTTP(api.GetUserProfile) }

@@ -1,6 +1,9 @@
 // Command list-contacts is the ListContacts Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("ListContacts") }
+func main() { lambdaapp.StartHTTP(api.ListContacts) }

@@ -1,6 +1,9 @@
 // Command list-profiles is the ListProfiles Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("ListProfiles") }
+func main() { lambdaapp.StartHTTP(api.ListProfiles) }

@@ -3,4 +3,4 @@ package main
 
 import "github.com/profiles-service/profiles/shared/lambdaapp"
 
-func main() { lambdaapp.Start("RetentionPurge") }
+func main() { lambdaapp.Start(lambdaapp.RetentionPurge) }

@@ -1,6 +1,9 @@
 // Command update-contact is the UpdateContact Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("UpdateContact") }
+func main() { lambdaapp.StartHTTP(api.UpdateContact) }

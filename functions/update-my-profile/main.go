@@ -1,6 +1,9 @@
 // Command update-my-profile is the UpdateMyProfile Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("UpdateMyProfile") }
+func main() { lambdaapp.StartHTTP(api.UpdateMyProfile) }

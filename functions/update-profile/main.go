@@ -1,6 +1,9 @@
 // Command update-profile is the UpdateProfile Lambda function.
 package main
 
-import "github.com/profiles-service/profiles/shared/lambdaapp"
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
 
-func main() { lambdaapp.Start("UpdateProfile") }
+func main() { lambdaapp.StartHTTP(api.UpdateProfile) }

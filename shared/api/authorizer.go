@@ -9,16 +9,13 @@ import (
 	"github.com/profiles-service/profiles/shared/auth"
 )
 
-// AuthorizerFunction is the function that checks x-api-key for API Gateway.
-const AuthorizerFunction = "ApiKeyAuthorizer"
-
 // apiKeyHeader is the authorizer's identity source.
 const apiKeyHeader = "x-api-key"
 
 // Authorizer is the HTTP API Lambda authorizer (REQUEST type, payload 2.0,
 // simple responses): a known, unrevoked x-api-key is authorized and its
 // name passed to the function in the request context.
-func Authorizer(keys auth.KeyStore) func(context.Context, events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+func Authorizer(keys auth.Keys) func(context.Context, events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 	return func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 		key := req.Headers[apiKeyHeader]
 		if key == "" && len(req.IdentitySource) > 0 {

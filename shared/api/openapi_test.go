@@ -9,8 +9,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/country"
-	"github.com/profiles-service/profiles/shared/template"
 )
 
 func loadOpenAPI(t *testing.T) *openapi3.T {
@@ -40,11 +40,11 @@ func TestOpenAPIRoutesMatchTemplate(t *testing.T) {
 			documented = append(documented, method+" "+path)
 		}
 	}
-	tplPath, err := template.Find(".")
+	tplPath, err := samtemplate.Find(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := template.Load(tplPath)
+	tpl, err := samtemplate.Load(tplPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +64,11 @@ func TestOpenAPIRoutesMatchTemplate(t *testing.T) {
 // credential and scopes its route's authorizer checks.
 func TestOpenAPISecurityMatchesTemplate(t *testing.T) {
 	doc := loadOpenAPI(t)
-	tplPath, err := template.Find(".")
+	tplPath, err := samtemplate.Find(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := template.Load(tplPath)
+	tpl, err := samtemplate.Load(tplPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestOpenAPISecurityMatchesTemplate(t *testing.T) {
 			t.Errorf("%s: want exactly one security requirement", r.Pattern())
 			continue
 		}
-		want := schemeOf[tpl.Authorizers[r.Authorizer].JWT]
+		want := schemeOf[tpl.Authorizers[r.Authorizer].JWT != nil]
 		scopes, ok := (*op.Security)[0][want]
 		if !ok || len((*op.Security)[0]) != 1 {
 			t.Errorf("%s: security %v, want %s", r.Pattern(), (*op.Security)[0], want)

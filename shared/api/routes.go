@@ -6,45 +6,62 @@ import (
 	"net/http"
 )
 
-// Route binds a ServeMux pattern to the function (Lambda) that serves it.
-type Route struct {
-	Function string
-	Pattern  string // Go 1.22 ServeMux pattern, e.g. "GET /profiles/{profileId}"
-	handler  func(Deps) http.Handler
+// Function is one Lambda function's share of the API: its logical id in
+// template.yaml and the routes it serves. Each functions/<name>/main.go
+// starts one of the values below, so the compiler checks the wiring.
+type Function struct {
+	Name string
+	// Cursors says whether the function signs and reads list cursors, the
+	// only use of the cursor secret.
+	Cursors bool
+	routes  []route
 }
 
-// Routes is every route of the service, in one screen. The Lambdas, the
-// local gateway and the template test all read it.
-func Routes() []Route {
-	return []Route{
-		{"ListProfiles", "GET /profiles", listProfiles},
-		{"GetProfile", "GET /profiles/{profileId}", getProfile},
-		{"CreateProfile", "POST /profiles", idempotent(createProfile)},
-		{"UpdateProfile", "PUT /profiles/{profileId}", updateProfile},
-		{"UpdateProfile", "PATCH /profiles/{profileId}", updateProfile},
-		{"UpdateProfile", "PUT /profile/{profileId}", updateProfile},
-		{"DeleteProfile", "DELETE /profiles/{profileId}", deleteProfile},
-		{"ListContacts", "GET /profiles/{profileId}/contacts", listContacts},
-		{"GetContact", "GET /profiles/{profileId}/contacts/{contactId}", getContact},
-		{"CreateContact", "POST /profiles/{profileId}/contacts", idempotent(createContact)},
-		{"UpdateContact", "PUT /profiles/{profileId}/contacts/{contactId}", updateContact},
-		{"UpdateContact", "PATCH /profiles/{profileId}/contacts/{contactId}", updateContact},
-		{"DeleteContact", "DELETE /profiles/{profileId}/contacts/{contactId}", deleteContact},
-		{"UpdateMyProfile", "POST /api/me/profile/update", idempotent(updateMyProfile)},
-		{"GetMyProfile", "GET /api/me/profile", getMyProfile},
-		{"GetUserProfile", "GET /api/users/{userId}/profile", getUserProfile},
+// route binds a Go 1.22 ServeMux pattern to the handler that serves it.
+type route struct {
+	pattern string // e.g. "GET /profiles/{profileId}"
+	handler func(Deps) http.Handler
+}
+
+// The functions of the API and their routes: the one routes table that the
+// Lambdas, the local gateway and the template test all read.
+var (
+	ListProfiles  = Function{Name: "ListProfiles", Cursors: true, routes: []route{{"GET /profiles", listProfiles}}}
+	GetProfile    = Function{Name: "GetProfile", routes: []route{{"GET /profiles/{profileId}", getProfile}}}
+	CreateProfile = Function{Name: "CreateProfile", routes: []route{{"POST /profiles", idempotent(createProfile)}}}
+	UpdateProfile = Function{Name: "UpdateProfile", routes: []route{
+		{"PUT /profiles/{profileId}", updateProfile},
+		{"PATCH /profiles/{profileId}", updateProfile},
+		{"PUT /profile/{profileId}", updateProfile}, // the reference's spelling of PUT
+	}}
+	DeleteProfile = Function{Name: "DeleteProfile", routes: []route{{"DELETE /profiles/{profileId}", deleteProfile}}}
+	ListContacts  = Function{Name: "ListContacts", Cursors: true, routes: []route{{"GET /profiles/{profileId}/contacts", listContacts}}}
+	GetContact    = Function{Name: "GetContact", routes: []route{{"GET /profiles/{profileId}/contacts/{contactId}", getContact}}}
+	CreateContact = Function{Name: "CreateContact", routes: []route{{"POST /profiles/{profileId}/contacts", idempotent(createContact)}}}
+	UpdateContact = Function{Name: "UpdateContact", routes: []route{
+		{"PUT /profiles/{profileId}/contacts/{contactId}", updateContact},
+		{"PATCH /profiles/{profileId}/contacts/{contactId}", updateContact},
+	}}
+	DeleteContact   = Function{Name: "DeleteContact", routes: []route{{"DELETE /profiles/{profileId}/contacts/{contactId}", deleteContact}}}
+	UpdateMyProfile = Function{Name: "UpdateMyProfile", routes: []route{{"POST /api/me/profile/update", idempotent(updateMyProfile)}}}
+	GetMyProfile    = Function{Name: "GetMyProfile", routes: []route{{"GET /api/me/profile", getMyProfile}}}
+	GetUserProfile  = Function{Name: "GetUserProfile", routes: []route{{"GET /api/users/{userId}/profile", getUserProfile}}}
+)
+
+// Functions lists every function of the API.
+func Functions() []Function {
+	return []Function{
+		ListProfiles, GetProfile, CreateProfile, UpdateProfile, DeleteProfile,
+		ListContacts, GetContact, CreateContact, UpdateContact, DeleteContact,
+		UpdateMyProfile, GetMyProfile, GetUserProfile,
 	}
 }
 
-// Functions lists the function names of Routes, each once, in route order.
-func Functions() []string {
-	var names []string
-	seen := map[string]bool{}
-	for _, r := range Routes() {
-		if !seen[r.Function] {
-			seen[r.Function] = true
-			names = append(names, r.Function)
-		}
+// Patterns are the function's routes as ServeMux patterns.
+func (f Function) Patterns() []string {
+	out := make([]string, len(f.routes))
+	for i, r := range f.routes {
+		out[i] = r.pattern
 	}
-	return names
+	return out
 }

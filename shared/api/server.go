@@ -11,7 +11,6 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
-	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/logging"
 	"github.com/profiles-service/profiles/shared/profile"
@@ -20,7 +19,6 @@ import (
 // Deps are what the handlers need.
 type Deps struct {
 	Store        profile.Store
-	Keys         auth.KeyStore
 	Idempotency  idempotency.Store
 	CursorSecret string
 	// Timeout bounds each request, below the Lambda timeout, so a slow
@@ -30,17 +28,16 @@ type Deps struct {
 
 func (d Deps) cursors() cursorCodec { return cursorCodec{key: []byte(d.CursorSecret)} }
 
-// NewServer returns the handler of the named functions' routes (every route
-// when none is named): one Lambda serves only its own.
-func NewServer(d Deps, functions ...string) http.Handler {
-	want := map[string]bool{}
-	for _, f := range functions {
-		want[f] = true
+// NewServer returns the handler of the functions' routes (every route when
+// none is given): one Lambda serves only its own.
+func NewServer(d Deps, functions ...Function) http.Handler {
+	if len(functions) == 0 {
+		functions = Functions()
 	}
 	mux := http.NewServeMux()
-	for _, rt := range Routes() {
-		if len(want) == 0 || want[rt.Function] {
-			mux.Handle(rt.Pattern, rt.handler(d))
+	for _, f := range functions {
+		for _, rt := range f.routes {
+			mux.Handle(rt.pattern, rt.handler(d))
 		}
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -1,3 +1,5 @@
+// Package auth holds partner API keys: their format, their stored form (a
+// SHA-256 hash) and the check the API-key authorizer makes.
 package auth
 
 import (
@@ -23,14 +25,10 @@ type APIKey struct {
 	Revoked    bool
 }
 
-// KeyStore keeps API keys.
-type KeyStore interface {
-	// PutAPIKey stores a new key.
-	PutAPIKey(ctx context.Context, k APIKey) error
+// Keys reads stored API keys: all the authorizer needs.
+type Keys interface {
 	// APIKey reads the key with the hash; ErrUnknownKey when there is none.
 	APIKey(ctx context.Context, hash string) (APIKey, error)
-	// RevokeAPIKey marks the key revoked; ErrUnknownKey when there is none.
-	RevokeAPIKey(ctx context.Context, hash string) error
 }
 
 // ErrUnknownKey means no key has that hash.
@@ -54,7 +52,7 @@ func HashAPIKey(key string) string {
 
 // CheckAPIKey reports whether key is a known, unrevoked key, and its name.
 // The stored hash is compared with the key's in constant time.
-func CheckAPIKey(ctx context.Context, keys KeyStore, key string) (string, bool, error) {
+func CheckAPIKey(ctx context.Context, keys Keys, key string) (string, bool, error) {
 	if key == "" {
 		return "", false, nil
 	}

@@ -1,4 +1,4 @@
-// Package config reads the service's settings from the environment, once,
+// Package config reads a function's settings from the environment, once,
 // at cold start.
 package config
 
@@ -10,40 +10,55 @@ import (
 
 // Config is the typed environment of every function and local tool.
 type Config struct {
+	// Local is LOCAL_MODE: the function runs against DynamoDB Local (make
+	// run, make invoke, sam local with local/sam/env.json). It is chosen
+	// explicitly, never inferred from an endpoint: AWS_ENDPOINT_URL_DYNAMODB
+	// is also a normal setting in AWS (a VPC or FIPS endpoint).
+	Local bool
+	// SAMLocal is AWS_SAM_LOCAL, which `sam local` sets in its containers.
+	SAMLocal       bool
 	TableName      string        // TABLE_NAME
-	Endpoint       string        // DYNAMODB_ENDPOINT (or AWS_ENDPOINT_URL_DYNAMODB): DynamoDB Local's URL, empty in AWS
-	Region         string        // AWS_REGION, default us-east-1
-	ListShards     int           // LIST_SHARDS, default 1
-	CursorSecret   string        // CURSOR_SECRET, signs list cursors
+	Endpoint       string        // DYNAMODB_ENDPOINT: DynamoDB Local's URL; empty in AWS
+	Region         string        // AWS_REGION (or AWS_DEFAULT_REGION); empty leaves it to the SDK's chain
+	ListShards     int           // LIST_SHARDS, 1 to MaxListShards, default 1
+	CursorSecret   string        // CURSOR_SECRET: the cursor key itself, in local mode only
+	CursorSecretID string        // CURSOR_SECRET_ARN: the Secrets Manager secret that holds it in AWS
 	RequestTimeout time.Duration // REQUEST_TIMEOUT, default 8s (below the 10 s Lambda timeout)
 	RetentionDays  int           // RETENTION_DAYS, default 365; 0 turns the retention job off
 }
 
-// Local defaults for the developer tools (make run, make invoke, tests).
-const (
-	LocalTable    = "profiles-local"
-	LocalEndpoint = "http://127.0.0.1:8000"
-	localSecret   = "local-development-cursor-secret"
-)
+// MaxListShards is the most list partitions a table may have: the
+// template's ListShards parameter allows the same range.
+const MaxListShards = 16
+
+// MinCursorSecret is the shortest cursor secret accepted, in bytes.
+const MinCursorSecret = 16
 
 // FromEnv reads the configuration with getenv (os.Getenv in main).
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
+		Local:          truthy(getenv("LOCAL_MODE")),
+		SAMLocal:       truthy(getenv("AWS_SAM_LOCAL")),
 		TableName:      getenv("TABLE_NAME"),
-		Endpoint:       first(getenv("DYNAMODB_ENDPOINT"), getenv("AWS_ENDPOINT_URL_DYNAMODB")),
-		Region:         first(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"), "us-east-1"),
+		Endpoint:       getenv("DYNAMODB_ENDPOINT"),
+		Region:         first(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")),
 		CursorSecret:   getenv("CURSOR_SECRET"),
+		CursorSecretID: getenv("CURSOR_SECRET_ARN"),
 		ListShards:     1,
 		RequestTimeout: 8 * time.Second,
 		RetentionDays:  365,
+	}
+	if c.SAMLocal && !c.Local {
+		return c, fmt.Errorf("sam local without the project's env file would call AWS with this machine's credentials: " +
+			"pass --env-vars local/sam/env.json (make sam-invoke and make sam-api do)")
 	}
 	if c.TableName == "" {
 		return c, fmt.Errorf("TABLE_NAME is not set")
 	}
 	if v := getenv("LIST_SHARDS"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 64 {
-			return c, fmt.Errorf("LIST_SHARDS must be an integer from 1 to 64, got %q", v)
+		if err != nil || n < 1 || n > MaxListShards {
+			return c, fmt.Errorf("LIST_SHARDS must be an integer from 1 to %d, got %q", MaxListShards, v)
 		}
 		c.ListShards = n
 	}
@@ -61,28 +76,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.RequestTimeout = d
 	}
-	if c.CursorSecret == "" {
-		if c.Endpoint == "" {
-			return c, fmt.Errorf("CURSOR_SECRET is not set")
-		}
-		c.CursorSecret = localSecret
+	if c.CursorSecret != "" && !c.Local {
+		return c, fmt.Errorf("CURSOR_SECRET is for local mode only: in AWS the functions read the secret named by CURSOR_SECRET_ARN")
 	}
 	return c, nil
 }
 
-// LocalEnv is getenv with the local defaults filled in: the developer tools
-// talk to DynamoDB Local unless told otherwise.
-func LocalEnv(getenv func(string) string) func(string) string {
-	defaults := map[string]string{"TABLE_NAME": LocalTable, "DYNAMODB_ENDPOINT": LocalEndpoint}
-	return func(k string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		if k == "DYNAMODB_ENDPOINT" && getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" {
-			return ""
-		}
-		return defaults[k]
-	}
+func truthy(v string) bool {
+	b, _ := strconv.ParseBool(v)
+	return b
 }
 
 func first(vals ...string) string {

@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profiles-service/profiles/local/meter"
+	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profile"
-	"github.com/profiles-service/profiles/shared/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -63,7 +64,7 @@ func TestListingCostDoesNotGrowWithTable(t *testing.T) {
 	}
 	t.Parallel()
 	stack := testenv.NewStack(t)
-	store := stack.Deps.Store.(*dynamo.Store)
+	store := stack.Store
 	enabled := true
 	queries := map[string]profile.ListQuery{
 		"default sort":     {Page: profile.Page{Limit: 10, SortBy: "createTime"}},
@@ -74,7 +75,7 @@ func TestListingCostDoesNotGrowWithTable(t *testing.T) {
 	measure := func() map[string]float64 {
 		out := map[string]float64{}
 		for name, q := range queries {
-			ctx, capacity := dynamo.CountCapacity(context.Background())
+			ctx, m := meter.Start(context.Background())
 			res, err := store.List(ctx, q)
 			if err != nil {
 				t.Fatal(err)
@@ -82,11 +83,11 @@ func TestListingCostDoesNotGrowWithTable(t *testing.T) {
 			if len(res.Items) != 10 || !res.More {
 				t.Fatalf("%s: %d items, more=%v", name, len(res.Items), res.More)
 			}
-			units, calls := capacity.Units()
-			if units <= 0 || calls == 0 {
-				t.Fatalf("%s: no consumed capacity reported (%v units, %d calls)", name, units, calls)
+			u := m.Usage()
+			if u.Read <= 0 || u.Total() == 0 {
+				t.Fatalf("%s: no consumed capacity reported (%v units, %v calls)", name, u.Read, u.Calls)
 			}
-			out[name] = units
+			out[name] = u.Read
 		}
 		return out
 	}

@@ -215,12 +215,10 @@ func (c *indexCursor) fill(ctx context.Context) error {
 			ScanIndexForward:          aws.Bool(!c.page.Desc),
 			ExclusiveStartKey:         c.startKey,
 			Limit:                     aws.Int32(c.batch),
-			ReturnConsumedCapacity:    capacityMode(ctx),
 		})
 		if err != nil {
 			return classify(err)
 		}
-		addCapacity(ctx, out.ConsumedCapacity)
 		c.started, c.startKey = true, out.LastEvaluatedKey
 		if c.grow {
 			// This partition held more of the page than its share (or the

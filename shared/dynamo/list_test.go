@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/local/bulkload"
+	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/profile"
-	"github.com/profiles-service/profiles/shared/testenv"
 )
 
 // TestListingMatchesPageOfOnEveryShardCount: with one list partition and
@@ -49,8 +49,9 @@ func TestListingMatchesPageOfOnEveryShardCount(t *testing.T) {
 	for _, shards := range []int{1, 5} {
 		cfg := testenv.Config(t)
 		cfg.ListShards = shards
-		store := testenv.NewStackWith(t, cfg).Deps.Store.(*dynamo.Store)
-		if err := store.Load(ctx, all); err != nil {
+		stack := testenv.NewStackWith(t, cfg)
+		store := stack.Store
+		if err := bulkload.Load(ctx, bulkload.Store(stack.DB, cfg.TableName, shards), all); err != nil {
 			t.Fatal(err)
 		}
 		for _, q := range queries {

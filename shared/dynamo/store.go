@@ -189,13 +189,13 @@ func (s *Store) Get(ctx context.Context, id string) (*profile.Profile, error) {
 	if !profile.ValidID(id) {
 		return nil, profile.ErrNotFound
 	}
-	in := s.GetItemInput(id)
-	in.ReturnConsumedCapacity = capacityMode(ctx)
-	out, err := s.db.GetItem(ctx, in)
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, ConsistentRead: aws.Bool(true),
+		Key: key(profileKey(id), profileSK),
+	})
 	if err != nil {
 		return nil, classify(err)
 	}
-	addCapacity(ctx, out.ConsumedCapacity)
 	if out.Item == nil {
 		return nil, profile.ErrNotFound
 	}
@@ -204,15 +204,6 @@ func (s *Store) Get(ctx context.Context, id string) (*profile.Profile, error) {
 		return nil, profile.ErrNotFound // the fence of a create that never landed
 	}
 	return p, err
-}
-
-// GetItemInput is the one DynamoDB request Get sends for a profile: a
-// benchmark sends it directly to time the database call alone.
-func (s *Store) GetItemInput(id string) *dynamodb.GetItemInput {
-	return &dynamodb.GetItemInput{
-		TableName: &s.table, ConsistentRead: aws.Bool(true),
-		Key: key(profileKey(id), profileSK),
-	}
 }
 
 // GetContact reads one contact item.
@@ -363,12 +354,10 @@ func (s *Store) profileIDByMarker(ctx context.Context, pk string) (string, error
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, ConsistentRead: aws.Bool(true), Key: key(pk, markerSK),
-		ReturnConsumedCapacity: capacityMode(ctx),
 	})
 	if err != nil {
 		return "", classify(err)
 	}
-	addCapacity(ctx, out.ConsumedCapacity)
 	if out.Item == nil {
 		return "", nil
 	}

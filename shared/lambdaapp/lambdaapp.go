@@ -1,101 +1,80 @@
-// Package lambdaapp wires a function: configuration, the DynamoDB client,
-// the store and the function's own routes behind the API Gateway HTTP API
-// (v2) adapter. Each functions/<name>/main.go calls Start.
+// Package lambdaapp wires a function: configuration, the AWS clients, the
+// store and the function's handler. Each functions/<name>/main.go starts
+// one of its Functions, named in Go, so the compiler checks the wiring.
 package lambdaapp
 
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"os"
-	"slices"
-	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/config"
-	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/logging"
-	"github.com/profiles-service/profiles/shared/retention"
 )
 
-// Start runs the named function in the Lambda runtime.
-func Start(function string) {
-	slog.SetDefault(logging.New(os.Stdout))
+// Function is one Lambda function of the service: its logical id in
+// template.yaml and how its handler is built.
+type Function struct {
+	Name  string
+	build func(ctx context.Context, env Env) (lambda.Handler, error)
+}
+
+// Env is what a function is built from: its configuration and the AWS
+// configuration its clients share (credentials, region, retries; locally
+// also the middleware that enforces the function's IAM policy).
+type Env struct {
+	Config config.Config
+	AWS    aws.Config
+}
+
+// Handler builds the function's Lambda handler: it takes the raw event as
+// Lambda delivers it and returns the raw response, so the local gateway and
+// make invoke run exactly what runs in AWS.
+func (f Function) Handler(ctx context.Context, env Env) (lambda.Handler, error) {
+	return f.build(ctx, env)
+}
+
+// StartHTTP runs one function of the API in the Lambda runtime.
+func StartHTTP(f api.Function) { Start(HTTP(f)) }
+
+// Start runs the function in the Lambda runtime. A function that cannot be
+// built logs why and exits, so Lambda reports an init error at once.
+func Start(f Function) {
+	slog.SetDefault(logging.New(os.Stdout, logging.LevelFromEnv(os.Getenv)))
+	ctx := context.Background()
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
-		slog.Error("configuration", "error", err.Error())
-		os.Exit(1)
+		fatal(f, "configuration", err)
 	}
-	deps, err := NewDeps(context.Background(), cfg)
+	awsCfg, err := AWSConfig(ctx, cfg)
 	if err != nil {
-		slog.Error("startup", "error", err.Error())
-		os.Exit(1)
+		fatal(f, "AWS configuration", err)
 	}
-	h, err := Handler(deps, function)
+	h, err := f.Handler(ctx, Env{Config: cfg, AWS: awsCfg})
 	if err != nil {
-		slog.Error("startup", "error", err.Error())
-		os.Exit(1)
+		fatal(f, "startup", err)
 	}
 	lambda.Start(h)
 }
 
-// Deps are what every function needs: the HTTP handlers' dependencies and
-// the retention job.
-type Deps struct {
-	api.Deps
-	Retention retention.Job
+func fatal(f Function, stage string, err error) {
+	slog.Error(stage, "function", f.Name, "error", err.Error())
+	os.Exit(1)
 }
 
-// NewDeps builds what the handlers need from the configuration.
-func NewDeps(ctx context.Context, cfg config.Config) (Deps, error) {
-	db, err := dynamo.NewClient(ctx, cfg.Endpoint, cfg.Region)
-	if err != nil {
-		return Deps{}, err
+// All is every function of the service: the local stack builds each one
+// that template.yaml declares, and a test holds the two to each other.
+func All() []Function {
+	fs := []Function{APIKeyAuthorizer, RetentionPurge}
+	for _, f := range api.Functions() {
+		fs = append(fs, HTTP(f))
 	}
-	return DepsFor(db, cfg), nil
-}
-
-// DepsFor builds the handlers' dependencies on an existing client.
-func DepsFor(db *dynamodb.Client, cfg config.Config) Deps {
-	store := dynamo.New(db, cfg.TableName, cfg.ListShards)
-	return Deps{
-		Deps: api.Deps{
-			Store:        store,
-			Keys:         store,
-			Idempotency:  store,
-			CursorSecret: cfg.CursorSecret,
-			Timeout:      cfg.RequestTimeout,
-		},
-		// The margin leaves time to log the summary before the Lambda's deadline.
-		Retention: retention.Job{Store: store, Days: cfg.RetentionDays, Margin: 5 * time.Second},
-	}
-}
-
-// RetentionFunction is the scheduled retention job.
-const RetentionFunction = "RetentionPurge"
-
-// Handler is the named function's Lambda handler: it takes the raw event as
-// Lambda delivers it and returns the raw response, so the local gateway and
-// make invoke run exactly what runs in AWS.
-func Handler(deps Deps, function string) (lambda.Handler, error) {
-	switch function {
-	case api.AuthorizerFunction:
-		return jsonHandler[events.APIGatewayV2CustomAuthorizerV2Request, events.APIGatewayV2CustomAuthorizerSimpleResponse](
-			api.Authorizer(deps.Keys)), nil
-	case RetentionFunction:
-		return jsonHandler[json.RawMessage, retention.Summary](deps.Retention.Handler), nil
-	}
-	if !slices.Contains(api.Functions(), function) {
-		return nil, fmt.Errorf("unknown function %q", function)
-	}
-	return jsonHandler[events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse](
-		httpadapter.NewV2(api.NewServer(deps.Deps, function)).ProxyWithContext), nil
+	return fs
 }
 
 // jsonHandler is a Lambda handler made from a typed function: it decodes

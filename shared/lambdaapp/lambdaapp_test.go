@@ -1,135 +1,176 @@
 package lambdaapp_test
 
 import (
-	"os"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/lambdaapp"
-	"github.com/profiles-service/profiles/shared/template"
 )
 
-// TestTemplateFunctionsAndHandlersAgree checks that template.yaml's
-// functions and routes, the functions/ folders and the handlers' routes
-// table are the same set.
-func TestTemplateFunctionsAndHandlersAgree(t *testing.T) {
-	path, err := template.Find(".")
+// TestFunctionsMatchTemplate holds template.yaml, the functions/ folders,
+// their mains and the Go wiring to each other: every template function is
+// built by lambdaapp.All under its logical id, from its own CodeUri folder,
+// whose main starts the Function of that name; every HTTP function serves
+// exactly its template routes.
+func TestFunctionsMatchTemplate(t *testing.T) {
+	tpl, err := samtemplate.FindAndLoad(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := template.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := filepath.Dir(path)
+	root := filepath.Dir(tpl.Path)
 
-	var tplRoutes, codeRoutes []string
-	for _, r := range tpl.Routes() {
-		tplRoutes = append(tplRoutes, r.Function+" "+r.Pattern())
+	var inTemplate, built []string
+	for _, fn := range tpl.Functions {
+		inTemplate = append(inTemplate, fn.Name)
 	}
-	for _, r := range api.Routes() {
-		codeRoutes = append(codeRoutes, r.Function+" "+r.Pattern)
+	for _, f := range lambdaapp.All() {
+		built = append(built, f.Name)
 	}
-	slices.Sort(tplRoutes)
-	slices.Sort(codeRoutes)
-	if !slices.Equal(tplRoutes, codeRoutes) {
-		t.Errorf("template routes:\n%s\nhandler routes:\n%s", strings.Join(tplRoutes, "\n"), strings.Join(codeRoutes, "\n"))
+	sort.Strings(built)
+	if !slices.Equal(inTemplate, built) {
+		t.Errorf("template.yaml declares %v, lambdaapp.All builds %v", inTemplate, built)
 	}
 
+	patterns := map[string][]string{}
+	for _, f := range api.Functions() {
+		patterns[f.Name] = f.Patterns()
+		slices.Sort(patterns[f.Name])
+	}
 	dirs, _ := filepath.Glob(filepath.Join(root, "functions", "*"))
-	start := regexp.MustCompile(`lambdaapp\.Start\("(\w+)"\)`)
-	byDir := map[string]string{}
-	for _, d := range dirs {
-		src, err := os.ReadFile(filepath.Join(d, "main.go"))
-		if err != nil {
-			t.Errorf("%s: %v", d, err)
-			continue
-		}
-		m := start.FindSubmatch(src)
-		if m == nil {
-			t.Errorf("%s/main.go does not call lambdaapp.Start", d)
-			continue
-		}
-		byDir["functions/"+filepath.Base(d)] = string(m[1])
-	}
-	if len(byDir) != len(tpl.Functions) {
-		t.Errorf("%d function folders, %d template functions", len(byDir), len(tpl.Functions))
+	if len(dirs) != len(tpl.Functions) {
+		t.Errorf("%d function folders, %d template functions", len(dirs), len(tpl.Functions))
 	}
 	for _, fn := range tpl.Functions {
-		if got := byDir[fn.CodeURI]; got != fn.Name {
-			t.Errorf("template function %s has CodeUri %s whose main starts %q", fn.Name, fn.CodeURI, got)
+		var routes []string
+		for _, r := range fn.Routes {
+			routes = append(routes, r.Pattern())
 		}
-		if _, err := lambdaapp.Handler(lambdaapp.Deps{}, fn.Name); err != nil {
-			t.Errorf("no handler for %s: %v", fn.Name, err)
+		if p, http := patterns[fn.Name]; (http || len(routes) > 0) && !slices.Equal(routes, p) {
+			t.Errorf("%s: template routes %v, handler routes %v", fn.Name, routes, p)
+		}
+		started, err := startedFunction(filepath.Join(root, fn.CodeURI, "main.go"))
+		if err != nil {
+			t.Errorf("%s (CodeUri %s): %v", fn.Name, fn.CodeURI, err)
+			continue
+		}
+		if name := functionNamed(started); name != fn.Name {
+			t.Errorf("template function %s has CodeUri %s, whose main starts %s (%q)", fn.Name, fn.CodeURI, started, name)
 		}
 	}
 }
 
-// TestLeastPrivilege pins each function's DynamoDB actions to the calls its
-// code makes (transactions need the actions of their items).
-func TestLeastPrivilege(t *testing.T) {
-	path, err := template.Find(".")
+// functionNamed is the Name of the Function a main names in Go ("api.X" or
+// "lambdaapp.X"), "" when there is none.
+func functionNamed(expr string) string {
+	for _, f := range api.Functions() {
+		if expr == "api."+f.Name {
+			return f.Name
+		}
+	}
+	for ident, f := range map[string]lambdaapp.Function{
+		"lambdaapp.APIKeyAuthorizer": lambdaapp.APIKeyAuthorizer,
+		"lambdaapp.RetentionPurge":   lambdaapp.RetentionPurge,
+	} {
+		if expr == ident {
+			return f.Name
+		}
+	}
+	return ""
+}
+
+// startedFunction reads a function's main.go: its main must be the one
+// call lambdaapp.StartHTTP(api.X) or lambdaapp.Start(lambdaapp.X). It
+// returns that argument.
+func startedFunction(file string) (string, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Resources map[string]struct {
-			Type       string `yaml:"Type"`
-			Properties struct {
-				Policies []struct {
-					Statement []struct {
-						Action []string `yaml:"Action"`
-					} `yaml:"Statement"`
-				} `yaml:"Policies"`
-			} `yaml:"Properties"`
-		} `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	const get, query, put, del = "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"
-	want := map[string][]string{
-		"ListProfiles":     {get, query},      // index pages; uuid marker and profile reads
-		"GetProfile":       {get},             // one profile item
-		"CreateProfile":    {get, put, del},   // transaction of puts; marker owner on conflict; idempotency record
-		"UpdateProfile":    {get, put, del},   // read, put profile, move uuid marker
-		"DeleteProfile":    {get, del},        // read, delete profile, contacts, markers
-		"ListContacts":     {get},             // contacts are embedded in the profile item
-		"GetContact":       {get},             // one contact item
-		"CreateContact":    {get, put, del},   // put contact and profile; idempotency record
-		"UpdateContact":    {get, put},        // put contact and profile
-		"DeleteContact":    {get, put, del},   // delete contact, put profile
-		"UpdateMyProfile":  {get, put, del},   // upsert; a replaced duplicate email contact; idempotency record
-		"GetMyProfile":     {get},             // user marker, profile
-		"GetUserProfile":   {get},             // user marker, profile
-		"ApiKeyAuthorizer": {get},             // the key's hash item
-		"RetentionPurge":   {get, query, del}, // the disabled index, the profile, its delete
-	}
-	for name, r := range doc.Resources {
-		if r.Type != "AWS::Serverless::Function" {
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Name.Name != "main" || len(fd.Body.List) != 1 {
 			continue
 		}
-		var got []string
-		for _, p := range r.Properties.Policies {
-			for _, st := range p.Statement {
-				got = append(got, st.Action...)
+		call, ok := fd.Body.List[0].(*ast.ExprStmt).X.(*ast.CallExpr)
+		if !ok || len(call.Args) != 1 {
+			break
+		}
+		fun, arg := selector(call.Fun), selector(call.Args[0])
+		switch {
+		case fun == "lambdaapp.StartHTTP" && strings.HasPrefix(arg, "api."):
+			return arg, nil
+		case fun == "lambdaapp.Start" && strings.HasPrefix(arg, "lambdaapp."):
+			return arg, nil
+		}
+	}
+	return "", errNoStart
+}
+
+type startError string
+
+func (e startError) Error() string { return string(e) }
+
+const errNoStart = startError("main is not one call of lambdaapp.StartHTTP(api.X) or lambdaapp.Start(lambdaapp.X)")
+
+func selector(e ast.Expr) string {
+	s, ok := e.(*ast.SelectorExpr)
+	if !ok {
+		return ""
+	}
+	x, ok := s.X.(*ast.Ident)
+	if !ok {
+		return ""
+	}
+	return x.Name + "." + s.Sel.Name
+}
+
+// TestSharedIsWhatTheLambdasLink: the packages the functions link are
+// exactly shared/'s, so a reader knows what runs in AWS from the folder.
+// Local tooling (local/, cmd/) must never be linked into a Lambda, and
+// shared/ must hold nothing a Lambda does not run.
+func TestSharedIsWhatTheLambdasLink(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	const module = "github.com/profiles-service/profiles/"
+	list := func(args ...string) []string {
+		out, err := exec.Command("go", append([]string{"list"}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("go list %v: %v", args, err)
+		}
+		var pkgs []string
+		for _, p := range strings.Fields(string(out)) {
+			if strings.HasPrefix(p, module) {
+				pkgs = append(pkgs, strings.TrimPrefix(p, module))
 			}
 		}
-		slices.Sort(got)
-		w := slices.Clone(want[name])
-		slices.Sort(w)
-		if !slices.Equal(got, w) {
-			t.Errorf("%s may %v, want %v", name, got, w)
+		return pkgs
+	}
+	linked := map[string]bool{}
+	for _, p := range list("-deps", module+"functions/...") {
+		if strings.HasPrefix(p, "functions/") {
+			continue
 		}
+		linked[p] = true
+		if !strings.HasPrefix(p, "shared/") {
+			t.Errorf("a function links %s, which is outside shared/", p)
+		}
+	}
+	for _, p := range list(module + "shared/...") {
+		if !linked[p] {
+			t.Errorf("shared/ holds %s, which no function links: move it where it is used", p)
+		}
+	}
+	if len(linked) == 0 {
+		t.Fatal("go list found no package the functions link")
 	}
 }

@@ -12,11 +12,29 @@ import (
 	"sync"
 )
 
-// New returns a JSON logger writing to w that masks personal data and
-// credentials in every string and error it logs, the message included.
-func New(w io.Writer) *slog.Logger {
-	h := slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: maskAttr})
+// New returns a JSON logger writing to w, from level up, that masks
+// personal data and credentials in every string and error it logs, the
+// message included.
+func New(w io.Writer, level slog.Leveler) *slog.Logger {
+	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: maskAttr})
 	return slog.New(requestIDHandler{h})
+}
+
+// LevelFromEnv is the level Lambda's LoggingConfig asks for: Lambda sets
+// AWS_LAMBDA_LOG_LEVEL to the function's ApplicationLogLevel (TRACE, DEBUG,
+// INFO, WARN, ERROR or FATAL) when its log format is JSON. It also drops
+// lines below that level itself, reading their "level" field; logging less
+// to begin with saves the work. INFO when unset.
+func LevelFromEnv(getenv func(string) string) slog.Level {
+	switch strings.ToUpper(getenv("AWS_LAMBDA_LOG_LEVEL")) {
+	case "TRACE", "DEBUG":
+		return slog.LevelDebug
+	case "WARN":
+		return slog.LevelWarn
+	case "ERROR", "FATAL":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
 }
 
 // maskPatterns are what Mask replaces.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -28,7 +29,7 @@ func TestMask(t *testing.T) {
 
 func TestLoggerMasksAndCarriesRequestID(t *testing.T) {
 	var buf bytes.Buffer
-	log := New(&buf)
+	log := New(&buf, slog.LevelInfo)
 	ctx := WithRequestID(context.Background(), "req-123")
 	log.ErrorContext(ctx, "conflict for mary@example.com", "error", errors.New("value +64271112222 exists"),
 		"header", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", "key", "pk_0123456789abcdefghij")

@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profile"
 	"github.com/profiles-service/profiles/shared/retention"
-	"github.com/profiles-service/profiles/shared/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -46,7 +46,7 @@ func setup(t *testing.T) (*testenv.Stack, *dynamo.Store) {
 		t.Skip("integration test: needs DynamoDB Local")
 	}
 	st := testenv.NewStack(t)
-	return st, st.Deps.Store.(*dynamo.Store)
+	return st, st.Store
 }
 
 // remaining lists the names of the profiles left and counts all items.

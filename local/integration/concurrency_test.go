@@ -1,0 +1,299 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/profiles-service/profiles/local/testenv"
+)
+
+// parallel runs n requests at once and returns their responses in order.
+func parallel(n int, req func(i int) *response) []*response {
+	out := make([]*response, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			out[i] = req(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+func statuses(rs []*response) map[int]int {
+	m := map[int]int{}
+	for _, r := range rs {
+		m[r.Status]++
+	}
+	return m
+}
+
+// item is the part of a table item the invariant checks read.
+type item struct {
+	PK, SK, Type, ProfileID, UserID string
+	Contacts                        []struct{ ContactID string }
+}
+
+// scanTable reads the whole test table (the service itself never scans).
+func scanTable(t *testing.T, a *api) []item {
+	t.Helper()
+	var items []item
+	p := dynamodb.NewScanPaginator(a.stack.DB, &dynamodb.ScanInput{TableName: aws.String(a.stack.Config.TableName), ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var batch []item
+		if err := attributevalue.UnmarshalListOfMapsWithOptions(page.Items, &batch, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }); err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, batch...)
+	}
+	return items
+}
+
+func count(items []item, pred func(item) bool) int {
+	n := 0
+	for _, it := range items {
+		if pred(it) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestConcurrentPatchesWithOneIfMatch(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	var p Profile
+	etag := a.do("POST", "/profiles", `{"firstName":"Start"}`).expect(t, 201, &p).Header.Get("ETag")
+	rs := parallel(50, func(i int) *response {
+		return a.do("PATCH", "/profiles/"+p.ProfileID, fmt.Sprintf(`{"firstName":"W%d"}`, i), "If-Match", etag)
+	})
+	if got := statuses(rs); got[200] != 1 || got[412] != 49 {
+		t.Fatalf("statuses %v, want one 200 and 49 412", got)
+	}
+	winner := slices.IndexFunc(rs, func(r *response) bool { return r.Status == 200 })
+	var final Profile
+	r := a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &final)
+	if str(final.FirstName) != fmt.Sprintf("W%d", winner) || r.Header.Get("ETag") != `"2"` {
+		t.Errorf("final %s, ETag %s; the winner was W%d", str(final.FirstName), r.Header.Get("ETag"), winner)
+	}
+	for _, r := range rs {
+		if r.Status == 412 {
+			r.expectProblem(t, 412, "")
+			break
+		}
+	}
+}
+
+func TestConcurrentPatchesWithoutIfMatchNeverMix(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	var p Profile
+	a.do("POST", "/profiles", `{"firstName":"Start","tags":["start"]}`).expect(t, 201, &p)
+	rs := parallel(50, func(i int) *response {
+		return a.do("PATCH", "/profiles/"+p.ProfileID, fmt.Sprintf(`{"tags":["t%d","u%d"],"lastName":"L%d"}`, i, i, i))
+	})
+	if got := statuses(rs); got[200] != 50 {
+		t.Fatalf("statuses %v, want 50 200s: a write without If-Match retries on the current version", got)
+	}
+	var final Profile
+	r := a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &final)
+	var i int
+	if _, err := fmt.Sscanf(str(final.LastName), "L%d", &i); err != nil || !slices.Equal(final.Tags, []string{fmt.Sprintf("t%d", i), fmt.Sprintf("u%d", i)}) {
+		t.Errorf("final state mixes requests: lastName %s, tags %v", str(final.LastName), final.Tags)
+	}
+	if r.Header.Get("ETag") != `"51"` {
+		t.Errorf("ETag %s after 50 applied writes, want \"51\"", r.Header.Get("ETag"))
+	}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	body := `{"firstName":"Once","contacts":[{"key":"email","value":"once@example.com"}]}`
+	rs := parallel(20, func(int) *response { return a.do("POST", "/profiles", body, "Idempotency-Key", "create-once-1") })
+	got := statuses(rs)
+	if got[201] < 1 || got[201]+got[409] != 20 {
+		t.Fatalf("statuses %v: want 201s (the first and its replays) and 409s (while it ran) only", got)
+	}
+	var ids []string
+	for _, r := range rs {
+		if r.Status == 201 {
+			var p Profile
+			r.expect(t, 201, &p)
+			ids = append(ids, p.ProfileID)
+		} else {
+			r.expectProblem(t, 409, "Idempotency-Key")
+		}
+	}
+	if len(slices.Compact(slices.Sorted(slices.Values(ids)))) != 1 {
+		t.Errorf("201s name different profiles: %v", ids)
+	}
+	items := scanTable(t, a)
+	if n := count(items, func(it item) bool { return it.Type == "profile" }); n != 1 {
+		t.Fatalf("%d profiles written, want 1", n)
+	}
+
+	// A later retry replays the first response, headers included.
+	first := rs[slices.IndexFunc(rs, func(r *response) bool { return r.Status == 201 && r.Header.Get("Idempotent-Replayed") == "" })]
+	again := a.do("POST", "/profiles", body, "Idempotency-Key", "create-once-1").expect(t, 201, nil)
+	if string(again.Body) != string(first.Body) || again.Header.Get("Location") != first.Header.Get("Location") ||
+		again.Header.Get("ETag") != first.Header.Get("ETag") || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay differs:\n%s %v\n%s %v", again.Body, again.Header, first.Body, first.Header)
+	}
+	a.do("POST", "/profiles", `{"firstName":"Other"}`, "Idempotency-Key", "create-once-1").expectProblem(t, 422, "Idempotency-Key")
+	a.do("POST", "/profiles", body, "Idempotency-Key", strings.Repeat("k", 256)).expectProblem(t, 400, "Idempotency-Key")
+	a.do("POST", "/profiles", `{"firstName":"Max"}`, "Idempotency-Key", strings.Repeat("k", 255)).expect(t, 201, nil)
+
+	// Keys belong to their caller: another subject's same key is a new request.
+	other := a.as(t, testenv.Token(t, "another-admin", "profiles:read", "profiles:write"))
+	other.do("POST", "/profiles", body, "Idempotency-Key", "create-once-1").expect(t, 201, nil)
+
+	// The same on contacts and on the user's update.
+	path := "/profiles/" + ids[0] + "/contacts"
+	c1 := a.do("POST", path, `{"key":"phone","value":"+15550001111"}`, "Idempotency-Key", "c-1").expect(t, 201, nil)
+	c2 := a.do("POST", path, `{"key":"phone","value":"+15550001111"}`, "Idempotency-Key", "c-1").expect(t, 201, nil)
+	if string(c1.Body) != string(c2.Body) {
+		t.Errorf("contact replay differs")
+	}
+	user := a.as(t, testenv.Token(t, "idem-user"))
+	u1 := user.do("POST", "/api/me/profile/update", `{"givenName":"I"}`, "Idempotency-Key", "u-1").expect(t, 200, nil)
+	u2 := user.do("POST", "/api/me/profile/update", `{"givenName":"I"}`, "Idempotency-Key", "u-1").expect(t, 200, nil)
+	if string(u1.Body) != string(u2.Body) || u2.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("user update replay differs")
+	}
+	// Records expire: they carry the TTL attribute.
+	raw, err := a.stack.DB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(a.stack.Config.TableName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, it := range raw.Items {
+		if pk := it["PK"]; strings.Contains(fmt.Sprint(pk), "IDEMPOTENCY#") {
+			n++
+			if _, ok := it["expiresAt"]; !ok {
+				t.Errorf("idempotency record without expiresAt: %v", it)
+			}
+		}
+	}
+	if n != 5 {
+		t.Errorf("%d idempotency records, want 5", n)
+	}
+}
+
+func TestUniqueUUIDUnderConcurrentCreates(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	rs := parallel(20, func(i int) *response {
+		return a.do("POST", "/profiles", fmt.Sprintf(`{"firstName":"C%d","uuid":"same-uuid"}`, i))
+	})
+	if got := statuses(rs); got[201] != 1 || got[409] != 19 {
+		t.Fatalf("statuses %v, want one 201 and 19 409", got)
+	}
+	items := scanTable(t, a)
+	if n := count(items, func(it item) bool { return it.Type == "profile" }); n != 1 {
+		t.Errorf("%d profiles", n)
+	}
+	if n := count(items, func(it item) bool { return it.PK == "UUID#same-uuid" }); n != 1 {
+		t.Errorf("%d uuid markers", n)
+	}
+}
+
+func TestUniqueUserUnderConcurrentFirstUpdates(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	user := a.as(t, testenv.Token(t, "racer"))
+	rs := parallel(10, func(i int) *response {
+		return user.do("POST", "/api/me/profile/update", fmt.Sprintf(`{"givenName":"R%d"}`, i))
+	})
+	if got := statuses(rs); got[200] != 10 {
+		t.Fatalf("statuses %v, want 10 200s", got)
+	}
+	items := scanTable(t, a)
+	if n := count(items, func(it item) bool { return it.Type == "profile" && it.UserID == "racer" }); n != 1 {
+		t.Errorf("%d profiles of the user, want 1", n)
+	}
+	if n := count(items, func(it item) bool { return it.PK == "USER#racer" }); n != 1 {
+		t.Errorf("%d user markers", n)
+	}
+}
+
+func TestContactLimitUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	var p Profile
+	a.do("POST", "/profiles", `{"firstName":"Full"}`).expect(t, 201, &p)
+	rs := parallel(60, func(i int) *response {
+		return a.do("POST", "/profiles/"+p.ProfileID+"/contacts", fmt.Sprintf(`{"key":"phone","value":"+1555100%04d"}`, i))
+	})
+	// On a loaded machine some adds may run out of their deadline (503, not
+	// written); the rest are exactly 50 successes and 409s past the limit.
+	got := statuses(rs)
+	if got[201]+got[409]+got[503] != 60 || got[201] > 50 || (got[503] == 0 && (got[201] != 50 || got[409] != 10)) {
+		t.Fatalf("statuses %v, want 50 201 and 10 409 (or 503s in place of some)", got)
+	}
+	if got[503] > 0 {
+		t.Logf("statuses %v: the machine is loaded", got)
+	}
+	items := scanTable(t, a)
+	if n := count(items, func(it item) bool { return strings.HasPrefix(it.SK, "CONTACT#") }); n != got[201] {
+		t.Errorf("%d contact items, %d acknowledged", n, got[201])
+	}
+	for _, it := range items {
+		if it.Type == "profile" && len(it.Contacts) != got[201] {
+			t.Errorf("profile item embeds %d contacts, %d acknowledged", len(it.Contacts), got[201])
+		}
+	}
+}
+
+func TestDeleteWhileAddingContactsLeavesNothing(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	for round := range 3 {
+		var p Profile
+		a.do("POST", "/profiles", fmt.Sprintf(`{"firstName":"Doomed","uuid":"doomed-%d"}`, round)).expect(t, 201, &p)
+		rs := parallel(21, func(i int) *response {
+			if i == 10 {
+				return a.do("DELETE", "/profiles/"+p.ProfileID, nil)
+			}
+			return a.do("POST", "/profiles/"+p.ProfileID+"/contacts", fmt.Sprintf(`{"key":"phone","value":"+1555200%04d"}`, i))
+		})
+		if rs[10].Status != 204 {
+			t.Fatalf("delete: %d %s", rs[10].Status, rs[10].Body)
+		}
+		for i, r := range rs {
+			if i != 10 && r.Status != 201 && r.Status != 404 {
+				t.Errorf("contact add during delete: %d %s", r.Status, r.Body)
+			}
+		}
+		for _, it := range scanTable(t, a) {
+			if strings.Contains(it.PK, p.ProfileID) || it.ProfileID == p.ProfileID {
+				t.Errorf("left behind: %+v", it)
+			}
+		}
+		var list []Profile
+		a.do("GET", "/profiles?limit=100", nil).expect(t, 200, &list)
+		for _, sortBy := range []string{"createTime", "name", "lastName"} {
+			a.do("GET", "/profiles?limit=100&sort_by="+sortBy, nil).expect(t, 200, &list)
+			if len(list) != 0 {
+				t.Errorf("index %s still lists %d profiles", sortBy, len(list))
+			}
+		}
+	}
+}

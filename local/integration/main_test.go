@@ -1,0 +1,204 @@
+// Package integration tests the service over HTTP through the local API
+// gateway, on the real DynamoDB Local.
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/profiles-service/profiles/local/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// api is a client of one test's local API.
+type api struct {
+	t     *testing.T
+	stack *testenv.Stack
+	token string
+}
+
+func newAPI(t *testing.T) *api {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: needs DynamoDB Local")
+	}
+	s := testenv.NewStack(t)
+	return &api{t: t, stack: s, token: testenv.Token(t, "admin", "profiles:read", "profiles:write")}
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// do sends a request; body is JSON-encoded unless it is a string or []byte.
+// headers are name, value pairs. A body goes as application/json unless
+// headers name another Content-Type. Every exchange is held to the published
+// contract (contract_test.go).
+func (a *api) do(method, path string, body any, headers ...string) *response {
+	a.t.Helper()
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		raw = j
+	}
+	req, err := http.NewRequest(method, a.stack.URL+path, bytes.NewReader(raw))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if body == nil {
+		req.Body, req.ContentLength = http.NoBody, 0
+	} else {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	check := checkRequest(req, raw)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	r := &response{Status: resp.StatusCode, Header: resp.Header, Body: out}
+	check.response(a.t, r)
+	return r
+}
+
+// expect fails the test unless the response has the status; it decodes the
+// body into v when v is not nil.
+func (r *response) expect(t *testing.T, status int, v any) *response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d; body: %s", r.Status, status, r.Body)
+	}
+	if v != nil {
+		if err := json.Unmarshal(r.Body, v); err != nil {
+			t.Fatalf("decode %s: %v", r.Body, err)
+		}
+	}
+	return r
+}
+
+// problem is an RFC 9457 body as the API returns it.
+type problem struct {
+	Type              string `json:"type"`
+	Title             string `json:"title"`
+	Status            int    `json:"status"`
+	Detail            string `json:"detail"`
+	ExistingProfileID string `json:"existingProfileId"`
+	Errors            []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// expectProblem checks a problem+json answer with the status whose errors
+// (when field is not "") name the field.
+func (r *response) expectProblem(t *testing.T, status int, field string) problem {
+	t.Helper()
+	var p problem
+	r.expect(t, status, &p)
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type %q, want application/problem+json", ct)
+	}
+	if p.Status != status || p.Title == "" || p.Type == "" {
+		t.Fatalf("problem body %s lacks type/title/status", r.Body)
+	}
+	if field != "" {
+		for _, e := range p.Errors {
+			if e.Field == field {
+				return p
+			}
+		}
+		t.Fatalf("errors %s do not name field %q", r.Body, field)
+	}
+	return p
+}
+
+// Profile and Contact as the API returns them.
+type Profile struct {
+	ProfileID          string    `json:"profileId"`
+	Contacts           []Contact `json:"contacts"`
+	CountryNumericCode *string   `json:"countryNumericCode"`
+	Country            *struct {
+		CountryID                   string `json:"countryId"`
+		CountryName                 string `json:"countryName"`
+		Alpha2Code                  string `json:"alpha2Code"`
+		Alpha3Code                  string `json:"alpha3Code"`
+		NumericCode                 string `json:"numericCode"`
+		GeographicRegionNumericCode string `json:"geographicRegionNumericCode"`
+		GeographicRegionName        string `json:"geographicRegionName"`
+		CreateTime                  string `json:"createTime"`
+		UpdateTime                  string `json:"updateTime"`
+	} `json:"country"`
+	Enabled    bool     `json:"enabled"`
+	FirstName  *string  `json:"firstName"`
+	MiddleName *string  `json:"middleName"`
+	LastName   *string  `json:"lastName"`
+	Name       *string  `json:"name"`
+	Tags       []string `json:"tags"`
+	CreateTime string   `json:"createTime"`
+	UpdateTime string   `json:"updateTime"`
+	UUID       *string  `json:"uuid"`
+}
+
+type Contact struct {
+	ContactID  string  `json:"contactId"`
+	Key        string  `json:"key"`
+	Value      string  `json:"value"`
+	CreateTime string  `json:"createTime"`
+	UpdateTime string  `json:"updateTime"`
+	UUID       *string `json:"uuid"`
+	Verified   bool    `json:"verified"`
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// keysInOrder returns the top-level keys of a JSON object in their order.
+func keysInOrder(t *testing.T, raw []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not an object: %s", raw)
+	}
+	var keys []string
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
+}

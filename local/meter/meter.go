@@ -1,0 +1,186 @@
+// Package meter measures what DynamoDB calls cost, from outside the store:
+// an SDK middleware that, for calls made under a context from Start, asks
+// DynamoDB for the consumed capacity (ReturnConsumedCapacity) and sums it,
+// with the number of calls by operation. Calls made without such a context
+// are left exactly as the store sent them.
+package meter
+
+import (
+	"context"
+	"maps"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// Meter is what the calls made under one context cost.
+type Meter struct {
+	mu    sync.Mutex
+	read  float64
+	write float64
+	calls map[string]int
+	first map[string]any // the first input of each operation, as the caller sent it
+}
+
+// Usage is a Meter's totals.
+type Usage struct {
+	Read, Write float64        // capacity units
+	Calls       map[string]int // calls by operation, e.g. "GetItem": 1
+}
+
+// Total is the number of calls.
+func (u Usage) Total() int {
+	n := 0
+	for _, c := range u.Calls {
+		n += c
+	}
+	return n
+}
+
+type meterKey struct{}
+
+// Start returns a context under which DynamoDB calls are metered into the
+// returned Meter.
+func Start(ctx context.Context) (context.Context, *Meter) {
+	m := &Meter{calls: map[string]int{}, first: map[string]any{}}
+	return context.WithValue(ctx, meterKey{}, m), m
+}
+
+// Usage returns the totals so far.
+func (m *Meter) Usage() Usage {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return Usage{Read: m.read, Write: m.write, Calls: maps.Clone(m.calls)}
+}
+
+// First returns the first input of the operation sent under the meter, as
+// the caller built it (before the meter asked for consumed capacity).
+func (m *Meter) First(operation string) any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.first[operation]
+}
+
+// Install adds the meter's middleware to every client made from cfg.
+func Install(cfg *aws.Config) {
+	cfg.APIOptions = append(cfg.APIOptions, func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("meter", handle), middleware.After)
+	})
+}
+
+func handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	m, _ := ctx.Value(meterKey{}).(*Meter)
+	op := middleware.GetOperationName(ctx)
+	if m == nil {
+		return next.HandleInitialize(ctx, in)
+	}
+	m.record(op, in.Parameters)
+	askCapacity(in.Parameters)
+	out, md, err := next.HandleInitialize(ctx, in)
+	if err == nil {
+		r, w := consumed(op, out.Result)
+		m.mu.Lock()
+		m.read += r
+		m.write += w
+		m.mu.Unlock()
+	}
+	return out, md, err
+}
+
+func (m *Meter) record(op string, input any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls[op]++
+	if _, ok := m.first[op]; !ok {
+		m.first[op] = clone(input)
+	}
+}
+
+// clone is a shallow copy of the input, so that asking for capacity does
+// not show in what First returns.
+func clone(input any) any {
+	switch v := input.(type) {
+	case *dynamodb.GetItemInput:
+		c := *v
+		return &c
+	case *dynamodb.QueryInput:
+		c := *v
+		return &c
+	}
+	return input
+}
+
+const total = types.ReturnConsumedCapacityTotal
+
+func askCapacity(input any) {
+	switch v := input.(type) {
+	case *dynamodb.GetItemInput:
+		v.ReturnConsumedCapacity = total
+	case *dynamodb.QueryInput:
+		v.ReturnConsumedCapacity = total
+	case *dynamodb.ScanInput:
+		v.ReturnConsumedCapacity = total
+	case *dynamodb.BatchGetItemInput:
+		v.ReturnConsumedCapacity = total
+	case *dynamodb.TransactGetItemsInput:
+		v.ReturnConsumedCapacity = total
+	case *dynamodb.PutItemInput:
+		v.ReturnConsumedCapacity = total
+	case *dynamodb.UpdateItemInput:
+		v.ReturnConsumedCapacity = total
+	case *dynamodb.DeleteItemInput:
+		v.ReturnConsumedCapacity = total
+	case *dynamodb.BatchWriteItemInput:
+		v.ReturnConsumedCapacity = total
+	case *dynamodb.TransactWriteItemsInput:
+		v.ReturnConsumedCapacity = total
+	}
+}
+
+// consumed is the read and write capacity an operation's output reports.
+// DynamoDB reports a total per call (CapacityUnits); reads consume read
+// units and writes write units, so the operation says which.
+func consumed(op string, output any) (read, write float64) {
+	var ccs []types.ConsumedCapacity
+	switch v := output.(type) {
+	case *dynamodb.GetItemOutput:
+		ccs = one(v.ConsumedCapacity)
+	case *dynamodb.QueryOutput:
+		ccs = one(v.ConsumedCapacity)
+	case *dynamodb.ScanOutput:
+		ccs = one(v.ConsumedCapacity)
+	case *dynamodb.BatchGetItemOutput:
+		ccs = v.ConsumedCapacity
+	case *dynamodb.TransactGetItemsOutput:
+		ccs = v.ConsumedCapacity
+	case *dynamodb.PutItemOutput:
+		ccs = one(v.ConsumedCapacity)
+	case *dynamodb.UpdateItemOutput:
+		ccs = one(v.ConsumedCapacity)
+	case *dynamodb.DeleteItemOutput:
+		ccs = one(v.ConsumedCapacity)
+	case *dynamodb.BatchWriteItemOutput:
+		ccs = v.ConsumedCapacity
+	case *dynamodb.TransactWriteItemsOutput:
+		ccs = v.ConsumedCapacity
+	}
+	units := 0.0
+	for _, cc := range ccs {
+		units += aws.ToFloat64(cc.CapacityUnits)
+	}
+	switch op {
+	case "GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems":
+		return units, 0
+	}
+	return 0, units
+}
+
+func one(cc *types.ConsumedCapacity) []types.ConsumedCapacity {
+	if cc == nil {
+		return nil
+	}
+	return []types.ConsumedCapacity{*cc}
+}

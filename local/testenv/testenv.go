@@ -1,0 +1,158 @@
+// Package testenv gives integration tests the real service on DynamoDB
+// Local: it reuses the DynamoDB Local at $DYNAMODB_ENDPOINT or starts one
+// per test binary, and gives each test its own table so tests run in
+// parallel. Only tests import it.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/profiles-service/profiles/local/ddblocal"
+	"github.com/profiles-service/profiles/local/devstack"
+	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/samtemplate"
+	"github.com/profiles-service/profiles/shared/config"
+	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
+
+var (
+	once     sync.Once
+	endpoint string
+	started  *ddblocal.Process
+	startErr error
+)
+
+// Main runs the package's tests and stops the DynamoDB Local it started.
+func Main(m *testing.M) {
+	code := m.Run()
+	started.Stop()
+	os.Exit(code)
+}
+
+// Root is the repository root.
+func Root(tb testing.TB) string {
+	tb.Helper()
+	p, err := samtemplate.Find(".")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return filepath.Dir(p)
+}
+
+// Endpoint returns a DynamoDB Local endpoint, starting one if none answers
+// at $DYNAMODB_ENDPOINT.
+func Endpoint(tb testing.TB) string {
+	tb.Helper()
+	once.Do(func() {
+		if e := os.Getenv("DYNAMODB_ENDPOINT"); e != "" && ddblocal.Reachable(e) {
+			endpoint = e
+			return
+		}
+		started, startErr = ddblocal.Start(context.Background(), Root(tb), 0)
+		if startErr == nil {
+			endpoint = started.Endpoint
+		}
+	})
+	if startErr != nil {
+		tb.Fatalf("DynamoDB Local: %v", startErr)
+	}
+	return endpoint
+}
+
+// Config is a local configuration on a fresh table of its own, deleted when
+// the test ends.
+func Config(tb testing.TB) config.Config {
+	tb.Helper()
+	cfg, err := config.FromEnv(devstack.LocalEnv(func(k string) string {
+		switch k {
+		case "DYNAMODB_ENDPOINT":
+			return Endpoint(tb)
+		case "TABLE_NAME":
+			return tableName(tb)
+		}
+		return ""
+	}))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
+}
+
+func tableName(tb testing.TB) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := strings.NewReplacer("/", "-", " ", "-").Replace(tb.Name())
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	return fmt.Sprintf("t-%s-%s", name, hex.EncodeToString(b[:]))
+}
+
+// Stack is the local service on its own table, and the local API in front
+// of it on a real port.
+type Stack struct {
+	*devstack.Stack
+	URL string
+}
+
+// NewStack starts the service on a fresh table for the test.
+func NewStack(tb testing.TB) *Stack {
+	tb.Helper()
+	return NewStackWith(tb, Config(tb))
+}
+
+// NewStackWith starts the service with the configuration (a table of its own).
+func NewStackWith(tb testing.TB, cfg config.Config) *Stack {
+	tb.Helper()
+	ctx := context.Background()
+	ls, err := devstack.Start(ctx, Root(tb), cfg, func(string, ...any) {})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = devstack.DeleteTable(ctx, ls.DB, cfg.TableName)
+	})
+	gw, err := ls.Gateway()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	tb.Cleanup(srv.Close)
+	return &Stack{Stack: ls, URL: srv.URL}
+}
+
+// Token is a local token for the subject with the scopes.
+func Token(tb testing.TB, sub string, scopes ...string) string {
+	tb.Helper()
+	tok, err := gateway.SignLocal(gateway.LocalSecret, sub, scopes, time.Hour)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok
+}
+
+// DB is a client of the DynamoDB Local the tests use.
+func DB(tb testing.TB) *dynamodb.Client {
+	tb.Helper()
+	cfg := Config(tb)
+	awsCfg, err := lambdaapp.AWSConfig(context.Background(), cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dynamo.NewClient(awsCfg, cfg.Endpoint, true)
+}
