@@ -35,11 +35,11 @@ func (s *Stack) ResetFixtures(ctx context.Context) error {
 	}
 	store := s.Store
 	if id, err := store.ProfileIDByUser(ctx, FixtureUserID); err == nil && id != FixtureProfileID {
-		if err := store.Delete(ctx, id, nil); err != nil && !errors.Is(err, profile.ErrNotFound) {
+		if err := store.Delete(ctx, id, profile.Precondition{}); err != nil && !errors.Is(err, profile.ErrNotFound) {
 			return err
 		}
 	}
-	if err := store.Delete(ctx, FixtureProfileID, nil); err != nil && !errors.Is(err, profile.ErrNotFound) {
+	if err := store.Delete(ctx, FixtureProfileID, profile.Precondition{}); err != nil && !errors.Is(err, profile.ErrNotFound) {
 		return err
 	}
 	t := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)

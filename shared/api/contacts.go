@@ -54,7 +54,7 @@ func createContact(d Deps) http.Handler {
 			return err
 		}
 		var created profile.Contact
-		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), nil, func(p *profile.Profile) error {
+		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), profile.Precondition{}, func(p *profile.Profile) error {
 			c, err := p.AddContact(body.changes(), profile.Now())
 			if err == nil {
 				created = *c
@@ -82,7 +82,7 @@ func updateContact(d Deps) http.Handler {
 		}
 		contactID := r.PathValue("contactId")
 		var updated profile.Contact
-		_, err = d.Store.Update(r.Context(), r.PathValue("profileId"), nil, func(p *profile.Profile) error {
+		_, err = d.Store.Update(r.Context(), r.PathValue("profileId"), profile.Precondition{}, func(p *profile.Profile) error {
 			if cur := p.Contact(contactID); cur != nil && !match.Allows(cur.Version) {
 				return profile.ErrPreconditionFailed
 			}
@@ -107,7 +107,7 @@ func deleteContact(d Deps) http.Handler {
 			return err
 		}
 		contactID := r.PathValue("contactId")
-		_, err = d.Store.Update(r.Context(), r.PathValue("profileId"), nil, func(p *profile.Profile) error {
+		_, err = d.Store.Update(r.Context(), r.PathValue("profileId"), profile.Precondition{}, func(p *profile.Profile) error {
 			if cur := p.Contact(contactID); cur != nil && !match.Allows(cur.Version) {
 				return profile.ErrPreconditionFailed
 			}

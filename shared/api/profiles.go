@@ -79,8 +79,8 @@ func updateProfile(d Deps) http.Handler {
 			return err
 		}
 		changes := body.changes()
-		if changes.Empty() {
-			return badRequest("body", "names no field to update")
+		if err := changes.RequireAny(); err != nil {
+			return err
 		}
 		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), match, func(p *profile.Profile) error {
 			return p.Update(changes, profile.Now())
@@ -114,31 +114,31 @@ func writeProfile(w http.ResponseWriter, status int, p *profile.Profile) {
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
-// ifMatch reads the If-Match header: nil when absent, profile.Any for "*",
-// else the versions its entity tags name. A tag this API never issues
-// matches no version, so the write is a 412.
-func ifMatch(r *http.Request) (profile.Match, error) {
+// ifMatch reads the If-Match header: no precondition when absent,
+// profile.IfMatchAny for "*", else the versions its entity tags name. A tag
+// this API never issues matches no version, so the write is a 412.
+func ifMatch(r *http.Request) (profile.Precondition, error) {
 	values := r.Header.Values("If-Match")
 	if len(values) == 0 {
-		return nil, nil
+		return profile.Precondition{}, nil
 	}
-	m := profile.Match{-1}
+	var versions []int64
 	for _, v := range values {
 		for _, tag := range strings.Split(v, ",") {
 			tag = strings.TrimSpace(tag)
 			if tag == "*" {
-				return profile.Any, nil
+				return profile.IfMatchAny(), nil
 			}
 			// If-Match compares strongly (RFC 9110 13.1.1): a weak tag matches nothing.
 			weak := strings.HasPrefix(tag, "W/")
 			tag = strings.TrimPrefix(tag, "W/")
 			if len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"' {
-				return nil, badRequest("If-Match", "must be \"*\" or a list of entity tags such as \"3\"")
+				return profile.Precondition{}, badRequest("If-Match", "must be \"*\" or a list of entity tags such as \"3\"")
 			}
 			if n, err := strconv.ParseInt(tag[1:len(tag)-1], 10, 64); err == nil && !weak {
-				m = append(m, n)
+				versions = append(versions, n)
 			}
 		}
 	}
-	return m, nil
+	return profile.IfMatch(versions...), nil
 }

@@ -557,12 +557,11 @@ func TestIfMatch(t *testing.T) {
 	tests := []struct {
 		name    string
 		headers []string
-		nilOK   bool    // want nil (no precondition)
-		any     bool    // want profile.Any
+		any     bool    // want no pinned versions: absent or "*"
 		allows  []int64 // versions among 0..5 it must allow
 		bad     bool
 	}{
-		{name: "absent", nilOK: true},
+		{name: "absent", any: true},
 		{name: "star", headers: []string{"*"}, any: true},
 		{name: "star in a list", headers: []string{`"1", *`}, any: true},
 		{name: "one tag", headers: []string{`"3"`}, allows: []int64{3}},
@@ -597,14 +596,9 @@ func TestIfMatch(t *testing.T) {
 		case err != nil:
 			t.Errorf("%s: ifMatch: %v", tt.name, err)
 			continue
-		case tt.nilOK:
-			if m != nil {
-				t.Errorf("%s: ifMatch = %#v, want nil", tt.name, m)
-			}
-			continue
 		case tt.any:
-			if m == nil || len(m) != 0 {
-				t.Errorf("%s: ifMatch = %#v, want profile.Any", tt.name, m)
+			if m.Pinned() {
+				t.Errorf("%s: ifMatch = %#v, want no pinned versions", tt.name, m)
 			}
 			for v := range int64(6) {
 				if !m.Allows(v) {
@@ -612,6 +606,9 @@ func TestIfMatch(t *testing.T) {
 				}
 			}
 			continue
+		}
+		if !m.Pinned() {
+			t.Errorf("%s: ifMatch = %#v is not pinned to the tags' versions", tt.name, m)
 		}
 		for v := range int64(6) {
 			if got, want := m.Allows(v), slices.Contains(tt.allows, v); got != want {

@@ -76,8 +76,8 @@ func updateMyProfile(d Deps) http.Handler {
 			return err
 		}
 		changes := body.changes()
-		if changes.Empty() {
-			return badRequest("body", "must set at least one of givenName, familyName, featureUpdates, marketingUpdates, email")
+		if err := changes.RequireAny(); err != nil {
+			return err
 		}
 		p, err := upsertUser(r, d.Store, sub, changes)
 		if err != nil {
@@ -110,7 +110,7 @@ func upsertUser(r *http.Request, store profile.Store, sub string, changes profil
 		case err != nil:
 			return nil, err
 		}
-		p, err := store.Update(ctx, id, nil, func(p *profile.Profile) error { return p.ApplyUser(changes, profile.Now()) })
+		p, err := store.Update(ctx, id, profile.Precondition{}, func(p *profile.Profile) error { return p.ApplyUser(changes, profile.Now()) })
 		if errors.Is(err, profile.ErrNotFound) && attempt < 2 {
 			continue
 		}

@@ -13,11 +13,22 @@ import (
 const (
 	profilePrefix = "PROFILE#"
 	contactPrefix = "CONTACT#"
-	uuidPrefix    = "UUID#"
-	userPrefix    = "USER#"
 	listPrefix    = "PROFILES#"
 	profileSK     = "PROFILE"
 	markerSK      = "MARKER"
+)
+
+// uniqueField is a profile field whose values marker items keep unique:
+// a marker PK=<prefix><value>, SK=MARKER names the profile holding it.
+type uniqueField struct {
+	prefix   string // the marker's key prefix
+	itemType string // the marker item's type attribute
+	name     string // the field's name in the API
+}
+
+var (
+	uuidField = uniqueField{prefix: "UUID#", itemType: "uuid", name: "uuid"}
+	userField = uniqueField{prefix: "USER#", itemType: "user", name: "userId"}
 )
 
 // ListPartitionAttr is the partition key of every list index; only profile

@@ -27,7 +27,7 @@ import (
 func (s *Store) List(ctx context.Context, q profile.ListQuery) (profile.Result[profile.Profile], error) {
 	key := func(p profile.Profile) string { return profile.SortKey(q.SortBy, &p) }
 	if q.Filter.UUID != nil {
-		id, err := s.profileIDByMarker(ctx, uuidPrefix+*q.Filter.UUID)
+		id, err := s.profileIDByMarker(ctx, uuidField.prefix+*q.Filter.UUID)
 		if err != nil {
 			return profile.Result[profile.Profile]{}, err
 		}

@@ -13,19 +13,11 @@ import (
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
-// Expired is a disabled profile last updated before a cutoff: its id and
-// the version the retention job may delete.
-type Expired struct {
-	ID         string
-	Version    int64
-	UpdateTime time.Time
-}
-
 // DisabledBefore pages through the sparse index of disabled profiles whose
 // updateTime is before cutoff, oldest first: its cost follows the number of
 // expired profiles, not the table. after is the previous page's last key
 // ("" to start); the returned key is "" when no more follow.
-func (s *Store) DisabledBefore(ctx context.Context, cutoff time.Time, limit int32, after string) ([]Expired, string, error) {
+func (s *Store) DisabledBefore(ctx context.Context, cutoff time.Time, limit int32, after string) ([]profile.Disabled, string, error) {
 	kc := expression.Key("disabledPK").Equal(expression.Value(disabledPartition)).
 		And(expression.Key("disabledSK").LessThan(expression.Value(profile.FormatTime(cutoff))))
 	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
@@ -58,10 +50,10 @@ func (s *Store) DisabledBefore(ctx context.Context, cutoff time.Time, limit int3
 	if err := attributevalue.UnmarshalListOfMaps(out.Items, &rows); err != nil {
 		return nil, "", err
 	}
-	res := make([]Expired, len(rows))
+	res := make([]profile.Disabled, len(rows))
 	next := ""
 	for i, r := range rows {
-		res[i] = Expired{ID: r.ProfileID, Version: r.Version, UpdateTime: parseTime(r.UpdateTime)}
+		res[i] = profile.Disabled{ID: r.ProfileID, Version: r.Version, UpdateTime: parseTime(r.UpdateTime)}
 		next = r.DisabledSK
 	}
 	if out.LastEvaluatedKey == nil {

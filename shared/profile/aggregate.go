@@ -59,18 +59,17 @@ func nextContactID(p *Profile, now time.Time) string {
 
 // Update applies a partial update. A request that sets nothing is invalid.
 func (p *Profile) Update(c ProfileChanges, now time.Time) error {
-	if c.Empty() {
-		return Invalid("body", "names no field to update")
+	if err := c.RequireAny(); err != nil {
+		return err
 	}
-	next := *p
-	next.Tags = append([]string(nil), p.Tags...)
+	next := p.Clone()
 	v := &validator{}
-	applyProfile(v, &next, c)
+	applyProfile(v, next, c)
 	if err := v.err(); err != nil {
 		return err
 	}
 	next.touch(now)
-	*p = next
+	*p = *next
 	return nil
 }
 
@@ -131,8 +130,8 @@ func (p *Profile) UpdateContact(id string, cc ContactChanges, now time.Time) (*C
 	if cur == nil {
 		return nil, ErrNotFound
 	}
-	if cc.Empty() {
-		return nil, Invalid("body", "names no field to update")
+	if err := cc.RequireAny(); err != nil {
+		return nil, err
 	}
 	next := *cur
 	v := &validator{}

@@ -46,6 +46,9 @@ func (c ProfileChanges) Empty() bool {
 		c.Enabled.Set || c.Tags.Set || c.UUID.Set || c.FeatureUpdates.Set || c.MarketingUpdates.Set)
 }
 
+// RequireAny is the error of an update that sets no field, nil otherwise.
+func (c ProfileChanges) RequireAny() error { return requireAny(c.Empty()) }
+
 // ContactChanges are the writable fields of a contact in a create or update.
 type ContactChanges struct {
 	Key      Field[string]
@@ -57,4 +60,14 @@ type ContactChanges struct {
 // Empty reports whether no field is set.
 func (c ContactChanges) Empty() bool {
 	return !(c.Key.Set || c.Value.Set || c.UUID.Set || c.Verified.Set)
+}
+
+// RequireAny is the error of an update that sets no field, nil otherwise.
+func (c ContactChanges) RequireAny() error { return requireAny(c.Empty()) }
+
+func requireAny(empty bool) error {
+	if empty {
+		return Invalid("body", "names no field to update")
+	}
+	return nil
 }

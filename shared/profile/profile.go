@@ -68,6 +68,14 @@ func (p *Profile) Name() string {
 	return strings.Join(parts, " ")
 }
 
+// Clone is a copy of the profile that shares no slice with it.
+func (p *Profile) Clone() *Profile {
+	c := *p
+	c.Tags = append([]string{}, p.Tags...)
+	c.Contacts = append([]Contact{}, p.Contacts...)
+	return &c
+}
+
 // Contact returns the contact with the id, or nil.
 func (p *Profile) Contact(id string) *Contact {
 	for i := range p.Contacts {

@@ -3,6 +3,7 @@ package profile
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // Store keeps profiles. Every write of a profile or its contacts is atomic
@@ -15,24 +16,49 @@ type Store interface {
 	// GetContact reads one contact of a profile.
 	GetContact(ctx context.Context, profileID, contactID string) (*Contact, error)
 	// Update applies change to the current profile and writes the result
-	// atomically; match, when not nil, must allow the current version.
-	Update(ctx context.Context, id string, match Match, change func(*Profile) error) (*Profile, error)
-	// Delete removes a profile, its contacts and its markers atomically.
-	Delete(ctx context.Context, id string, match Match) error
+	// atomically, if pre allows the current version.
+	Update(ctx context.Context, id string, pre Precondition, change func(*Profile) error) (*Profile, error)
+	// Delete removes a profile, its contacts and its markers atomically, if
+	// pre allows the current version.
+	Delete(ctx context.Context, id string, pre Precondition) error
 	// List returns a page of profiles.
 	List(ctx context.Context, q ListQuery) (Result[Profile], error)
 	// ProfileIDByUser returns the id of the profile linked to a user.
 	ProfileIDByUser(ctx context.Context, userID string) (string, error)
 }
 
-// Match is an If-Match precondition: the versions a write may apply to. A
-// nil Match has no precondition; Any matches every existing version ("*").
-type Match []int64
+// Precondition is what a write requires of the version it changes (a
+// request's If-Match): nothing (the zero value), or one of the versions the
+// client read.
+type Precondition struct {
+	versions []int64
+	pinned   bool
+}
 
-// Any is the If-Match "*" precondition.
-var Any = Match{}
+// IfMatchAny is If-Match: *, any version of an existing resource. Every
+// write of this service requires its resource to exist, so it is the zero
+// Precondition.
+func IfMatchAny() Precondition { return Precondition{} }
+
+// IfMatch allows exactly the versions given; with none, it allows no version.
+func IfMatch(versions ...int64) Precondition {
+	return Precondition{pinned: true, versions: slices.Clone(versions)}
+}
 
 // Allows reports whether a write may apply to the version.
-func (m Match) Allows(version int64) bool {
-	return len(m) == 0 || slices.Contains(m, version)
+func (p Precondition) Allows(version int64) bool {
+	return !p.pinned || slices.Contains(p.versions, version)
+}
+
+// Pinned reports whether the write is tied to the versions the client saw:
+// a concurrent change then fails it (412) rather than making the store read
+// again and retry.
+func (p Precondition) Pinned() bool { return p.pinned }
+
+// Disabled is a disabled profile found by the retention job: its id, and
+// the version it may delete.
+type Disabled struct {
+	ID         string
+	Version    int64
+	UpdateTime time.Time
 }

@@ -23,6 +23,15 @@ func (c UserChanges) Empty() bool {
 	return !(c.GivenName.Set || c.FamilyName.Set || c.FeatureUpdates.Set || c.MarketingUpdates.Set || c.Email.Set)
 }
 
+// RequireAny is the error of an update that sets no field (the reference:
+// "At least one field must be provided"), nil otherwise.
+func (c UserChanges) RequireAny() error {
+	if c.Empty() {
+		return Invalid("body", "must set at least one of givenName, familyName, featureUpdates, marketingUpdates, email")
+	}
+	return nil
+}
+
 // profileChanges are the profile fields the user's changes map to.
 func (c UserChanges) profileChanges() ProfileChanges {
 	return ProfileChanges{FirstName: c.GivenName, LastName: c.FamilyName,
@@ -31,8 +40,8 @@ func (c UserChanges) profileChanges() ProfileChanges {
 
 // NewForUser is a new enabled profile linked to the user, with the user's changes.
 func NewForUser(userID string, c UserChanges, now time.Time) (*Profile, error) {
-	if c.Empty() {
-		return nil, Invalid("body", "must set at least one of givenName, familyName, featureUpdates, marketingUpdates, email")
+	if err := c.RequireAny(); err != nil {
+		return nil, err
 	}
 	if len(userID) > MaxUserIDLen || !utf8.ValidString(userID) {
 		return nil, Invalid("userId", "the token's subject must be valid UTF-8 of at most %d bytes", MaxUserIDLen)
@@ -55,14 +64,12 @@ var userFieldNames = map[string]string{"firstName": "givenName", "lastName": "fa
 // primary email (compared normalised) replaces its value and clears its
 // verification; the same email leaves it as it is.
 func (p *Profile) ApplyUser(c UserChanges, now time.Time) error {
-	if c.Empty() {
-		return Invalid("body", "must set at least one of givenName, familyName, featureUpdates, marketingUpdates, email")
+	if err := c.RequireAny(); err != nil {
+		return err
 	}
-	next := *p
-	next.Tags = append([]string(nil), p.Tags...)
-	next.Contacts = append([]Contact(nil), p.Contacts...)
+	next := p.Clone()
 	v := &validator{}
-	applyProfile(v, &next, c.profileChanges())
+	applyProfile(v, next, c.profileChanges())
 	for i, e := range v.errs {
 		if f, ok := userFieldNames[e.Field]; ok {
 			v.errs[i].Field = f
@@ -89,7 +96,7 @@ func (p *Profile) ApplyUser(c UserChanges, now time.Time) error {
 		}
 	}
 	next.touch(now)
-	*p = next
+	*p = *next
 	return nil
 }
 

@@ -9,14 +9,16 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
-// Store is what the job needs of the table.
+// Store is what the job needs of the profiles' store.
 type Store interface {
-	DisabledBefore(ctx context.Context, cutoff time.Time, limit int32, after string) ([]dynamo.Expired, string, error)
-	Delete(ctx context.Context, id string, match profile.Match) error
+	// DisabledBefore pages through the disabled profiles last updated
+	// before cutoff, oldest first; after is the previous page's last key
+	// ("" to start), and the key returned is "" when no more follow.
+	DisabledBefore(ctx context.Context, cutoff time.Time, limit int32, after string) ([]profile.Disabled, string, error)
+	Delete(ctx context.Context, id string, pre profile.Precondition) error
 }
 
 // Summary is the one structured line a run logs, and its result.
@@ -41,9 +43,6 @@ type Job struct {
 	Margin time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	// BeforeDelete, when set, runs before each delete (tests use it to
-	// change a profile while the job runs).
-	BeforeDelete func(id string)
 }
 
 // pageSize is how many candidates one index query returns.
@@ -89,10 +88,7 @@ func (j Job) Run(ctx context.Context, dryRun bool) (sum Summary) {
 				sum.Deleted++
 				continue
 			}
-			if j.BeforeDelete != nil {
-				j.BeforeDelete(e.ID)
-			}
-			switch err := j.Store.Delete(ctx, e.ID, profile.Match{e.Version}); {
+			switch err := j.Store.Delete(ctx, e.ID, profile.IfMatch(e.Version)); {
 			case err == nil:
 				sum.Deleted++
 			case errors.Is(err, profile.ErrPreconditionFailed), errors.Is(err, profile.ErrNotFound):

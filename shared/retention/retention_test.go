@@ -69,6 +69,18 @@ func remaining(t *testing.T, st *testenv.Stack) (map[string]bool, int) {
 	return names, len(out.Items)
 }
 
+// beforeDelete is the store with a hook that runs before each delete: to
+// change a profile, or to slow the job, while it runs.
+type beforeDelete struct {
+	*dynamo.Store
+	hook func(id string)
+}
+
+func (b beforeDelete) Delete(ctx context.Context, id string, pre profile.Precondition) error {
+	b.hook(id)
+	return b.Store.Delete(ctx, id, pre)
+}
+
 func TestPurgeDeletesOnlyExpiredDisabledProfiles(t *testing.T) {
 	t.Parallel()
 	st, s := setup(t)
@@ -93,9 +105,9 @@ func TestPurgeDeletesOnlyExpiredDisabledProfiles(t *testing.T) {
 	}
 
 	// Re-enable one profile while the job runs: its delete must not apply.
-	job.BeforeDelete = func(id string) {
+	job.Store = beforeDelete{s, func(id string) {
 		if id == reenabled {
-			_, err := s.Update(context.Background(), id, nil, func(p *profile.Profile) error {
+			_, err := s.Update(context.Background(), id, profile.Precondition{}, func(p *profile.Profile) error {
 				p.Enabled = true
 				return nil
 			})
@@ -103,7 +115,7 @@ func TestPurgeDeletesOnlyExpiredDisabledProfiles(t *testing.T) {
 				t.Error(err)
 			}
 		}
-	}
+	}}
 	sum := job.Run(context.Background(), false)
 	if sum.Examined != 3 || sum.Deleted != 2 || sum.Skipped != 1 || sum.Errors != 0 || !sum.Complete {
 		t.Errorf("run %+v", sum)
@@ -131,8 +143,8 @@ func TestPurgeStopsBeforeItsDeadlineAndTheNextRunFinishes(t *testing.T) {
 	for i := range 30 {
 		put(t, s, fmt.Sprintf("old%02d", i), false, 800*24*time.Hour)
 	}
-	slow := retention.Job{Store: s, Days: 365, Margin: 100 * time.Millisecond,
-		BeforeDelete: func(string) { time.Sleep(20 * time.Millisecond) }}
+	slow := retention.Job{Store: beforeDelete{s, func(string) { time.Sleep(20 * time.Millisecond) }},
+		Days: 365, Margin: 100 * time.Millisecond}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	first := slow.Run(ctx, false)
