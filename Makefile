@@ -22,9 +22,11 @@ test: dynamodb-local vet
 	@$(MAKE) --no-print-directory contract-check
 	@$(MAKE) --no-print-directory sam-check
 
+## vet: go vet, gofmt, and go.mod/go.sum as go mod tidy leaves them
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy (go mod tidy -diff):"; $(GO) mod tidy -diff; exit 1; }
 
 ## unit: the tests that need no database
 unit:

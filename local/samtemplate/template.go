@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -294,4 +296,41 @@ func FindAndLoad(dir string) (*Template, error) {
 		return nil, err
 	}
 	return Load(p)
+}
+
+// Accepts is the check CloudFormation makes of a value for the parameter.
+func (p Parameter) Accepts(v string) error {
+	if len(p.AllowedValues) > 0 && !slices.Contains(p.AllowedValues, v) {
+		return fmt.Errorf("not one of %v", p.AllowedValues)
+	}
+	switch p.Type {
+	case "Number":
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("not a number")
+		}
+		if (p.MinValue != nil && n < *p.MinValue) || (p.MaxValue != nil && n > *p.MaxValue) {
+			return fmt.Errorf("out of the range %v..%v", bound(p.MinValue), bound(p.MaxValue))
+		}
+	case "String":
+		if (p.MinLength != nil && len(v) < *p.MinLength) || (p.MaxLength != nil && len(v) > *p.MaxLength) {
+			return fmt.Errorf("length %d out of bounds", len(v))
+		}
+	case "CommaDelimitedList":
+		for _, item := range strings.Split(v, ",") {
+			if strings.TrimSpace(item) == "" {
+				return fmt.Errorf("empty list item")
+			}
+		}
+	default:
+		return fmt.Errorf("parameter type %q is not checked here: add it", p.Type)
+	}
+	return nil
+}
+
+func bound(f *float64) any {
+	if f == nil {
+		return "∞"
+	}
+	return *f
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -14,8 +13,6 @@ import (
 
 // maxBody is the largest request body read (1 MB); a larger one is a 413.
 const maxBody = 1 << 20
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 // encode writes v as a JSON response with the status.
 func encode(w http.ResponseWriter, status int, v any) {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -30,7 +31,7 @@ type requestError struct {
 func (e *requestError) Error() string { return e.field + ": " + e.msg }
 
 func badRequest(field, format string, args ...any) error {
-	return &requestError{status: http.StatusBadRequest, field: field, msg: sprintf(format, args...)}
+	return &requestError{status: http.StatusBadRequest, field: field, msg: fmt.Sprintf(format, args...)}
 }
 
 // errUnauthenticated is a request without the identity its route needs.

@@ -172,7 +172,6 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 func profileFilter(f map[string]string) (profile.Filter, error) {
 	var out profile.Filter
 	for k, v := range f {
-		v := v
 		switch k {
 		case "enabled":
 			var b bool
