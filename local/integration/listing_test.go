@@ -253,3 +253,81 @@ func TestListingBadParameters(t *testing.T) {
 	// The cursor itself works when the query matches.
 	a.do("GET", next[1], nil).expect(t, 200, nil)
 }
+
+// TestListingByContact: filter[email] and filter[phone] find exactly the
+// profiles holding the contact, normalised as stored (any case of an email
+// address, a phone number as typed), alone and with other filters.
+func TestListingByContact(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	mk := func(first string, enabled bool, contacts ...map[string]any) Profile {
+		var p Profile
+		a.do("POST", "/profiles", map[string]any{"firstName": first, "enabled": enabled, "contacts": contacts}).expect(t, 201, &p)
+		return p
+	}
+	email := func(v string) map[string]any { return map[string]any{"key": "email", "value": v} }
+	phone := func(v string) map[string]any { return map[string]any{"key": "phone", "value": v} }
+	mary := mk("Mary", true, email("Mary.Smith@Example.COM"), phone("+64271112222"))
+	mary2 := mk("Mary", false, email("mary.smith@example.com"))
+	john := mk("John", true, email("john@example.com"), phone("+64273334444"))
+	mk("Other", true, email("other@example.com"))
+	for _, tc := range []struct {
+		query string
+		want  []Profile
+	}{
+		{"filter[email]=mary.smith%40example.com", []Profile{mary, mary2}},
+		{"filter[email]=MARY.SMITH%40EXAMPLE.COM", []Profile{mary, mary2}},
+		{"filter[email]=mary.smith%40example.com&filter[enabled]=0", []Profile{mary2}},
+		{"filter[email]=john%40example.com&filter[firstName]=john", []Profile{john}},
+		{"filter[email]=john%40example.com&filter[firstName]=mary", nil},
+		{"filter[phone]=%2B64271112222", []Profile{mary}},
+		{"filter[phone]=%2B64%2027%20111%202222", []Profile{mary}},
+		{"filter[phone]=0064-27-333-4444", []Profile{john}},
+		{"filter[phone]=%2B64271112222&filter[email]=mary.smith%40example.com", []Profile{mary}},
+		{"filter[phone]=%2B64999999999", nil},
+		{"filter[email]=nobody%40example.com", nil},
+	} {
+		for _, sortBy := range []string{"createTime", "name", "enabled"} {
+			got := pageByCursor(t, a, "/profiles?limit=1&sort_by="+sortBy+"&"+tc.query)
+			if w := expectedOrder(tc.want, sortBy, false); !slices.Equal(got, w) && !(len(got) == 0 && len(w) == 0) {
+				t.Errorf("%s sort_by=%s: got %v, want %v", tc.query, sortBy, got, w)
+			}
+		}
+	}
+	a.do("GET", "/profiles?filter[email]=not-an-email", nil).expectProblem(t, http.StatusBadRequest, "filter[email]")
+	a.do("GET", "/profiles?filter[phone]=12345", nil).expectProblem(t, http.StatusBadRequest, "filter[phone]")
+}
+
+// TestListingEmptyFilterValue: an empty filter value is a 400 naming the
+// filter, whichever filter it is (a filter names a value to match).
+func TestListingEmptyFilterValue(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	for _, f := range []string{"enabled", "firstName", "profileFirstName", "middleName", "lastName", "name", "uuid", "email", "phone"} {
+		p := a.do("GET", "/profiles?filter%5B"+f+"%5D=", nil).expectProblem(t, http.StatusBadRequest, "")
+		if len(p.Errors) != 1 || !strings.HasPrefix(p.Errors[0].Field, "filter[") {
+			t.Errorf("filter[%s]= : errors %+v, want the filter named", f, p.Errors)
+		}
+	}
+}
+
+// TestListingTooBroad: an email address held by more profiles than one
+// look-up reads is a 422 that says how to narrow the query, not a slow
+// answer; narrowed, the same look-up answers.
+func TestListingTooBroad(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	parallel(101, func(i int) *response {
+		return a.do("POST", "/profiles", map[string]any{"firstName": fmt.Sprintf("P%03d", i),
+			"contacts": []map[string]any{{"key": "email", "value": "shared@example.com"}}}).expect(t, 201, nil)
+	})
+	p := a.do("GET", "/profiles?filter[email]=shared%40example.com", nil).expectProblem(t, http.StatusUnprocessableEntity, "")
+	if !strings.Contains(p.Detail, "filter[email]") || !strings.Contains(p.Type, "query-too-broad") {
+		t.Errorf("422 %+v does not say which filter is too broad", p)
+	}
+	var one []Profile
+	a.do("GET", "/profiles?filter[email]=shared%40example.com&filter[uuid]=none", nil).expect(t, 200, &one)
+	if len(one) != 0 {
+		t.Errorf("narrowed by a uuid nobody holds: %d profiles", len(one))
+	}
+}

@@ -47,6 +47,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		ve *profile.ValidationError
 		re *requestError
 		ce *profile.ConflictError
+		tb *profile.TooBroadError
 	)
 	switch {
 	case errors.As(err, &ve):
@@ -58,6 +59,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if re.status == http.StatusBadRequest {
 			p.Type, p.Title = problemBase+"validation", "Invalid request"
 		}
+	case errors.As(err, &tb):
+		p.Status, p.Type, p.Title = http.StatusUnprocessableEntity, problemBase+"query-too-broad", "Query too broad"
 	case errors.Is(err, profile.ErrNotFound):
 		p.Status, p.Title, p.Detail = http.StatusNotFound, "Not Found", "The resource does not exist."
 	case errors.As(err, &ce):

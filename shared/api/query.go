@@ -24,7 +24,7 @@ type listRequest struct {
 type filterAliases map[string]string
 
 var profileFilters = filterAliases{
-	"enabled": "enabled", "name": "name", "uuid": "uuid",
+	"enabled": "enabled", "name": "name", "uuid": "uuid", "email": "email", "phone": "phone",
 	"profileFirstName": "firstName", "firstName": "firstName",
 	"profileLastName": "lastName", "lastName": "lastName",
 	"profileMiddleName": "middleName", "middleName": "middleName",
@@ -169,9 +169,14 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 }
 
 // profileFilter turns the canonical filter values into the domain filter.
+// An empty value is a 400: a filter names a value to match, and the API
+// never holds an empty name (it answers null).
 func profileFilter(f map[string]string) (profile.Filter, error) {
 	var out profile.Filter
 	for k, v := range f {
+		if v == "" {
+			return out, badRequest("filter["+k+"]", "must not be empty: a filter names the value to match; leave it out to list every profile")
+		}
 		switch k {
 		case "enabled":
 			var b bool
@@ -193,6 +198,18 @@ func profileFilter(f map[string]string) (profile.Filter, error) {
 			out.Name = &v
 		case "uuid":
 			out.UUID = &v
+		case "email":
+			e, ok := profile.NormalizeEmail(v)
+			if !ok {
+				return out, badRequest("filter[email]", "must be an email address")
+			}
+			out.Email = &e
+		case "phone":
+			ph, ok := profile.NormalizePhone(v)
+			if !ok {
+				return out, badRequest("filter[phone]", "must be a phone number in international form, such as +64271112222")
+			}
+			out.Phone = &ph
 		}
 	}
 	return out, nil

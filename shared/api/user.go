@@ -90,28 +90,40 @@ func updateMyProfile(d Deps) http.Handler {
 }
 
 // upsertUser updates the user's profile, or creates it on their first
-// update. A create that races another for the same user becomes an update.
+// update. A user's profile has an id derived from the user id
+// (profile.UserProfileID), so an update reads it by key; a profile linked
+// under another id (before ids were derived) is found through its user
+// marker. A create that races another for the same user becomes an update.
 func upsertUser(r *http.Request, store profile.Store, sub string, changes profile.UserChanges) (*profile.Profile, error) {
 	ctx := r.Context()
+	apply := func(p *profile.Profile) error {
+		if p.UserID != sub {
+			return profile.ErrNotFound
+		}
+		return p.ApplyUser(changes, profile.Now())
+	}
 	for attempt := 0; ; attempt++ {
+		p, err := store.Update(ctx, profile.UserProfileID(sub), profile.Precondition{}, apply)
+		if !errors.Is(err, profile.ErrNotFound) {
+			return p, err
+		}
 		id, err := store.ProfileIDByUser(ctx, sub)
 		switch {
-		case errors.Is(err, profile.ErrNotFound):
-			p, err := profile.NewForUser(sub, changes, profile.Now())
-			if err != nil {
-				return nil, err
-			}
-			err = store.Create(ctx, p)
-			var conflict *profile.ConflictError
-			if errors.As(err, &conflict) && attempt < 2 {
+		case err == nil:
+			p, err = store.Update(ctx, id, profile.Precondition{}, apply)
+			if errors.Is(err, profile.ErrNotFound) && attempt < 2 {
 				continue
 			}
 			return p, err
-		case err != nil:
+		case !errors.Is(err, profile.ErrNotFound):
 			return nil, err
 		}
-		p, err := store.Update(ctx, id, profile.Precondition{}, func(p *profile.Profile) error { return p.ApplyUser(changes, profile.Now()) })
-		if errors.Is(err, profile.ErrNotFound) && attempt < 2 {
+		if p, err = profile.NewForUser(sub, changes, profile.Now()); err != nil {
+			return nil, err
+		}
+		err = store.Create(ctx, p)
+		var conflict *profile.ConflictError
+		if errors.As(err, &conflict) && attempt < 2 {
 			continue
 		}
 		return p, err
@@ -145,7 +157,16 @@ func getUserProfile(d Deps) http.Handler {
 	})
 }
 
+// profileOfUser reads a user's profile: by its derived id, one read, or
+// for a profile linked under another id, through the user marker.
 func profileOfUser(r *http.Request, store profile.Store, user string) (*profile.Profile, error) {
+	p, err := store.Get(r.Context(), profile.UserProfileID(user))
+	switch {
+	case err == nil && p.UserID == user:
+		return p, nil
+	case err != nil && !errors.Is(err, profile.ErrNotFound):
+		return nil, err
+	}
 	id, err := store.ProfileIDByUser(r.Context(), user)
 	if err != nil {
 		return nil, err

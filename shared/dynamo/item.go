@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/profiles-service/profiles/shared/profile"
 )
@@ -30,15 +31,6 @@ var (
 	uuidField = uniqueField{prefix: "UUID#", itemType: "uuid", name: "uuid"}
 	userField = uniqueField{prefix: "USER#", itemType: "user", name: "userId"}
 )
-
-// ListPartitionAttr is the partition key of every list index; only profile
-// items carry it, so the indexes are sparse.
-const ListPartitionAttr = "listPK"
-
-// IndexFor names the list index, and its sort key attribute, for a sort field.
-func IndexFor(field string) string {
-	return "by" + strings.ToUpper(field[:1]) + field[1:]
-}
 
 // profileItem is the stored form of a profile: the profile with its contacts
 // embedded (so a list page is one index read) and the list index keys.
@@ -70,17 +62,7 @@ type profileItem struct {
 	ByName           string        `dynamodbav:"byName"`
 	ByProfileID      string        `dynamodbav:"byProfileId"`
 	ByUpdateTime     string        `dynamodbav:"byUpdateTime"`
-	// Only disabled profiles carry these: the sparse index the retention
-	// job reads, ordered by updateTime.
-	DisabledPK string `dynamodbav:"disabledPK,omitempty"`
-	DisabledSK string `dynamodbav:"disabledSK,omitempty"`
 }
-
-// disabledPartition is the one partition of the disabled-profiles index.
-const disabledPartition = "DISABLED"
-
-// DisabledIndex is the sparse index of disabled profiles by updateTime.
-const DisabledIndex = "disabledByUpdateTime"
 
 // contactItem is the stored form of a contact, both as its own item
 // (PK=PROFILE#<id>, SK=CONTACT#<contactId>) and embedded in its profile item.
@@ -97,6 +79,10 @@ type contactItem struct {
 	CreateTime string `dynamodbav:"createTime"`
 	UpdateTime string `dynamodbav:"updateTime"`
 	Version    int64  `dynamodbav:"version"`
+	// Lookup is the contact's value as filter[email] and filter[phone] find
+	// it (contactLookup): the partition key of the byContact index. Only
+	// the contact's own item carries it.
+	Lookup string `dynamodbav:"lookup,omitempty"`
 }
 
 // markerItem reserves a unique value (a uuid or a userId) for one profile.
@@ -115,7 +101,79 @@ func shardOf(id string, shards int) int {
 	return int(h.Sum32() % uint32(shards))
 }
 
-func listPK(shard int) string { return listPrefix + strconv.Itoa(shard) }
+// listPK is a partition of the list indexes: a profile's enabled state
+// and its shard, so filter[enabled] reads only its own partitions.
+func listPK(enabled bool, shard int) string {
+	return listPrefix + enabledKey(enabled) + "#" + strconv.Itoa(shard)
+}
+
+func enabledKey(enabled bool) string {
+	if enabled {
+		return "1"
+	}
+	return "0"
+}
+
+// enabledOfPartition is the enabled state a list partition holds.
+func enabledOfPartition(pk string) string {
+	return strings.TrimPrefix(pk, listPrefix)[:1]
+}
+
+// keySep separates a sort value from the id that breaks ties. It sorts below
+// every character a validated value may hold (control characters are
+// rejected), so "ab" orders before "abc".
+const keySep = "\x01"
+
+// maxSortValueBytes keeps a sort key under DynamoDB's 1,024-byte limit for a
+// sort key; values longer than this order by their first bytes, then by id.
+const maxSortValueBytes = 900
+
+// foldKey is the case-insensitive form of a value in a sort key (as
+// profile.Filter.Match compares names), cut to maxSortValueBytes.
+func foldKey(s string) string {
+	s = strings.ToLower(s)
+	if len(s) <= maxSortValueBytes {
+		return s
+	}
+	cut := maxSortValueBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+// sortKey is the value that orders p for the sort field: the case-folded
+// value, then the profileId, so the order is total. The list indexes hold
+// exactly these values, each in the attribute that names its index.
+func sortKey(field string, p *profile.Profile) string {
+	switch field {
+	case "createTime":
+		return profile.FormatTime(p.CreateTime) + keySep + p.ID
+	case "updateTime":
+		return profile.FormatTime(p.UpdateTime) + keySep + p.ID
+	case "enabled":
+		return enabledKey(p.Enabled) + keySep + p.ID
+	case "firstName":
+		return foldKey(p.FirstName) + keySep + p.ID
+	case "middleName":
+		return foldKey(p.MiddleName) + keySep + p.ID
+	case "lastName":
+		return foldKey(p.LastName) + keySep + p.ID
+	case "name":
+		return foldKey(p.Name()) + keySep + p.ID
+	case "profileId":
+		return p.ID
+	}
+	panic("dynamo: unknown sort field " + field)
+}
+
+// equalPrefix is the start every sortKey of a name field shares when the
+// value equals value case-insensitively; it lets a list read only those.
+// For a value longer than a key keeps, keys with the prefix only may hold
+// it: a listing checks the profiles it reads.
+func equalPrefix(value string) string {
+	return foldKey(value) + keySep
+}
 
 func toItem(p *profile.Profile, shards int) profileItem {
 	it := profileItem{
@@ -124,17 +182,14 @@ func toItem(p *profile.Profile, shards int) profileItem {
 		CountryCode: p.CountryCode, Enabled: p.Enabled, Tags: p.Tags, UUID: p.UUID, UserID: p.UserID,
 		FeatureUpdates: p.FeatureUpdates, MarketingUpdates: p.MarketingUpdates,
 		CreateTime: profile.FormatTime(p.CreateTime), UpdateTime: profile.FormatTime(p.UpdateTime),
-		Version: p.Version, ListPK: listPK(shardOf(p.ID, shards)),
-		ByCreateTime: profile.SortKey("createTime", p), ByEnabled: profile.SortKey("enabled", p),
-		ByFirstName: profile.SortKey("firstName", p), ByLastName: profile.SortKey("lastName", p),
-		ByMiddleName: profile.SortKey("middleName", p), ByName: profile.SortKey("name", p),
-		ByProfileID: profile.SortKey("profileId", p), ByUpdateTime: profile.SortKey("updateTime", p),
+		Version: p.Version, ListPK: listPK(p.Enabled, shardOf(p.ID, shards)),
+		ByCreateTime: sortKey("createTime", p), ByEnabled: sortKey("enabled", p),
+		ByFirstName: sortKey("firstName", p), ByLastName: sortKey("lastName", p),
+		ByMiddleName: sortKey("middleName", p), ByName: sortKey("name", p),
+		ByProfileID: sortKey("profileId", p), ByUpdateTime: sortKey("updateTime", p),
 	}
 	if it.Tags == nil {
 		it.Tags = []string{}
-	}
-	if !p.Enabled {
-		it.DisabledPK, it.DisabledSK = disabledPartition, profile.SortKey("updateTime", p)
 	}
 	it.Contacts = make([]contactItem, len(p.Contacts))
 	for i := range p.Contacts {
@@ -153,7 +208,18 @@ func toContactItem(c *profile.Contact) contactItem {
 // standalone is the contact as its own table item.
 func (c contactItem) standalone(profileID string) contactItem {
 	c.PK, c.SK, c.Type, c.ProfileID = profileKey(profileID), contactPrefix+c.ContactID, "contact", profileID
+	c.Lookup = contactLookup(c.Key, c.Value)
 	return c
+}
+
+// contactLookup is how the byContact index finds a contact value: its key
+// and the value as duplicates are compared (profile.SameContactValue): an
+// email address case-insensitively, a phone number in E.164 as stored.
+func contactLookup(key, value string) string {
+	if key == profile.KeyEmail {
+		value = strings.ToLower(value)
+	}
+	return key + "#" + value
 }
 
 func parseTime(s string) time.Time {

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -14,120 +15,303 @@ import (
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
-// List returns a page of profiles without a Scan. The plan:
-//   - a uuid filter reads the uuid marker: at most one profile;
+// List returns a page of profiles. No request reads more than a bound set
+// by the request itself (offset, limit) and the caps of package profile,
+// whatever the size of the table:
+//   - filter[uuid] reads the uuid marker: at most one profile;
+//   - filter[email] or filter[phone] reads the contact index for the value:
+//     at most profile.MaxContactMatches profiles;
 //   - a name filter on the sort field reads that field's index from the
 //     filtered value on, in order;
-//   - another name filter reads only the entries of that value from its
-//     index and orders them in memory;
-//   - otherwise the sort field's index is read in order, from the cursor on,
-//     until offset+limit+1 matching profiles have been seen.
+//   - another name filter reads the entries of that value from its index
+//     (at most profile.MaxSortMatches) and orders them by the values they
+//     carry;
+//   - otherwise the sort field's index is read in order, from the cursor
+//     on, until offset+limit+1 entries have been seen.
 //
-// Every index is partitioned over s.shards list partitions, merged by sort key.
+// filter[enabled] chooses the index partitions read. The index entries are
+// thin (keys and sort values); the page's profiles are then read by key.
 func (s *Store) List(ctx context.Context, q profile.ListQuery) (profile.Result[profile.Profile], error) {
-	key := func(p profile.Profile) string { return profile.SortKey(q.SortBy, &p) }
-	if q.Filter.UUID != nil {
-		id, err := s.profileIDByMarker(ctx, uuidField.prefix+*q.Filter.UUID)
-		if err != nil {
-			return profile.Result[profile.Profile]{}, err
-		}
-		var found []profile.Profile
-		if id != "" {
-			p, err := s.Get(ctx, id)
-			if err != nil && err != profile.ErrNotFound {
-				return profile.Result[profile.Profile]{}, err
-			}
-			if p != nil && q.Filter.Match(p) {
-				found = append(found, *p)
-			}
-		}
-		return profile.PageOf(found, key, q.Page), nil
+	switch {
+	case q.Filter.UUID != nil:
+		return s.listByUUID(ctx, q)
+	case q.Filter.Email != nil || q.Filter.Phone != nil:
+		return s.listByContact(ctx, q)
 	}
 	names := q.Filter.NameFilters()
 	for _, nf := range names {
-		if nf[0] == q.SortBy {
-			return s.stream(ctx, q, profile.EqualPrefix(nf[1]))
+		if nf.Field == q.SortBy {
+			return s.listInOrder(ctx, q, &nf)
 		}
 	}
 	if len(names) > 0 {
-		field, prefix := names[0][0], profile.EqualPrefix(names[0][1])
-		all, err := s.readAll(ctx, IndexFor(field), prefix, q.Filter)
-		if err != nil {
-			return profile.Result[profile.Profile]{}, err
-		}
-		return profile.PageOf(all, key, q.Page), nil
+		return s.listMatches(ctx, q, names[0])
 	}
-	return s.stream(ctx, q, "")
+	return s.listInOrder(ctx, q, nil)
 }
 
-// stream reads the sort field's index in order (only keys starting with
-// prefix when it is set) and cuts the page from the matching profiles.
-func (s *Store) stream(ctx context.Context, q profile.ListQuery, prefix string) (profile.Result[profile.Profile], error) {
-	batch := streamBatch(q.Offset+q.Limit+1, q.Filter.Enabled != nil, s.shards)
-	cursors := make([]*indexCursor, s.shards)
-	for i := range cursors {
-		cursors[i] = &indexCursor{s: s, index: IndexFor(q.SortBy), pk: listPK(i), prefix: prefix, page: q.Page, batch: batch, grow: true}
+// listByUUID reads the profile holding the uuid, if any.
+func (s *Store) listByUUID(ctx context.Context, q profile.ListQuery) (profile.Result[profile.Profile], error) {
+	id, err := s.profileIDByMarker(ctx, uuidField.prefix+*q.Filter.UUID)
+	if err != nil || id == "" {
+		return s.pageOf(nil, q), err
 	}
-	res := profile.Result[profile.Profile]{Items: make([]profile.Profile, 0, q.Limit)}
-	skipped := 0
+	p, err := s.Get(ctx, id)
+	if errors.Is(err, profile.ErrNotFound) {
+		return s.pageOf(nil, q), nil
+	}
+	if err != nil {
+		return profile.Result[profile.Profile]{}, err
+	}
+	return s.pageOf([]*profile.Profile{p}, q), nil
+}
+
+// listByContact reads the profiles that hold the email address or phone
+// number: one query of the contact index, then the profiles themselves.
+func (s *Store) listByContact(ctx context.Context, q profile.ListQuery) (profile.Result[profile.Profile], error) {
+	lookup := contactLookup(profile.KeyPhone, deref(q.Filter.Phone))
+	what := "filter[phone]"
+	if q.Filter.Email != nil {
+		lookup, what = contactLookup(profile.KeyEmail, *q.Filter.Email), "filter[email]"
+	}
+	expr, err := expression.NewBuilder().WithKeyCondition(expression.Key(contactLookupAttr).Equal(expression.Value(lookup))).Build()
+	if err != nil {
+		return profile.Result[profile.Profile]{}, err
+	}
+	seen := map[string]bool{}
+	var ids []string
+	in := &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String(contactIndex),
+		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	}
 	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return profile.Result[profile.Profile]{}, classify(err)
+		}
+		for _, it := range out.Items {
+			if id := strings.TrimPrefix(stringAttr(it, "PK"), profilePrefix); !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) > profile.MaxContactMatches {
+			return profile.Result[profile.Profile]{}, &profile.TooBroadError{Limit: profile.MaxContactMatches,
+				Hint: what + " belongs to more than " + fmt.Sprint(profile.MaxContactMatches) + " profiles; add filter[uuid] or a name filter sorted by that name"}
+		}
+		if in.ExclusiveStartKey = out.LastEvaluatedKey; in.ExclusiveStartKey == nil {
+			break
+		}
+	}
+	found, err := s.getMany(ctx, ids)
+	if err != nil {
+		return profile.Result[profile.Profile]{}, err
+	}
+	ps := make([]*profile.Profile, 0, len(ids))
+	for _, id := range ids {
+		if p := found[id]; p != nil {
+			ps = append(ps, p)
+		}
+	}
+	return s.pageOf(ps, q), nil
+}
+
+// pageOf is the page of q among ps, those that pass q's filter.
+func (s *Store) pageOf(ps []*profile.Profile, q profile.ListQuery) profile.Result[profile.Profile] {
+	var matching []profile.Profile
+	for _, p := range ps {
+		if q.Filter.Match(p) {
+			matching = append(matching, *p)
+		}
+	}
+	return profile.PageOf(matching, func(p profile.Profile) string { return sortKey(q.SortBy, &p) }, q.Page)
+}
+
+// listInOrder reads the sort field's index in order, merging its
+// partitions, from the cursor on (within the filtered value, when nf is a
+// name filter on the sort field), skips offset entries and fetches the page.
+// Other name filters are checked on the entries' projected values; an index
+// read that rejects more than profile.MaxSortMatches entries stops.
+func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profile.NameFilter) (profile.Result[profile.Profile], error) {
+	var prefix string
+	if nf != nil {
+		prefix = equalPrefix(nf.Value)
+	}
+	others := otherNames(q.Filter, q.SortBy)
+	partitions := s.partitions(q.Filter.Enabled)
+	batch := streamBatch(q.Offset+q.Limit+1, len(others) > 0, len(partitions))
+	cursors := make([]*indexCursor, len(partitions))
+	for i, pk := range partitions {
+		cursors[i] = &indexCursor{s: s, index: indexFor(q.SortBy), pk: pk, prefix: prefix, page: q.Page, batch: batch, grow: true}
+	}
+	// No read asks for more entries than the request may still examine:
+	// the page, its offset and the rejects allowed.
+	budget := q.Offset + q.Limit + 1 + profile.MaxSortMatches
+	var page []entry
+	skipped, rejected := 0, 0
+	more := false
+	for {
+		left := budget
+		for _, c := range cursors {
+			left -= c.fetched
+		}
+		for _, c := range cursors {
+			c.batch = int32(max(1, min(int(c.batch), left)))
+		}
 		if err := fillAll(ctx, cursors); err != nil {
-			return res, err
+			return profile.Result[profile.Profile]{}, err
 		}
 		var best *indexCursor
 		for _, c := range cursors {
-			if c.done() {
-				continue
-			}
-			if best == nil || q.Before(c.head().key, best.head().key) {
+			if !c.done() && (best == nil || q.Before(c.head().key, best.head().key)) {
 				best = c
 			}
 		}
 		if best == nil {
-			return res, nil
+			break
 		}
 		e := best.pop()
-		if !q.Filter.Match(&e.p) {
+		if !matchesNames(e, others) {
+			if rejected++; rejected > profile.MaxSortMatches {
+				return profile.Result[profile.Profile]{}, &profile.TooBroadError{Limit: profile.MaxSortMatches,
+					Hint: "the name filters together match too few of the " + q.SortBy + " index's entries; sort by the field of the most selective name filter"}
+			}
 			continue
 		}
 		if skipped < q.Offset {
 			skipped++
 			continue
 		}
-		if len(res.Items) == q.Limit {
-			res.More = true
-			return res, nil
+		if len(page) == q.Limit {
+			more = true
+			break
 		}
-		res.Items = append(res.Items, e.p)
+		page = append(page, e)
+	}
+	return s.fetchPage(ctx, q, page, more)
+}
+
+// listMatches reads every entry of the first name filter's value from its
+// index (at most profile.MaxSortMatches), keeps those that pass the other
+// name filters, orders them by the values they carry and fetches the page.
+func (s *Store) listMatches(ctx context.Context, q profile.ListQuery, nf profile.NameFilter) (profile.Result[profile.Profile], error) {
+	prefix := equalPrefix(nf.Value)
+	others := otherNames(q.Filter, nf.Field)
+	var all []entry
+	read := 0
+	for _, pk := range s.partitions(q.Filter.Enabled) {
+		c := &indexCursor{s: s, index: indexFor(nf.Field), pk: pk, prefix: prefix}
+		for {
+			// One more than the cap tells a match too many.
+			c.batch = int32(max(1, min(maxBatch, profile.MaxSortMatches+1-read)))
+			if err := c.fill(ctx); err != nil {
+				return profile.Result[profile.Profile]{}, err
+			}
+			if c.done() {
+				break
+			}
+			if read++; read > profile.MaxSortMatches {
+				return profile.Result[profile.Profile]{}, &profile.TooBroadError{Limit: profile.MaxSortMatches,
+					Hint: fmt.Sprintf("filter[%s] matches more than %d profiles, too many to sort by %s; sort_by=%s pages through any number, or add filters",
+						nf.Field, profile.MaxSortMatches, q.SortBy, nf.Field)}
+			}
+			if e := c.pop(); matchesNames(e, others) {
+				e.key = e.sortValue(q.SortBy)
+				all = append(all, e)
+			}
+		}
+	}
+	res := profile.PageOf(all, func(e entry) string { return e.key }, q.Page)
+	return s.fetchPage(ctx, q, res.Items, res.More)
+}
+
+// fetchPage reads the page's profiles by key and returns them in the
+// entries' order. An index lags its table a little: a profile deleted
+// meanwhile is left out, as is one that no longer passes the filter (and,
+// for a name longer than an index key keeps, one whose key only seemed to).
+func (s *Store) fetchPage(ctx context.Context, q profile.ListQuery, page []entry, more bool) (profile.Result[profile.Profile], error) {
+	res := profile.Result[profile.Profile]{Items: make([]profile.Profile, 0, len(page)), More: more}
+	ids := make([]string, len(page))
+	for i, e := range page {
+		ids[i] = e.id
+	}
+	found, err := s.getMany(ctx, ids)
+	if err != nil {
+		return res, err
+	}
+	for _, e := range page {
+		if p := found[e.id]; p != nil && q.Filter.Match(p) {
+			res.Items = append(res.Items, *p)
+		}
 		res.Last = e.key
 	}
+	return res, nil
+}
+
+// otherNames are the name filters not served by the index of field.
+func otherNames(f profile.Filter, field string) []nameCheck {
+	var out []nameCheck
+	for _, nf := range f.NameFilters() {
+		if nf.Field != field {
+			out = append(out, nameCheck{attr: indexFor(nf.Field), prefix: equalPrefix(nf.Value)})
+		}
+	}
+	return out
+}
+
+// nameCheck is a name filter checked on an index entry's projected sort value.
+type nameCheck struct{ attr, prefix string }
+
+func matchesNames(e entry, checks []nameCheck) bool {
+	for _, c := range checks {
+		if !strings.HasPrefix(stringAttr(e.item, c.attr), c.prefix) {
+			return false
+		}
+	}
+	return true
+}
+
+// partitions are the list partitions holding the profiles of the enabled
+// state (both when nil), over every shard.
+func (s *Store) partitions(enabled *bool) []string {
+	states := []bool{false, true}
+	if enabled != nil {
+		states = []bool{*enabled}
+	}
+	var out []string
+	for _, e := range states {
+		for shard := range s.shards {
+			out = append(out, listPK(e, shard))
+		}
+	}
+	return out
 }
 
 // maxBatch is the most index entries one query asks for.
 const maxBatch = 1000
 
 // streamBatch is how many index entries each list partition's first query
-// reads for a page that needs need matching entries. One partition reads
-// need, unless a filter the index does not apply (enabled) may reject some:
+// reads for a page that needs need entries. One partition reads need,
+// unless a filter the index does not apply (another name) may reject some:
 // then half as many again, so a page usually costs one round trip. Of
-// several partitions, each holds about need/shards of the page: each reads
-// twice that and one more, so a partition rarely needs a second query
-// (they grow, see indexCursor.fill) and the page costs far less than
-// shards × need.
-func streamBatch(need int, filtered bool, shards int) int32 {
+// several partitions, each holds about need/partitions of the page: each
+// reads twice that and one more, so a partition rarely needs a second
+// query (they grow, see indexCursor.fill) and the page costs far less than
+// partitions × need.
+func streamBatch(need int, filtered bool, partitions int) int32 {
 	if filtered {
 		need += need / 2
 	}
 	per := need
-	if shards > 1 {
-		per = min(need, (2*need+shards-1)/shards+1)
+	if partitions > 1 {
+		per = min(need, (2*need+partitions-1)/partitions+1)
 	}
 	return int32(min(per, maxBatch))
 }
 
 // fillAll fills every cursor that has run empty, the partitions' queries
-// concurrently, so a sharded page waits for one round trip, not one per
-// partition.
+// concurrently, so a page over several partitions waits for one round
+// trip, not one per partition.
 func fillAll(ctx context.Context, cursors []*indexCursor) error {
 	var empty []*indexCursor
 	for _, c := range cursors {
@@ -150,30 +334,25 @@ func fillAll(ctx context.Context, cursors []*indexCursor) error {
 	return errors.Join(errs...)
 }
 
-// readAll reads every profile of one index whose sort key starts with prefix
-// and that passes the filter.
-func (s *Store) readAll(ctx context.Context, index, prefix string, f profile.Filter) ([]profile.Profile, error) {
-	var out []profile.Profile
-	for shard := 0; shard < s.shards; shard++ {
-		c := &indexCursor{s: s, index: index, pk: listPK(shard), prefix: prefix, batch: maxBatch}
-		for {
-			if err := c.fill(ctx); err != nil {
-				return nil, err
-			}
-			if c.done() {
-				break
-			}
-			if e := c.pop(); f.Match(&e.p) {
-				out = append(out, e.p)
-			}
-		}
-	}
-	return out, nil
+// entry is one thin index entry: its sort key in the index read (or, once
+// ordered by another field, that field's sort value), the profile's id,
+// and the projected attributes.
+type entry struct {
+	key  string
+	id   string
+	item map[string]types.AttributeValue
 }
 
-type entry struct {
-	key string
-	p   profile.Profile
+// sortValue is the entry's sort value for field, from its keys and
+// projected attributes (a name index projects every sort value).
+func (e entry) sortValue(field string) string {
+	switch field {
+	case "profileId":
+		return e.id
+	case "enabled":
+		return enabledOfPartition(stringAttr(e.item, listPartitionAttr)) + keySep + e.id
+	}
+	return stringAttr(e.item, indexFor(field))
 }
 
 // indexCursor walks one list partition of one index lazily, a query page at a time.
@@ -189,6 +368,7 @@ type indexCursor struct {
 	buf      []entry
 	started  bool
 	startKey map[string]types.AttributeValue
+	fetched  int // entries the queries returned
 }
 
 func (c *indexCursor) done() bool      { return len(c.buf) == 0 && c.started && c.startKey == nil }
@@ -199,7 +379,7 @@ func (c *indexCursor) exhausted() bool { return c.started && c.startKey == nil }
 // fill reads the next query page when the buffer is empty and more exist.
 func (c *indexCursor) fill(ctx context.Context) error {
 	for len(c.buf) == 0 && !c.exhausted() {
-		kc := expression.Key(ListPartitionAttr).Equal(expression.Value(c.pk))
+		kc := expression.Key(listPartitionAttr).Equal(expression.Value(c.pk))
 		if cond, ok := c.sortCondition(); ok {
 			kc = kc.And(cond)
 		}
@@ -220,8 +400,9 @@ func (c *indexCursor) fill(ctx context.Context) error {
 			return classify(err)
 		}
 		c.started, c.startKey = true, out.LastEvaluatedKey
+		c.fetched += len(out.Items)
 		if c.grow {
-			// This partition held more of the page than its share (or the
+			// This partition held more of the page than its share (or a
 			// filter rejected more than expected): read more at once.
 			c.batch = min(2*c.batch, maxBatch)
 		}
@@ -231,11 +412,7 @@ func (c *indexCursor) fill(ctx context.Context) error {
 			if k == c.page.After || (c.prefix != "" && !strings.HasPrefix(k, c.prefix)) {
 				continue
 			}
-			p, err := decodeProfile(raw)
-			if err != nil {
-				return err
-			}
-			c.buf = append(c.buf, entry{key: k, p: *p})
+			c.buf = append(c.buf, entry{key: k, id: strings.TrimPrefix(stringAttr(raw, "PK"), profilePrefix), item: raw})
 		}
 	}
 	return nil
@@ -260,4 +437,51 @@ func (c *indexCursor) sortCondition() (expression.KeyConditionBuilder, bool) {
 	default:
 		return sk.Between(expression.Value(after), expression.Value(c.prefix+"g")), true
 	}
+}
+
+// batchGetLimit is the most keys one BatchGetItem takes.
+const batchGetLimit = 100
+
+// getMany reads profiles by id, eventually consistent as the index that
+// named them, a BatchGetItem of up to 100 at a time, again for the keys
+// DynamoDB leaves unprocessed. A missing profile is absent from the map.
+func (s *Store) getMany(ctx context.Context, ids []string) (map[string]*profile.Profile, error) {
+	found := make(map[string]*profile.Profile, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), batchGetLimit)
+		keys := make([]map[string]types.AttributeValue, n)
+		for i, id := range ids[:n] {
+			keys[i] = key(profileKey(id), profileSK)
+		}
+		ids = ids[n:]
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
+		for attempt := 1; len(req) > 0; attempt++ {
+			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, classify(err)
+			}
+			for _, raw := range out.Responses[s.table] {
+				p, err := decodeProfile(raw)
+				if err != nil {
+					return nil, err
+				}
+				if p.ID != "" { // not the fence of a create that never landed
+					found[p.ID] = p
+				}
+			}
+			if req = out.UnprocessedKeys; len(req) > 0 {
+				if err := backoff(ctx, attempt); err != nil {
+					return nil, classify(err)
+				}
+			}
+		}
+	}
+	return found, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -9,12 +9,16 @@ import (
 
 	"github.com/profiles-service/profiles/local/bulkload"
 	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
-// TestListingMatchesPageOfOnEveryShardCount: with one list partition and
-// with several (read concurrently, merged), every page, and the page after
-// its cursor, holds what profile.PageOf cuts from all profiles in memory.
+// TestListingMatchesPageOfOnEveryShardCount: with one shard and with
+// several (each index partition split by enabled state and shard, read
+// concurrently, merged), every page and the page after its cursor hold
+// what profile.PageOf cuts from all profiles in memory: plain and enabled
+// pages merged across partitions, a name filter ordered by another field,
+// and the email look-up.
 func TestListingMatchesPageOfOnEveryShardCount(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: needs DynamoDB Local")
@@ -23,22 +27,25 @@ func TestListingMatchesPageOfOnEveryShardCount(t *testing.T) {
 	base := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	var all []*profile.Profile
 	for i := range 90 {
+		str := func(v string) profile.Field[string] { return profile.Field[string]{Set: true, Value: v} }
 		p, err := profile.New(profile.ProfileInput{ProfileChanges: profile.ProfileChanges{
-			FirstName: profile.Field[string]{Set: true, Value: []string{"Ann", "bob", "Cy", "ann"}[i%4]},
-			LastName:  profile.Field[string]{Set: true, Value: fmt.Sprintf("Last%02d", (i*37)%23)},
+			FirstName: str([]string{"Ann", "bob", "Cy", "ann"}[i%4]),
+			LastName:  str(fmt.Sprintf("Last%02d", (i*37)%23)),
 			Enabled:   profile.Field[bool]{Set: true, Value: i%3 != 0},
-		}}, base.Add(time.Duration(i/2)*time.Second))
+		}, Contacts: []profile.ContactChanges{{Key: str(profile.KeyEmail), Value: str(fmt.Sprintf("p%d@shard.example", i%7))}}},
+			base.Add(time.Duration(i/2)*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
 		all = append(all, p)
 	}
-	yes, no, last := true, false, "last07"
+	yes, no, last, ann, email := true, false, "last07", "ANN", "p3@shard.example"
 	var queries []profile.ListQuery
-	for _, sortBy := range []string{"createTime", "lastName", "firstName"} {
+	for _, sortBy := range []string{"createTime", "lastName", "firstName", "enabled", "updateTime"} {
 		for _, desc := range []bool{false, true} {
 			for _, pg := range [][2]int{{10, 0}, {1, 0}, {25, 13}, {100, 0}} {
-				for _, f := range []profile.Filter{{}, {Enabled: &yes}, {Enabled: &no}} {
+				for _, f := range []profile.Filter{{}, {Enabled: &yes}, {Enabled: &no}, {FirstName: &ann},
+					{FirstName: &ann, Enabled: &no}, {Email: &email}, {LastName: &last, FirstName: &ann}} {
 					queries = append(queries, profile.ListQuery{Page: profile.Page{Limit: pg[0], Offset: pg[1], SortBy: sortBy, Desc: desc}, Filter: f})
 				}
 			}
@@ -80,7 +87,7 @@ func pageOf(all []*profile.Profile, q profile.ListQuery) profile.Result[profile.
 			matching = append(matching, *p)
 		}
 	}
-	return profile.PageOf(matching, func(p profile.Profile) string { return profile.SortKey(q.SortBy, &p) }, q.Page)
+	return profile.PageOf(matching, func(p profile.Profile) string { return dynamo.SortKey(q.SortBy, &p) }, q.Page)
 }
 
 func ids(ps []profile.Profile) []string {

@@ -93,10 +93,11 @@ func (p *Profile) findValue(key, value string) *Contact {
 }
 
 // SameContactValue reports whether two normalised values of a key name the
-// same address or number.
+// same address or number. Email addresses compare lower-cased (not
+// EqualFold): exactly what a store's look-up by email can index.
 func SameContactValue(key, a, b string) bool {
 	if key == KeyEmail {
-		return strings.EqualFold(a, b)
+		return strings.ToLower(a) == strings.ToLower(b) //lint:ignore SA6005 see above
 	}
 	return a == b
 }

@@ -2,8 +2,8 @@ package profile
 
 import (
 	"slices"
+	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Listing limits from the design card.
@@ -19,61 +19,15 @@ var ProfileSortFields = []string{"createTime", "enabled", "firstName", "lastName
 // ContactSortFields are the sort_by values of GET /profiles/{id}/contacts; the first is the default.
 var ContactSortFields = []string{"createTime", "updateTime", "key", "value"}
 
-// keySep separates a sort value from the id that breaks ties. It sorts below
-// every character a validated value may hold (control characters are
-// rejected), so "ab" orders before "abc".
-const keySep = "\x01"
+// MaxSortMatches is the most profiles a name filter may match when the
+// page is sorted by another field: the store reads and orders all of them
+// (thin index entries, not the profiles). A query matching more is a
+// TooBroadError; sorting by the filtered field pages through any number.
+const MaxSortMatches = 1000
 
-// maxSortValueBytes keeps a sort key under DynamoDB's 1,024-byte limit for a
-// sort key; values longer than this order by their first bytes, then by id.
-const maxSortValueBytes = 900
-
-// Fold is the case-insensitive form of a value used for sorting and filtering.
-func Fold(s string) string {
-	s = strings.ToLower(s)
-	if len(s) <= maxSortValueBytes {
-		return s
-	}
-	cut := maxSortValueBytes
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
-}
-
-// SortKey is the value that orders p for the sort field: the case-folded
-// value, then the profileId, so the order is total. The store's list indexes
-// hold exactly these values.
-func SortKey(field string, p *Profile) string {
-	switch field {
-	case "createTime":
-		return FormatTime(p.CreateTime) + keySep + p.ID
-	case "updateTime":
-		return FormatTime(p.UpdateTime) + keySep + p.ID
-	case "enabled":
-		if p.Enabled {
-			return "1" + keySep + p.ID
-		}
-		return "0" + keySep + p.ID
-	case "firstName":
-		return Fold(p.FirstName) + keySep + p.ID
-	case "middleName":
-		return Fold(p.MiddleName) + keySep + p.ID
-	case "lastName":
-		return Fold(p.LastName) + keySep + p.ID
-	case "name":
-		return Fold(p.Name()) + keySep + p.ID
-	case "profileId":
-		return p.ID
-	}
-	panic("profile: unknown sort field " + field)
-}
-
-// EqualPrefix is the start every SortKey of field shares when the field's
-// value equals value case-insensitively; it lets a store read only those.
-func EqualPrefix(value string) string {
-	return Fold(value) + keySep
-}
+// MaxContactMatches is the most profiles one filter[email] or filter[phone]
+// may find: the store reads each of them to order and filter the page.
+const MaxContactMatches = 100
 
 // Filter selects profiles; every set field must match (AND).
 type Filter struct {
@@ -83,35 +37,57 @@ type Filter struct {
 	LastName   *string
 	Name       *string
 	UUID       *string
+	Email      *string // normalised as stored (NormalizeEmail); compared case-insensitively
+	Phone      *string // normalised as stored (NormalizePhone, E.164)
 }
 
-// NameFilters lists the set name filters as (sort field, value) pairs, in
-// the order a store should prefer them as an index.
-func (f Filter) NameFilters() [][2]string {
-	var out [][2]string
+// NameFilter is a set name filter: the sort field of the name and its value.
+type NameFilter struct {
+	Field string
+	Value string
+}
+
+// NameFilters lists the set name filters in the order a store should
+// prefer them as an index.
+func (f Filter) NameFilters() []NameFilter {
+	var out []NameFilter
 	for _, nf := range []struct {
 		field string
 		v     *string
 	}{{"name", f.Name}, {"lastName", f.LastName}, {"firstName", f.FirstName}, {"middleName", f.MiddleName}} {
 		if nf.v != nil {
-			out = append(out, [2]string{nf.field, *nf.v})
+			out = append(out, NameFilter{nf.field, *nf.v})
 		}
 	}
 	return out
 }
 
 // Match reports whether p passes every set filter. Names compare
-// case-insensitively and whole; uuid compares exactly.
+// case-insensitively and whole, uuid and phone exactly, and email
+// case-insensitively (as duplicates are found, SameContactValue).
 func (f Filter) Match(p *Profile) bool {
-	// ToLower, not EqualFold: a match must be exactly what the index's
-	// ToLower-folded range (EqualPrefix) holds.
+	// ToLower, not EqualFold: a match must be exactly what a store's
+	// ToLower-folded index keys hold.
 	eq := func(want *string, got string) bool {
 		return want == nil || strings.ToLower(*want) == strings.ToLower(got) //lint:ignore SA6005 see above
 	}
 	return (f.Enabled == nil || *f.Enabled == p.Enabled) &&
 		eq(f.FirstName, p.FirstName) && eq(f.MiddleName, p.MiddleName) &&
 		eq(f.LastName, p.LastName) && eq(f.Name, p.Name()) &&
-		(f.UUID == nil || *f.UUID == p.UUID)
+		(f.UUID == nil || *f.UUID == p.UUID) &&
+		(f.Email == nil || p.findValue(KeyEmail, *f.Email) != nil) &&
+		(f.Phone == nil || p.findValue(KeyPhone, *f.Phone) != nil)
+}
+
+// TooBroadError is a listing that would read more than a store reads for
+// one request; Hint says how to narrow it.
+type TooBroadError struct {
+	Limit int
+	Hint  string
+}
+
+func (e *TooBroadError) Error() string {
+	return "the query matches more than " + strconv.Itoa(e.Limit) + " profiles: " + e.Hint
 }
 
 // Page is the position and size of a list request.
@@ -120,7 +96,7 @@ type Page struct {
 	Offset int
 	SortBy string
 	Desc   bool
-	After  string // the SortKey of the last item of the previous page, "" for the first page
+	After  string // where the previous page ended (its Result.Last), "" for the first page
 }
 
 // Before reports whether sort key a comes before b in the page's order.
@@ -185,17 +161,22 @@ func PageOf[T any](items []T, key func(T) string, pg Page) Result[T] {
 	return res
 }
 
-// ContactSortKey orders contacts for the sort field, ties broken by contactId.
+// contactKeySep separates a contact's sort value from the id that breaks
+// ties; it sorts below every character a validated value may hold.
+const contactKeySep = "\x01"
+
+// ContactSortKey orders contacts for the sort field, case-insensitively,
+// ties broken by contactId.
 func ContactSortKey(field string, c *Contact) string {
 	switch field {
 	case "createTime":
-		return FormatTime(c.CreateTime) + keySep + c.ID
+		return FormatTime(c.CreateTime) + contactKeySep + c.ID
 	case "updateTime":
-		return FormatTime(c.UpdateTime) + keySep + c.ID
+		return FormatTime(c.UpdateTime) + contactKeySep + c.ID
 	case "key":
-		return c.Key + keySep + c.ID
+		return c.Key + contactKeySep + c.ID
 	case "value":
-		return Fold(c.Value) + keySep + c.ID
+		return strings.ToLower(c.Value) + contactKeySep + c.ID
 	}
 	panic("profile: unknown contact sort field " + field)
 }

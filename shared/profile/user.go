@@ -1,6 +1,8 @@
 package profile
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 	"unicode/utf8"
 )
@@ -50,11 +52,19 @@ func NewForUser(userID string, c UserChanges, now time.Time) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.UserID = userID
+	p.ID, p.UserID = UserProfileID(userID), userID
 	if err := p.ApplyUser(c, now); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// UserProfileID is the id of the profile a user's first update creates:
+// derived from the user id, so the user's profile is read by key, in one
+// read. 96 bits of SHA-256 of the user id, in the shape of every id.
+func UserProfileID(userID string) string {
+	sum := sha256.Sum256([]byte("user:" + userID))
+	return hex.EncodeToString(sum[:12])
 }
 
 // userFieldNames are the user view's names of the profile fields it writes.

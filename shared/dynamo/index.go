@@ -1,0 +1,40 @@
+package dynamo
+
+import "strings"
+
+// The indexes of the table (template.yaml's GlobalSecondaryIndexes; a test
+// holds the two to each other).
+//
+// A list index per sort field, named by indexFor, orders profiles by the
+// attribute of the same name (sortKey). Its partition key, listPK, is the
+// profile's enabled state and shard (listPK()), so filter[enabled] reads
+// only its own partitions and a listing merges the partitions it reads by
+// sort key. Every list index is thin: the indexes of createTime, enabled
+// and profileId hold only keys, byUpdateTime also the version the
+// retention job deletes, and the indexes of the four names also the other
+// sort values, so a name filter can be ordered by any field without reading
+// a profile. A page is then fetched by key (BatchGetItem). A thin index is
+// written only when its key or projected values change: adding a contact
+// writes no list index at all.
+const listPartitionAttr = "listPK"
+
+// contactIndex finds contact items by their value (contactLookup); it holds
+// only keys.
+const (
+	contactIndex      = "byContact"
+	contactLookupAttr = "lookup"
+)
+
+// indexFor names the list index, and its sort key attribute, for a sort field.
+func indexFor(field string) string {
+	return "by" + strings.ToUpper(field[:1]) + field[1:]
+}
+
+// nameFields are the sort fields a name filter selects on: their indexes
+// carry the other sort values (nameIndexProjection).
+var nameFields = []string{"firstName", "middleName", "lastName", "name"}
+
+// nameIndexProjection is what every name index holds besides its keys: the
+// sort values a name-filtered listing may order by. enabled and profileId
+// come from the keys.
+var nameIndexProjection = []string{"byCreateTime", "byFirstName", "byLastName", "byMiddleName", "byName", "byUpdateTime"}
