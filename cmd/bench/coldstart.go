@@ -234,12 +234,12 @@ func (e *env) lambdaEnv(f function, runtimeAPI string) []string {
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + f.name,
 		"AWS_LAMBDA_LOG_STREAM_NAME=bench",
-		"AWS_REGION=" + cfg.Region, "AWS_DEFAULT_REGION=" + cfg.Region,
+		"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "LOCAL_MODE=1",
 		"AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_SESSION_TOKEN=local",
 		"_HANDLER=bootstrap", "LAMBDA_TASK_ROOT=" + filepath.Dir(f.bootstrap),
 		"TZ=:UTC", "LANG=en_US.UTF-8", "PATH=/usr/local/bin:/usr/bin:/bin",
 		"TABLE_NAME=" + cfg.TableName, "DYNAMODB_ENDPOINT=" + cfg.Endpoint,
-		"LIST_SHARDS=" + strconv.Itoa(cfg.ListShards), "CURSOR_SECRET=" + cfg.CursorSecret,
+		"LIST_SHARDS=" + strconv.Itoa(cfg.ListShards),
 		"RETENTION_DAYS=" + strconv.Itoa(cfg.RetentionDays),
 	}
 }

@@ -4,14 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -33,7 +35,7 @@ type env struct {
 	cfg    config.Config // the small table's configuration
 	small  *table        // o.small profiles, one list shard
 	large  *table        // o.large profiles, one list shard
-	shard  *table        // o.large profiles, o.shards list shards
+	shard  *table        // o.small profiles, o.shards list shards
 	getID  string        // the profile the GETs read: the oldest, with 3 contacts
 	client *http.Client
 	token  string
@@ -48,10 +50,11 @@ type table struct {
 	srv  *http.Server
 }
 
-// capacityHeader, on a request to the bench's API, asks for the read
-// capacity the request consumed, summed over every DynamoDB call it made;
-// the answer carries it in the same header.
-const capacityHeader = "Bench-Read-Capacity"
+// capacityHeader, on a request to the bench's API, asks for what the
+// request cost, summed over every DynamoDB call it made (local/meter); the
+// answer carries it in the same header as "<read> <write> <calls>", calls
+// as Operation:n,... .
+const capacityHeader = "Bench-Capacity"
 
 func startEnv(ctx context.Context, o options, getenv func(string) string, p *progress) (*env, error) {
 	tpl, err := samtemplate.Find(".")
@@ -86,7 +89,7 @@ func startEnv(ctx context.Context, o options, getenv func(string) string, p *pro
 	// measured handlers share, stays as small as a function's.
 	data := dataset(o.large, time.Now().Add(-24*time.Hour))
 	e.getID = data[0].ID
-	jobs := []loadJob{{e.small.bulk, data[:o.small]}, {e.large.bulk, data}, {e.shard.bulk, data}}
+	jobs := []loadJob{{e.small.bulk, data[:o.small]}, {e.large.bulk, data}, {e.shard.bulk, data[:o.small]}}
 	if err := load(ctx, jobs, o.loaders, p); err != nil {
 		e.close(p)
 		return nil, err
@@ -154,9 +157,9 @@ func (e *env) close(p *progress) {
 	e.small.close()
 }
 
-// withCapacity counts, for a request that carries capacityHeader, the read
-// capacity of every DynamoDB call the handlers make for it, and answers it
-// in that header. The gateway writes its response only after the function
+// withCapacity meters, for a request that carries capacityHeader, every
+// DynamoDB call the handlers make for it (the authorizer's included), and
+// answers the totals in that header. The gateway writes its response only after the function
 // returned, so the count is complete when the header is written.
 func withCapacity(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -178,7 +181,12 @@ type capacityWriter struct {
 func (w *capacityWriter) WriteHeader(status int) {
 	if !w.wrote {
 		w.wrote = true
-		w.Header().Set(capacityHeader, strconv.FormatFloat(w.meter.Usage().Read, 'f', -1, 64))
+		u := w.meter.Usage()
+		var calls []string
+		for _, op := range slices.Sorted(maps.Keys(u.Calls)) {
+			calls = append(calls, op+":"+strconv.Itoa(u.Calls[op]))
+		}
+		w.Header().Set(capacityHeader, fmt.Sprintf("%s %s %s", num(u.Read), num(u.Write), strings.Join(calls, ",")))
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
@@ -201,57 +209,100 @@ func (e *errStatus) Error() string {
 	return fmt.Sprintf("%s %s: %d (want %d): %s", e.method, e.path, e.status, e.want, e.body)
 }
 
-// do sends one request to the API at base and reads the whole answer.
+// do sends one request to the API at base and reads the whole answer; a
+// status other than want (when want is not 0) is an error.
 func (e *env) do(ctx context.Context, method, base, path string, body io.Reader, want int, header ...string) (*http.Response, error) {
+	resp, _, err := e.doBody(ctx, method, base, path, body, want, header...)
+	return resp, err
+}
+
+// doBody is do, keeping the answer's body.
+func (e *env) doBody(ctx context.Context, method, base, path string, body io.Reader, want int, header ...string) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+e.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != want {
-		b, _ := io.ReadAll(resp.Body)
-		return nil, &errStatus{method, path, resp.StatusCode, want, string(b)}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, err
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	return resp, err
+	if want != 0 && resp.StatusCode != want {
+		return nil, nil, &errStatus{method, path, resp.StatusCode, want, string(b)}
+	}
+	return resp, b, nil
 }
 
 // get is a measured GET of path on the API at base.
 func (e *env) get(base, path string) func(context.Context) error {
+	return e.getStatus(base, path, http.StatusOK)
+}
+
+// getStatus is a measured GET of path answered with want.
+func (e *env) getStatus(base, path string, want int) func(context.Context) error {
 	return func(ctx context.Context) error {
-		_, err := e.do(ctx, http.MethodGet, base, path, nil, http.StatusOK)
+		_, err := e.do(ctx, http.MethodGet, base, path, nil, want)
 		return err
 	}
 }
 
-// readCapacity is the read capacity a GET of path consumes, asked three
-// times: a page's cost must not vary between identical requests.
-func (e *env) readCapacity(ctx context.Context, base, path string) (float64, error) {
+// cost is what one request cost: its status, capacity units and calls.
+type cost struct {
+	status      int
+	read, write float64
+	calls       string // Operation:n,...
+}
+
+// costAndBody sends a request with capacityHeader and reads what it cost,
+// and its answer's body.
+func (e *env) costAndBody(ctx context.Context, method, base, path, body string, want int, header ...string) (cost, []byte, error) {
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	resp, b, err := e.doBody(ctx, method, base, path, r, want, append(header, capacityHeader, "1")...)
+	if err != nil {
+		return cost{}, nil, err
+	}
+	var c cost
+	c.status = resp.StatusCode
+	read, rest, _ := strings.Cut(resp.Header.Get(capacityHeader), " ")
+	write, calls, _ := strings.Cut(rest, " ")
+	var err1, err2 error
+	c.read, err1 = strconv.ParseFloat(read, 64)
+	c.write, err2 = strconv.ParseFloat(write, 64)
+	if err1 != nil || err2 != nil {
+		return cost{}, nil, fmt.Errorf("%s %s: no %s in the answer", method, path, capacityHeader)
+	}
+	c.calls = calls
+	return c, b, nil
+}
+
+// readCapacity is the read capacity a GET of path consumes, answered with
+// the status want, asked three times: a page's cost must not vary between
+// identical requests.
+func (e *env) readCapacity(ctx context.Context, base, path string, want int) (float64, error) {
 	var units []float64
 	for range 3 {
-		resp, err := e.do(ctx, http.MethodGet, base, path, nil, http.StatusOK, capacityHeader, "1")
+		c, _, err := e.costAndBody(ctx, http.MethodGet, base, path, "", want)
 		if err != nil {
 			return 0, err
 		}
-		u, err := strconv.ParseFloat(resp.Header.Get(capacityHeader), 64)
-		if err != nil {
-			return 0, fmt.Errorf("GET %s: no %s in the answer", path, capacityHeader)
-		}
-		units = append(units, u)
+		units = append(units, c.read)
 	}
 	if units[0] != units[1] || units[1] != units[2] {
 		return 0, fmt.Errorf("GET %s: read capacity varies between identical requests: %v", path, units)
-	}
-	if units[0] <= 0 {
-		return 0, errors.New("GET " + path + ": no read capacity reported")
 	}
 	return units[0], nil
 }
@@ -269,4 +320,9 @@ func (t *table) getItemOf(ctx context.Context, path, token string) (*dynamodb.Ge
 		return nil, fmt.Errorf("GET %s: %d, %v DynamoDB calls: %s", path, w.Code, m.Usage().Calls, w.Body)
 	}
 	return in, nil
+}
+
+// userToken is an end user's token for the user view.
+func (e *env) userToken(sub string) (string, error) {
+	return gateway.SignLocal(gateway.LocalSecret, sub, nil, time.Hour)
 }

@@ -15,22 +15,30 @@ import (
 )
 
 // dataset is n profiles, each with three contacts, created one second
-// apart from base on (so the table's history is their order). Every stored
-// item has the same size, so a page's read capacity depends only on how
-// many items it reads, never on which.
+// apart from base on (so the table's history is their order), with the
+// skew that made listings grow with the table before: every profile
+// enabled but the first, half of them sharing one lastName, all one
+// middleName. Every value has a fixed width, so every stored item and
+// index entry has one size and a page's read capacity depends only on how
+// many it reads, never on which.
 func dataset(n int, base time.Time) []*profile.Profile {
 	base = base.UTC().Truncate(time.Second)
 	out := make([]*profile.Profile, n)
 	str := func(v string) profile.Field[string] { return profile.Field[string]{Set: true, Value: v} }
 	for i := range out {
-		// lastName is a permutation of i, so a name-ordered page mixes old and new profiles.
+		// The other lastNames are a permutation of i, so a name-ordered page
+		// mixes old and new profiles.
+		last := fmt.Sprintf("Last%07d", (i*7919)%1000003)
+		if i%2 == 0 {
+			last = sharedLastName
+		}
 		in := profile.ProfileInput{
 			ProfileChanges: profile.ProfileChanges{
-				FirstName:   str(fmt.Sprintf("First%06d", i%5000)),
-				MiddleName:  str("Bench"),
-				LastName:    str(fmt.Sprintf("Last%07d", (i*7919)%1000003)),
+				FirstName:   str(fmt.Sprintf("First%07d", i)),
+				MiddleName:  str(sharedMiddleName),
+				LastName:    str(last),
 				CountryCode: str("554"),
-				Enabled:     profile.Field[bool]{Set: true, Value: i%4 != 0},
+				Enabled:     profile.Field[bool]{Set: true, Value: i != 0},
 				Tags:        profile.Field[[]string]{Set: true, Value: []string{"bench"}},
 			},
 			Contacts: []profile.ContactChanges{
@@ -47,6 +55,12 @@ func dataset(n int, base time.Time) []*profile.Profile {
 	}
 	return out
 }
+
+// The shared names of the dataset.
+const (
+	sharedLastName   = "SharedLast1" // as long as the others, Last%07d
+	sharedMiddleName = "Bench"
+)
 
 // loadJob is profiles to create in one store (a bulkload.Store).
 type loadJob struct {

@@ -1,7 +1,9 @@
 // Command bench measures the service against its own database (make bench):
 // the time the API adds on top of the DynamoDB call it makes, how a listing's
-// latency and read capacity grow with the table, writes under concurrency,
-// every function's cold start, size and memory, and sharded listing. It
+// latency and read capacity grow with the table (adversarial listings
+// included), writes under concurrency, what each endpoint costs in capacity
+// and DynamoDB calls, every function's cold start, size and memory, and
+// sharded listing. It
 // starts what it needs (DynamoDB Local, the local API on its own tables),
 // shows its progress on stderr and prints one Markdown table on stdout.
 //
@@ -42,7 +44,7 @@ func main() {
 // options are the sizes and iteration counts of a run.
 type options struct {
 	small, large int           // table sizes of the listing comparison
-	shards       int           // list shards of the sharded table
+	shards       int           // list shards of the sharded table (of -small profiles)
 	samples      int           // requests per measured series (GET, each listing)
 	writes       int           // POST /profiles requests
 	concurrency  int           // the concurrent series (GET, writes)
@@ -61,8 +63,8 @@ func parseOptions(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.IntVar(&o.small, "small", 1000, "profiles in the small table")
-	fs.IntVar(&o.large, "large", 20000, "profiles in the large tables")
-	fs.IntVar(&o.shards, "shards", 8, "list shards of the sharded large table")
+	fs.IntVar(&o.large, "large", 50000, "profiles in the large table")
+	fs.IntVar(&o.shards, "shards", 8, "list shards of the sharded table (of -small profiles)")
 	fs.IntVar(&o.samples, "n", 1000, "requests per measured series")
 	fs.IntVar(&o.writes, "writes", 2000, "POST /profiles requests")
 	fs.IntVar(&o.concurrency, "c", 16, "concurrency of the concurrent series")
@@ -73,7 +75,7 @@ func parseOptions(args []string) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long")
 	fs.BoolVar(&o.smoke, "smoke", false, "run every section tiny (seconds) and check the table renders")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured sections (go tool pprof) to this file")
-	secs := fs.String("sections", "", "comma-separated sections to run: overhead, listing (with sharding), writes, coldstart (all when empty)")
+	secs := fs.String("sections", "", "comma-separated sections to run: overhead, listing (with sharding), adversarial, writes, costs, coldstart (all when empty)")
 	fns := fs.String("functions", "", "comma-separated functions/ folders for the cold start section (all when empty)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -125,7 +127,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	for _, s := range []struct {
 		name string
 		run  func(context.Context, *env, *report, *progress) error
-	}{{"overhead", overhead}, {"listing", listing}, {"writes", writes}, {"coldstart", coldStart}} {
+	}{{"overhead", overhead}, {"listing", listing}, {"adversarial", adversarial}, {"writes", writes},
+		{"costs", endpointCosts}, {"coldstart", coldStart}} {
 		if o.sections != nil && !slices.Contains(o.sections, s.name) {
 			continue
 		}

@@ -54,7 +54,7 @@ func (r *report) coldStart(f function, c *coldStartResult, o options) {
 		}
 		codes = append(codes, fmt.Sprintf("%s×%d", label, c.statuses[s]))
 	}
-	r.check("4 cold start", fmt.Sprintf("%s: init (p50 of %d, max %s) / bootstrap / peak RSS after %d invocations (%s)",
+	r.check("6 cold start", fmt.Sprintf("%s: init (p50 of %d, max %s) / bootstrap / peak RSS after %d invocations (%s)",
 		f.name, len(c.inits), ms(c.inits.quantile(1)), o.invocations, strings.Join(codes, " ")),
 		fmt.Sprintf("%s / %s / %s", ms(init), mib(c.size), mib(c.peakRSS)),
 		fmt.Sprintf("< %s / < %s / < %s", ms(initLimit), mib(binaryLimit), mib(rssLimit)),
@@ -137,7 +137,7 @@ func checkTable(table string, r *report) error {
 			return fmt.Errorf("line %d has %d cells, not %d: %s", i+1, cells-1, len(header), l)
 		}
 	}
-	for _, s := range []string{"1 overhead", "2 listing", "3 writes", "4 cold start", "5 sharding"} {
+	for _, s := range []string{"1 overhead", "2 listing", "3 adversarial listings", "4 writes", "5 endpoint costs", "6 cold start", "7 sharding"} {
 		if !slices.ContainsFunc(r.rows, func(w row) bool { return w.section == s && w.result != "" }) {
 			return fmt.Errorf("no result in section %q", s)
 		}

@@ -25,16 +25,16 @@ func TestTableRendersEverySection(t *testing.T) {
 	r := &report{}
 	r.describeMachine("at start")
 	r.describeMachine("at end")
-	r.add("5 sharding", "a | b", "1")
-	for _, s := range []string{"1 overhead", "2 listing", "3 writes", "4 cold start"} {
-		r.check(s, "x", "1 ms", "≤ 2 ms", s != "3 writes")
+	r.add("7 sharding", "a | b", "1")
+	for _, s := range []string{"1 overhead", "2 listing", "3 adversarial listings", "4 writes", "5 endpoint costs", "6 cold start"} {
+		r.check(s, "x", "1 ms", "≤ 2 ms", s != "4 writes")
 	}
 	table := r.markdown()
 	if err := checkTable(table, r); err != nil {
 		t.Fatalf("%v\n%s", err, table)
 	}
 	lines := strings.Split(table, "\n")
-	if !strings.HasPrefix(lines[2], "| 0 machine |") || !strings.HasPrefix(lines[3], "| 1 overhead |") || !strings.HasPrefix(lines[7], "| 5 sharding | a \\| b |") {
+	if !strings.HasPrefix(lines[2], "| 0 machine |") || !strings.HasPrefix(lines[3], "| 1 overhead |") || !strings.HasPrefix(lines[9], "| 7 sharding | a \\| b |") {
 		t.Errorf("rows out of order:\n%s", table)
 	}
 	if !strings.Contains(table, "**no**") {

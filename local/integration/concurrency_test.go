@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/shared/profile"
 )
 
 // parallel runs n requests at once and returns their responses in order.
@@ -229,8 +230,13 @@ func TestUniqueUserUnderConcurrentFirstUpdates(t *testing.T) {
 	if n := count(items, func(it item) bool { return it.Type == "profile" && it.UserID == "racer" }); n != 1 {
 		t.Errorf("%d profiles of the user, want 1", n)
 	}
-	if n := count(items, func(it item) bool { return it.PK == "USER#racer" }); n != 1 {
-		t.Errorf("%d user markers", n)
+	// The user's profile is unique by its key: its id is derived from the
+	// user id, so it needs no user marker.
+	if n := count(items, func(it item) bool { return it.PK == "PROFILE#"+profile.UserProfileID("racer") && it.Type == "profile" }); n != 1 {
+		t.Errorf("%d profiles under the user's derived id, want 1", n)
+	}
+	if n := count(items, func(it item) bool { return it.PK == "USER#racer" }); n != 0 {
+		t.Errorf("%d user markers, want none", n)
 	}
 }
 

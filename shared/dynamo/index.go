@@ -9,8 +9,8 @@ import "strings"
 // attribute of the same name (sortKey). Its partition key, listPK, is the
 // profile's enabled state and shard (listPK()), so filter[enabled] reads
 // only its own partitions and a listing merges the partitions it reads by
-// sort key. Every list index is thin: the indexes of createTime, enabled
-// and profileId hold only keys, byUpdateTime also the version the
+// sort key. Every list index is thin: the indexes of createTime and
+// profileId hold only keys, byUpdateTime also the version the
 // retention job deletes, and the indexes of the four names also the other
 // sort values, so a name filter can be ordered by any field without reading
 // a profile. A page is then fetched by key (BatchGetItem). A thin index is
@@ -25,8 +25,14 @@ const (
 	contactLookupAttr = "lookup"
 )
 
-// indexFor names the list index, and its sort key attribute, for a sort field.
+// indexFor names the list index, and its sort key attribute, for a sort
+// field. sort_by=enabled reads byProfileId: each of its partitions holds one
+// enabled state in profileId order, and the merge puts the disabled
+// partitions first (composeKey).
 func indexFor(field string) string {
+	if field == "enabled" {
+		field = "profileId"
+	}
 	return "by" + strings.ToUpper(field[:1]) + field[1:]
 }
 

@@ -55,7 +55,6 @@ type profileItem struct {
 	Version          int64         `dynamodbav:"version"`
 	ListPK           string        `dynamodbav:"listPK"`
 	ByCreateTime     string        `dynamodbav:"byCreateTime"`
-	ByEnabled        string        `dynamodbav:"byEnabled"`
 	ByFirstName      string        `dynamodbav:"byFirstName"`
 	ByLastName       string        `dynamodbav:"byLastName"`
 	ByMiddleName     string        `dynamodbav:"byMiddleName"`
@@ -183,8 +182,8 @@ func toItem(p *profile.Profile, shards int) profileItem {
 		FeatureUpdates: p.FeatureUpdates, MarketingUpdates: p.MarketingUpdates,
 		CreateTime: profile.FormatTime(p.CreateTime), UpdateTime: profile.FormatTime(p.UpdateTime),
 		Version: p.Version, ListPK: listPK(p.Enabled, shardOf(p.ID, shards)),
-		ByCreateTime: sortKey("createTime", p), ByEnabled: sortKey("enabled", p),
-		ByFirstName: sortKey("firstName", p), ByLastName: sortKey("lastName", p),
+		ByCreateTime: sortKey("createTime", p),
+		ByFirstName:  sortKey("firstName", p), ByLastName: sortKey("lastName", p),
 		ByMiddleName: sortKey("middleName", p), ByName: sortKey("name", p),
 		ByProfileID: sortKey("profileId", p), ByUpdateTime: sortKey("updateTime", p),
 	}

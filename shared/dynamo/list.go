@@ -142,7 +142,8 @@ func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profil
 	batch := streamBatch(q.Offset+q.Limit+1, len(others) > 0, len(partitions))
 	cursors := make([]*indexCursor, len(partitions))
 	for i, pk := range partitions {
-		cursors[i] = &indexCursor{s: s, index: indexFor(q.SortBy), pk: pk, prefix: prefix, page: q.Page, batch: batch, grow: true}
+		cursors[i] = &indexCursor{s: s, index: indexFor(q.SortBy), pk: pk, prefix: prefix, page: q.Page, batch: batch, grow: true,
+			composed: q.SortBy == "enabled"}
 	}
 	// No read asks for more entries than the request may still examine:
 	// the page, its offset and the rejects allowed.
@@ -364,6 +365,9 @@ type indexCursor struct {
 	page   profile.Page
 	batch  int32 // entries the next query asks for
 	grow   bool  // double batch after each query, up to maxBatch
+	// composed: the merge key is the partition's enabled state, then the
+	// index key (sort_by=enabled on byProfileId).
+	composed bool
 
 	buf      []entry
 	started  bool
@@ -378,6 +382,15 @@ func (c *indexCursor) exhausted() bool { return c.started && c.startKey == nil }
 
 // fill reads the next query page when the buffer is empty and more exist.
 func (c *indexCursor) fill(ctx context.Context) error {
+	if c.composed && c.page.After != "" && !c.started {
+		// A partition whose enabled state comes before the cursor's in the
+		// order was read to its end by the pages before.
+		state, _, _ := strings.Cut(c.page.After, keySep)
+		if mine := enabledOfPartition(c.pk); (mine < state) != c.page.Desc && mine != state {
+			c.started = true
+			return nil
+		}
+	}
 	for len(c.buf) == 0 && !c.exhausted() {
 		kc := expression.Key(listPartitionAttr).Equal(expression.Value(c.pk))
 		if cond, ok := c.sortCondition(); ok {
@@ -409,6 +422,9 @@ func (c *indexCursor) fill(ctx context.Context) error {
 		for _, raw := range out.Items {
 			// An index's sort key attribute has the index's name.
 			k := stringAttr(raw, c.index)
+			if c.composed {
+				k = enabledOfPartition(c.pk) + keySep + k
+			}
 			if k == c.page.After || (c.prefix != "" && !strings.HasPrefix(k, c.prefix)) {
 				continue
 			}
@@ -422,6 +438,19 @@ func (c *indexCursor) fill(ctx context.Context) error {
 func (c *indexCursor) sortCondition() (expression.KeyConditionBuilder, bool) {
 	sk := expression.Key(c.index)
 	after := c.page.After
+	if c.composed && after != "" {
+		// after is <enabled state>\x01<id>: a partition of that state
+		// continues after the id; one before it in the order has nothing
+		// left (exhausted before its query: see fill), one after it starts
+		// from its beginning.
+		state, id, _ := strings.Cut(after, keySep)
+		switch mine := enabledOfPartition(c.pk); {
+		case mine == state:
+			after = id
+		default:
+			return expression.KeyConditionBuilder{}, false
+		}
+	}
 	switch {
 	case c.prefix == "" && after == "":
 		return expression.KeyConditionBuilder{}, false

@@ -47,7 +47,7 @@ func (s *Store) Create(ctx context.Context, p *profile.Profile) error {
 		w.others = append(w.others, otherItem{tx: types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: ci}}})
 	}
 	w.others = append(w.others, s.markerWrites(p.ID, "", p.UUID, uuidField)...)
-	w.others = append(w.others, s.markerWrites(p.ID, "", p.UserID, userField)...)
+	w.others = append(w.others, s.markerWrites(p.ID, "", userMarked(p), userField)...)
 	// A concurrent transaction may hold one of the markers; once it ends,
 	// the retry either writes or sees the marker taken (a ConflictError).
 	exists := &profile.ConflictError{Detail: "a profile with this id exists already", ExistingID: p.ID}
@@ -181,7 +181,7 @@ func (s *Store) Delete(ctx context.Context, id string, pre profile.Precondition)
 			}}})
 		}
 		w.others = append(w.others, s.markerWrites(id, p.UUID, "", uuidField)...)
-		w.others = append(w.others, s.markerWrites(id, p.UserID, "", userField)...)
+		w.others = append(w.others, s.markerWrites(id, userMarked(p), "", userField)...)
 		return s.commit(ctx, w)
 	})
 }
@@ -214,8 +214,18 @@ func (s *Store) updateWrite(before, after *profile.Profile) (write, error) {
 		}
 	}
 	w.others = append(w.others, s.markerWrites(after.ID, before.UUID, after.UUID, uuidField)...)
-	w.others = append(w.others, s.markerWrites(after.ID, before.UserID, after.UserID, userField)...)
+	w.others = append(w.others, s.markerWrites(after.ID, userMarked(before), userMarked(after), userField)...)
 	return w, nil
+}
+
+// userMarked is the user id a profile's user marker holds, "" when it
+// needs none: a profile whose id is derived from its user's
+// (profile.UserProfileID) is found, and kept unique, by that id alone.
+func userMarked(p *profile.Profile) string {
+	if p.UserID == "" || p.ID == profile.UserProfileID(p.UserID) {
+		return ""
+	}
+	return p.UserID
 }
 
 // markerWrites moves a uniqueness marker of field from old to new: the new
