@@ -98,7 +98,7 @@ func BenchmarkServicePath(b *testing.B) {
 	}
 	p := dataset(1, time.Now())[0]
 	db := dynamo.NewClient(awsCfg, cfg.Endpoint, true)
-	if err := dynamo.New(db, cfg.TableName, 1).Create(ctx, p); err != nil {
+	if err := dynamo.New(db, cfg.TableName, 1).Create(ctx, p, nil); err != nil {
 		b.Fatal(err)
 	}
 	token, _ := gateway.SignLocal(gateway.LocalSecret, "bench", []string{"profiles:read"}, time.Hour)

@@ -44,7 +44,7 @@ func Store(db *dynamodb.Client, table string, shards int) *dynamo.Store {
 // Load creates the profiles with store (from Store).
 func Load(ctx context.Context, store *dynamo.Store, profiles []*profile.Profile) error {
 	for _, p := range profiles {
-		if err := store.Create(ctx, p); err != nil {
+		if err := store.Create(ctx, p, nil); err != nil {
 			return fmt.Errorf("bulk load %s: %w", p.ID, err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/profiles-service/profiles/local/ddblocal"
 	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/iam"
 	"github.com/profiles-service/profiles/local/meter"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/config"
@@ -112,19 +113,28 @@ func Start(ctx context.Context, root string, cfg config.Config, logf func(string
 }
 
 // Handlers builds each function of the template as lambdaapp.Start would
-// in AWS, on a copy of awsCfg of its own.
+// in AWS, on a copy of awsCfg of its own that enforces the function's IAM
+// policy from template.yaml (local/iam), recording its calls in iam.Calls.
 func Handlers(ctx context.Context, tpl *samtemplate.Template, cfg config.Config, awsCfg aws.Config) (map[string]lambda.Handler, error) {
 	byName := map[string]lambdaapp.Function{}
 	for _, f := range lambdaapp.All() {
 		byName[f.Name] = f
 	}
+	res := tpl.Resolver()
+	res.Names[tpl.Table.Name] = cfg.TableName
 	handlers := map[string]lambda.Handler{}
 	for _, fn := range tpl.Functions {
 		f, ok := byName[fn.Name]
 		if !ok {
 			return nil, fmt.Errorf("template.yaml declares %s, which lambdaapp.All does not build", fn.Name)
 		}
-		h, err := f.Handler(ctx, lambdaapp.Env{Config: cfg, AWS: awsCfg.Copy()})
+		policy, err := iam.PolicyOf(res, fn)
+		if err != nil {
+			return nil, err
+		}
+		fnCfg := awsCfg.Copy()
+		iam.Install(&fnCfg, policy, iam.Calls)
+		h, err := f.Handler(ctx, lambdaapp.Env{Config: cfg, AWS: fnCfg})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", fn.Name, err)
 		}

@@ -51,5 +51,5 @@ func (s *Stack) ResetFixtures(ctx context.Context) error {
 			{ID: FixtureContactID, Key: profile.KeyEmail, Value: "marysmith@email.com", CreateTime: t, UpdateTime: t, Version: 1},
 			{ID: "6006dda272f002519c3eb507", Key: profile.KeyPhone, Value: "+64271112222", CreateTime: t, UpdateTime: t, Version: 1},
 		},
-	})
+	}, nil)
 }

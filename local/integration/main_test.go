@@ -5,14 +5,59 @@ package integration
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"testing"
 
+	"github.com/profiles-service/profiles/local/iam"
+	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/local/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) { testenv.Main(m, leastPrivilege) }
+
+// leastPrivilege holds each function's IAM policy in template.yaml to the
+// calls the whole suite made, fault paths included (local/iam records them
+// while enforcing the policies): it fails the run when a function called
+// something its policy does not allow, or when a policy allows something
+// no function call used. Derived, not listed: deleting an action the code
+// uses from a policy, or adding one it does not use, names the function and
+// the action here.
+func leastPrivilege(code int) int {
+	if !testenv.WholeSuite() {
+		return code
+	}
+	tpl, err := samtemplate.FindAndLoad(".")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "least privilege:", err)
+		return 1
+	}
+	res := tpl.Resolver()
+	res.Names[tpl.Table.Name] = "*" // every test's own table
+	var policies []iam.Policy
+	for _, fn := range tpl.Functions {
+		p, err := iam.PolicyOf(res, fn)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "least privilege:", err)
+			return 1
+		}
+		policies = append(policies, p)
+	}
+	problems := iam.Problems(policies, iam.Calls)
+	for _, p := range problems {
+		fmt.Fprintln(os.Stderr, "least privilege:", p)
+	}
+	if len(problems) > 0 {
+		return 1
+	}
+	if code != 0 {
+		return code
+	}
+	fmt.Fprintf(os.Stderr, "least privilege: every permission of the %d functions' policies was used, and no call was denied\n", len(policies))
+	return code
+}
 
 // api is a client of one test's local API.
 type api struct {

@@ -208,3 +208,33 @@ func TestPartnerLookupByAPIKey(t *testing.T) {
 		}
 	}
 }
+
+// TestUserEmailTakesOverAnotherContact: when the user's new email is
+// already another contact of their profile (added by an admin), the primary
+// email takes the value and the other contact goes, in one write: the
+// address stays on the profile once.
+func TestUserEmailTakesOverAnotherContact(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	user := a.as(t, testenv.Token(t, "takeover-user"))
+	user.do("POST", "/api/me/profile/update", `{"givenName":"Tak","email":"first@example.com"}`).expect(t, 200, nil)
+	var found []Profile
+	a.do("GET", "/profiles?filter[email]=first%40example.com", nil).expect(t, 200, &found)
+	if len(found) != 1 {
+		t.Fatalf("the user's profile by email: %d found", len(found))
+	}
+	a.do("POST", "/profiles/"+found[0].ProfileID+"/contacts", `{"key":"email","value":"second@example.com"}`).expect(t, 201, nil)
+	var me struct{ Email *string }
+	user.do("POST", "/api/me/profile/update", `{"email":"Second@example.com"}`).expect(t, 200, &me)
+	if str(me.Email) != "Second@example.com" {
+		t.Errorf("email %q, want the new one", str(me.Email))
+	}
+	var p Profile
+	a.do("GET", "/profiles/"+found[0].ProfileID, nil).expect(t, 200, &p)
+	if len(p.Contacts) != 1 || p.Contacts[0].Value != "Second@example.com" {
+		t.Errorf("contacts %+v, want the one email", p.Contacts)
+	}
+	if n := count(scanTable(t, a), func(it item) bool { return it.Type == "contact" }); n != 1 {
+		t.Errorf("%d contact items, want 1", n)
+	}
+}

@@ -31,6 +31,10 @@ const (
 	// though the client has given up: the one fault that acts after the
 	// request is sent, the case of a write whose outcome is unknown.
 	Late
+	// ResetWrites closes the connection of each write transaction without
+	// forwarding it, and passes every other call: a write whose outcome the
+	// client cannot know, so the store settles it (its fence).
+	ResetWrites
 )
 
 // FaultProxy stands between the service and DynamoDB Local and injects
@@ -65,6 +69,12 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 				_ = resp.Body.Close()
 			}
 			return
+		}
+		if fault == ResetWrites && !strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".TransactWriteItems") {
+			fault = Pass
+		}
+		if fault == ResetWrites {
+			fault = Reset
 		}
 		if fault != Pass && fault != Late && rand.Float64() < rate {
 			switch fault {

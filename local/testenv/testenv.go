@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -35,11 +36,22 @@ var (
 	startErr error
 )
 
-// Main runs the package's tests and stops the DynamoDB Local it started.
-func Main(m *testing.M) {
+// Main runs the package's tests, then each check (which may turn a pass
+// into a failure), and stops the DynamoDB Local it started.
+func Main(m *testing.M, checks ...func(code int) int) {
 	code := m.Run()
+	for _, check := range checks {
+		code = check(code)
+	}
 	started.Stop()
 	os.Exit(code)
+}
+
+// WholeSuite reports whether the run is the package's whole suite against
+// DynamoDB Local: no -run filter, not -short.
+func WholeSuite() bool {
+	run := flag.Lookup("test.run")
+	return !testing.Short() && (run == nil || run.Value.String() == "")
 }
 
 // Root is the repository root.

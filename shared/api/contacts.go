@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -47,8 +48,8 @@ func getContact(d Deps) http.Handler {
 	})
 }
 
-func createContact(d Deps) http.Handler {
-	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+func createContact(d Deps, once *idempotency.Record) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		var body contactBody
 		if err := decode(r, &body); err != nil {
 			return err
@@ -56,18 +57,26 @@ func createContact(d Deps) http.Handler {
 		var created profile.Contact
 		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), profile.Precondition{}, func(p *profile.Profile) error {
 			c, err := p.AddContact(body.changes(), profile.Now())
-			if err == nil {
-				created = *c
+			if err != nil {
+				return err
 			}
-			return err
-		})
+			created = *c
+			if once != nil {
+				once.Kind, once.Status, once.ProfileID, once.ContactID = idempotency.KindContact, http.StatusCreated, p.ID, c.ID
+			}
+			return nil
+		}, once)
 		if err != nil {
 			return err
 		}
-		w.Header().Set("Location", "/profiles/"+p.ID+"/contacts/"+created.ID)
+		w.Header().Set("Location", contactLocation(p.ID, created.ID))
 		writeContact(w, http.StatusCreated, &created)
 		return nil
-	})
+	}
+}
+
+func contactLocation(profileID, contactID string) string {
+	return "/profiles/" + profileID + "/contacts/" + contactID
 }
 
 func updateContact(d Deps) http.Handler {
@@ -91,7 +100,7 @@ func updateContact(d Deps) http.Handler {
 				updated = *c
 			}
 			return err
-		})
+		}, nil)
 		if err != nil {
 			return err
 		}
@@ -112,7 +121,7 @@ func deleteContact(d Deps) http.Handler {
 				return profile.ErrPreconditionFailed
 			}
 			return p.RemoveContact(contactID)
-		})
+		}, nil)
 		if err != nil {
 			return err
 		}

@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
-	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
@@ -15,99 +14,107 @@ import (
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
-// replayedHeaders are the response headers a replay repeats.
-var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
+// keyedHandler is a POST that honours Idempotency-Key: once, the key's
+// record (nil without a key), goes into the request's own write; the
+// handler fills in what the write makes (Kind, Status, the ids).
+type keyedHandler func(d Deps, once *idempotency.Record) handlerFunc
 
 // idempotent makes a POST honour Idempotency-Key as Stripe's API does: the
 // first request with a key runs; a retry with the same key and body gets
-// the first response without running again; the same key with another body
-// is a 422; a retry while the first still runs is a 409. Keys are scoped to
-// the caller (the token's subject) and remembered for 24 hours.
-func idempotent(h func(Deps) http.Handler) func(Deps) http.Handler {
+// the first request's answer (its status and Location, the resource as it
+// is now) without running again; the same key with another body is a 422.
+// Keys are scoped to the caller (the token's subject) and remembered for
+// 24 hours.
+//
+// The key's record is written in the same transaction as the request's
+// effect (idempotency package), so a first request costs no extra round
+// trip, a request that failed leaves the key free, and a concurrent
+// duplicate loses the transaction's condition and replays the winner.
+func idempotent(h keyedHandler) func(Deps) http.Handler {
 	return func(d Deps) http.Handler {
-		next := h(d)
 		return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			key := r.Header.Get("Idempotency-Key")
-			if key == "" || d.Idempotency == nil {
-				next.ServeHTTP(w, r)
-				return nil
+			if key == "" {
+				return h(d, nil)(w, r)
 			}
-			scoped, rec, err := claim(r, key)
+			once, err := claim(r, key)
 			if err != nil {
 				return err
 			}
-			existing, err := d.Idempotency.Begin(r.Context(), scoped, rec, profile.Now())
-			if err != nil {
-				return err
+			err = h(d, once)(w, r)
+			var used *idempotency.UsedError
+			switch {
+			case errors.As(err, &used):
+				return replay(w, r, d, once, used.Record)
+			case stateful(err):
+				// The state the request needs may be the first request's
+				// doing (the contact limit it filled, the profile it deleted
+				// before a retry): a used key answers as the first time.
+				if rec, lerr := d.Idempotency.Lookup(r.Context(), once.Key, profile.Now()); lerr == nil {
+					return replay(w, r, d, once, rec)
+				}
 			}
-			if existing != nil {
-				return replay(w, rec, existing)
-			}
-			out := &recorder{header: http.Header{}}
-			next.ServeHTTP(out, r)
-			remember(r, d.Idempotency, scoped, rec, out)
-			out.copyTo(w)
-			return nil
+			return err
 		})
 	}
 }
 
+// stateful errors depend on what is stored, not on the request alone.
+func stateful(err error) bool {
+	var ce *profile.ConflictError
+	return errors.Is(err, profile.ErrNotFound) || errors.Is(err, profile.ErrPreconditionFailed) || errors.As(err, &ce)
+}
+
 // claim checks the key and describes the request it is used for: the key
-// scoped to the caller, and a record holding the hash of method, path and
-// body. It leaves the body readable for the handler.
-func claim(r *http.Request, key string) (string, idempotency.Record, error) {
+// scoped to the caller, the hash of method, path and body, and when it
+// expires. It leaves the body readable for the handler.
+func claim(r *http.Request, key string) (*idempotency.Record, error) {
 	if len(key) > 255 || !printableASCII(key) {
-		return "", idempotency.Record{}, badRequest("Idempotency-Key", "must be 1 to 255 printable ASCII characters")
+		return nil, badRequest("Idempotency-Key", "must be 1 to 255 printable ASCII characters")
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		return "", idempotency.Record{}, badRequest("body", "could not be read")
+		return nil, badRequest("body", "could not be read")
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
-	rec := idempotency.Record{RequestHash: hex.EncodeToString(sum[:]), Expires: profile.Now().Add(idempotency.TTL)}
-	return subject(r) + "\x00" + key, rec, nil
+	return &idempotency.Record{Key: subject(r) + "\x00" + key, RequestHash: hex.EncodeToString(sum[:]),
+		Expires: profile.Now().Add(idempotency.TTL)}, nil
 }
 
-// remember stores the first response for replays, or, after a server error
-// (which writes nothing: a failed write is never partial), forgets the key
-// so a retry runs again.
-func remember(r *http.Request, store idempotency.Store, scoped string, rec idempotency.Record, out *recorder) {
-	if out.status >= 500 {
-		if err := store.Abandon(r.Context(), scoped); err != nil {
-			slog.ErrorContext(r.Context(), "idempotency: abandon", "error", err.Error())
-		}
-		return
-	}
-	rec.Done, rec.Status, rec.Body, rec.Header = true, out.status, out.body.Bytes(), map[string]string{}
-	for _, h := range replayedHeaders {
-		if v := out.header.Get(h); v != "" {
-			rec.Header[h] = v
-		}
-	}
-	if err := store.Finish(r.Context(), scoped, rec); err != nil {
-		slog.ErrorContext(r.Context(), "idempotency: finish", "error", err.Error())
-	}
-}
-
-// replay answers a request whose key is known.
-func replay(w http.ResponseWriter, rec idempotency.Record, existing *idempotency.Record) error {
-	switch {
-	case existing.RequestHash != rec.RequestHash:
+// replay answers a request whose key a request used before: a 422 for
+// another request; else the first answer's status and Location with the
+// resource as it is now (its current ETag), marked Idempotent-Replayed.
+// A resource deleted since is a 404.
+func replay(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Record, used idempotency.Record) error {
+	if used.RequestHash != once.RequestHash {
 		return &requestError{status: http.StatusUnprocessableEntity, field: "Idempotency-Key",
 			msg: "was used with another request; use a new key for a new request"}
-	case !existing.Done:
-		w.Header().Set("Retry-After", "1")
-		return &requestError{status: http.StatusConflict, field: "Idempotency-Key",
-			msg: "a request with this key is still running; retry later"}
-	}
-	for k, v := range existing.Header {
-		w.Header().Set(k, v)
 	}
 	w.Header().Set("Idempotent-Replayed", "true")
-	w.Header().Set("Content-Length", strconv.Itoa(len(existing.Body)))
-	w.WriteHeader(existing.Status)
-	_, _ = w.Write(existing.Body)
+	ctx := r.Context()
+	switch used.Kind {
+	case idempotency.KindContact:
+		c, err := d.Store.GetContact(ctx, used.ProfileID, used.ContactID)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", contactLocation(used.ProfileID, c.ID))
+		writeContact(w, used.Status, c)
+	case idempotency.KindUser:
+		p, err := d.Store.Get(ctx, used.ProfileID)
+		if err != nil {
+			return err
+		}
+		writeUser(w, used.Status, p)
+	default:
+		p, err := d.Store.Get(ctx, used.ProfileID)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", profileLocation(p.ID))
+		writeProfile(w, used.Status, p)
+	}
 	return nil
 }
 
@@ -126,32 +133,4 @@ func subject(r *http.Request) string {
 		return rc.Authorizer.JWT.Claims["sub"]
 	}
 	return ""
-}
-
-// recorder keeps a response to store it before sending it.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (rc *recorder) Header() http.Header { return rc.header }
-
-func (rc *recorder) WriteHeader(status int) {
-	if rc.status == 0 {
-		rc.status = status
-	}
-}
-
-func (rc *recorder) Write(b []byte) (int, error) {
-	rc.WriteHeader(http.StatusOK)
-	return rc.body.Write(b)
-}
-
-func (rc *recorder) copyTo(w http.ResponseWriter) {
-	for k, v := range rc.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rc.status)
-	_, _ = w.Write(rc.body.Bytes())
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -45,8 +46,8 @@ func getProfile(d Deps) http.Handler {
 	})
 }
 
-func createProfile(d Deps) http.Handler {
-	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+func createProfile(d Deps, once *idempotency.Record) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		var body profileBody
 		if err := decode(r, &body); err != nil {
 			return err
@@ -59,14 +60,19 @@ func createProfile(d Deps) http.Handler {
 		if err != nil {
 			return err
 		}
-		if err := d.Store.Create(r.Context(), p); err != nil {
+		if once != nil {
+			once.Kind, once.Status, once.ProfileID = idempotency.KindProfile, http.StatusCreated, p.ID
+		}
+		if err := d.Store.Create(r.Context(), p, once); err != nil {
 			return err
 		}
-		w.Header().Set("Location", "/profiles/"+p.ID)
+		w.Header().Set("Location", profileLocation(p.ID))
 		writeProfile(w, http.StatusCreated, p)
 		return nil
-	})
+	}
 }
+
+func profileLocation(id string) string { return "/profiles/" + id }
 
 func updateProfile(d Deps) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
@@ -84,7 +90,7 @@ func updateProfile(d Deps) http.Handler {
 		}
 		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), match, func(p *profile.Profile) error {
 			return p.Update(changes, profile.Now())
-		})
+		}, nil)
 		if err != nil {
 			return err
 		}

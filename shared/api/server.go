@@ -19,7 +19,7 @@ import (
 // Deps are what the handlers need.
 type Deps struct {
 	Store        profile.Store
-	Idempotency  idempotency.Store
+	Idempotency  idempotency.Store // the records of used Idempotency-Keys
 	CursorSecret string
 	// Timeout bounds each request, below the Lambda timeout, so a slow
 	// database gives a 503 in time rather than a killed function.

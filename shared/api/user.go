@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -65,8 +66,8 @@ func userID(r *http.Request) (string, error) {
 	return "", errUnauthenticated
 }
 
-func updateMyProfile(d Deps) http.Handler {
-	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+func updateMyProfile(d Deps, once *idempotency.Record) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		sub, err := userID(r)
 		if err != nil {
 			return err
@@ -79,14 +80,19 @@ func updateMyProfile(d Deps) http.Handler {
 		if err := changes.RequireAny(); err != nil {
 			return err
 		}
-		p, err := upsertUser(r, d.Store, sub, changes)
+		p, err := upsertUser(r, d.Store, sub, changes, once)
 		if err != nil {
 			return err
 		}
-		w.Header().Set("ETag", etag(p.Version))
-		encode(w, http.StatusOK, userView(p))
+		writeUser(w, http.StatusOK, p)
 		return nil
-	})
+	}
+}
+
+// writeUser answers with the user's view of the profile.
+func writeUser(w http.ResponseWriter, status int, p *profile.Profile) {
+	w.Header().Set("ETag", etag(p.Version))
+	encode(w, status, userView(p))
 }
 
 // upsertUser updates the user's profile, or creates it on their first
@@ -94,23 +100,29 @@ func updateMyProfile(d Deps) http.Handler {
 // (profile.UserProfileID), so an update reads it by key; a profile linked
 // under another id (before ids were derived) is found through its user
 // marker. A create that races another for the same user becomes an update.
-func upsertUser(r *http.Request, store profile.Store, sub string, changes profile.UserChanges) (*profile.Profile, error) {
+func upsertUser(r *http.Request, store profile.Store, sub string, changes profile.UserChanges, once *idempotency.Record) (*profile.Profile, error) {
 	ctx := r.Context()
+	keep := func(p *profile.Profile) {
+		if once != nil {
+			once.Kind, once.Status, once.ProfileID = idempotency.KindUser, http.StatusOK, p.ID
+		}
+	}
 	apply := func(p *profile.Profile) error {
 		if p.UserID != sub {
 			return profile.ErrNotFound
 		}
+		keep(p)
 		return p.ApplyUser(changes, profile.Now())
 	}
 	for attempt := 0; ; attempt++ {
-		p, err := store.Update(ctx, profile.UserProfileID(sub), profile.Precondition{}, apply)
+		p, err := store.Update(ctx, profile.UserProfileID(sub), profile.Precondition{}, apply, once)
 		if !errors.Is(err, profile.ErrNotFound) {
 			return p, err
 		}
 		id, err := store.ProfileIDByUser(ctx, sub)
 		switch {
 		case err == nil:
-			p, err = store.Update(ctx, id, profile.Precondition{}, apply)
+			p, err = store.Update(ctx, id, profile.Precondition{}, apply, once)
 			if errors.Is(err, profile.ErrNotFound) && attempt < 2 {
 				continue
 			}
@@ -121,7 +133,8 @@ func upsertUser(r *http.Request, store profile.Store, sub string, changes profil
 		if p, err = profile.NewForUser(sub, changes, profile.Now()); err != nil {
 			return nil, err
 		}
-		err = store.Create(ctx, p)
+		keep(p)
+		err = store.Create(ctx, p, once)
 		var conflict *profile.ConflictError
 		if errors.As(err, &conflict) && attempt < 2 {
 			continue
@@ -140,8 +153,7 @@ func getMyProfile(d Deps) http.Handler {
 		if err != nil {
 			return err
 		}
-		w.Header().Set("ETag", etag(p.Version))
-		encode(w, http.StatusOK, userView(p))
+		writeUser(w, http.StatusOK, p)
 		return nil
 	})
 }

@@ -126,7 +126,7 @@ func TestListingCostDoesNotGrowWithTable(t *testing.T) {
 		for w := range 8 {
 			wg.Go(func() {
 				for i := from + w; i < to; i += 8 {
-					if err := bulk.Create(context.Background(), skewed(i, base)); err != nil {
+					if err := bulk.Create(context.Background(), skewed(i, base), nil); err != nil {
 						errs <- err
 						return
 					}
@@ -216,7 +216,7 @@ func TestSkewedFiltersFindExactlyTheirProfiles(t *testing.T) {
 	for i := range 300 {
 		p := skewed(i, base)
 		all = append(all, p)
-		if err := bulk.Create(context.Background(), p); err != nil {
+		if err := bulk.Create(context.Background(), p, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

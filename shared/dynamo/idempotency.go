@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,76 +16,87 @@ import (
 
 const idempotencyPrefix = "IDEMPOTENCY#"
 
-// idempotencyItem is an Idempotency-Key's record; DynamoDB's TTL deletes it
-// after expiresAt (epoch seconds).
+// idempotencyItem is a used Idempotency-Key: PK=IDEMPOTENCY#<sha256 of the
+// caller-scoped key>. DynamoDB's TTL deletes it after expiresAt (epoch
+// seconds). It holds hashes and ids only.
 type idempotencyItem struct {
-	PK          string            `dynamodbav:"PK"`
-	SK          string            `dynamodbav:"SK"`
-	Type        string            `dynamodbav:"type"`
-	RequestHash string            `dynamodbav:"requestHash"`
-	Done        bool              `dynamodbav:"done"`
-	Status      int               `dynamodbav:"status,omitempty"`
-	Header      map[string]string `dynamodbav:"header,omitempty"`
-	Body        []byte            `dynamodbav:"body,omitempty"`
-	ExpiresAt   int64             `dynamodbav:"expiresAt"`
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	Type        string `dynamodbav:"type"`
+	RequestHash string `dynamodbav:"requestHash"`
+	Status      int    `dynamodbav:"status"`
+	Kind        string `dynamodbav:"kind"`
+	ProfileID   string `dynamodbav:"profileId"`
+	ContactID   string `dynamodbav:"contactId,omitempty"`
+	ExpiresAt   int64  `dynamodbav:"expiresAt"`
 }
 
-// idempotencyPK hashes the key, which may be any 255 characters, into a key of fixed size.
+// idempotencyPK hashes the key, which may be any 255 characters and names
+// its caller, into a key of fixed size.
 func idempotencyPK(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return idempotencyPrefix + hex.EncodeToString(sum[:])
 }
 
-func toIdempotencyItem(key string, r idempotency.Record) idempotencyItem {
-	return idempotencyItem{PK: idempotencyPK(key), SK: markerSK, Type: "idempotency", RequestHash: r.RequestHash,
-		Done: r.Done, Status: r.Status, Header: r.Header, Body: r.Body, ExpiresAt: r.Expires.Unix()}
-}
-
-// Begin claims the key unless an unexpired record holds it.
-func (s *Store) Begin(ctx context.Context, idemKey string, rec idempotency.Record, now time.Time) (*idempotency.Record, error) {
-	item, err := attributevalue.MarshalMap(toIdempotencyItem(idemKey, rec))
-	if err != nil {
-		return nil, err
-	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.table, Item: item,
-		// TTL deletes expired items only eventually: an expired one is free.
-		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR expiresAt < :now"),
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}},
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+// onceItem is the transaction item that takes the key for a write: it
+// must be unused (or expired: TTL deletes expired items only eventually).
+func (s *Store) onceItem(rec *idempotency.Record, now time.Time) (otherItem, error) {
+	item, err := attributevalue.MarshalMap(idempotencyItem{
+		PK: idempotencyPK(rec.Key), SK: markerSK, Type: "idempotency", RequestHash: rec.RequestHash,
+		Status: rec.Status, Kind: string(rec.Kind), ProfileID: rec.ProfileID, ContactID: rec.ContactID,
+		ExpiresAt: rec.Expires.Unix(),
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if !errors.As(err, &ccf) {
-		return nil, classify(err)
+	if err != nil {
+		return otherItem{}, err
 	}
-	old := ccf.Item
-	if old == nil {
-		out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(idempotencyPK(idemKey), markerSK), ConsistentRead: aws.Bool(true)})
-		if err != nil {
-			return nil, classify(err)
-		}
-		old = out.Item
-	}
-	var it idempotencyItem
-	if err := attributevalue.UnmarshalMap(old, &it); err != nil {
-		return nil, err
-	}
-	return &idempotency.Record{RequestHash: it.RequestHash, Done: it.Done, Status: it.Status, Header: it.Header,
-		Body: it.Body, Expires: time.Unix(it.ExpiresAt, 0)}, nil
+	return otherItem{once: true, tx: types.TransactWriteItem{Put: &types.Put{
+		TableName: &s.table, Item: item,
+		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR expiresAt < :now"),
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":now": number(now.Unix())},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}}, nil
 }
 
-// Finish stores the response.
-func (s *Store) Finish(ctx context.Context, idemKey string, rec idempotency.Record) error {
-	item, err := attributevalue.MarshalMap(toIdempotencyItem(idemKey, rec))
+// usedKey is the error of a write whose key was taken: old is the record
+// that holds it (ALL_OLD of the cancelled condition), read again when
+// DynamoDB did not return it.
+func (s *Store) usedKey(ctx context.Context, key string, old map[string]types.AttributeValue) error {
+	if old == nil {
+		rec, err := s.Lookup(ctx, key, time.Time{})
+		if err != nil {
+			return err
+		}
+		return &idempotency.UsedError{Record: rec}
+	}
+	rec, err := decodeRecord(key, old)
 	if err != nil {
 		return err
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item})
-	return classify(err)
+	return &idempotency.UsedError{Record: rec}
 }
 
-// Abandon forgets the key.
-func (s *Store) Abandon(ctx context.Context, idemKey string) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: key(idempotencyPK(idemKey), markerSK)})
-	return classify(err)
+// Lookup returns the record of the key unless it expired before now.
+func (s *Store) Lookup(ctx context.Context, key string, now time.Time) (idempotency.Record, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: idempotencyPK(key)}, "SK": &types.AttributeValueMemberS{Value: markerSK}}})
+	if err != nil {
+		return idempotency.Record{}, classify(err)
+	}
+	if out.Item == nil {
+		return idempotency.Record{}, idempotency.ErrUnknownKey
+	}
+	rec, err := decodeRecord(key, out.Item)
+	if err == nil && rec.Expires.Before(now) {
+		return idempotency.Record{}, idempotency.ErrUnknownKey
+	}
+	return rec, err
+}
+
+func decodeRecord(key string, av map[string]types.AttributeValue) (idempotency.Record, error) {
+	var it idempotencyItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return idempotency.Record{}, err
+	}
+	return idempotency.Record{Key: key, RequestHash: it.RequestHash, Status: it.Status, Kind: idempotency.Kind(it.Kind),
+		ProfileID: it.ProfileID, ContactID: it.ContactID, Expires: time.Unix(it.ExpiresAt, 0)}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -32,8 +33,9 @@ func New(db *dynamodb.Client, table string, shards int) *Store {
 	return &Store{db: db, table: table, shards: shards}
 }
 
-// Create writes a new profile, its contacts and its uniqueness markers in one transaction.
-func (s *Store) Create(ctx context.Context, p *profile.Profile) error {
+// Create writes a new profile, its contacts and its uniqueness markers in
+// one transaction, with the Idempotency-Key once (nil: none).
+func (s *Store) Create(ctx context.Context, p *profile.Profile, once *idempotency.Record) error {
 	item, err := attributevalue.MarshalMap(toItem(p, s.shards))
 	if err != nil {
 		return err
@@ -48,6 +50,9 @@ func (s *Store) Create(ctx context.Context, p *profile.Profile) error {
 	}
 	w.others = append(w.others, s.markerWrites(p.ID, "", p.UUID, uuidField)...)
 	w.others = append(w.others, s.markerWrites(p.ID, "", userMarked(p), userField)...)
+	if err := s.takeKey(&w, once); err != nil {
+		return err
+	}
 	// A concurrent transaction may hold one of the markers; once it ends,
 	// the retry either writes or sees the marker taken (a ConflictError).
 	exists := &profile.ConflictError{Detail: "a profile with this id exists already", ExistingID: p.ID}
@@ -132,12 +137,13 @@ func (s *Store) GetContact(ctx context.Context, profileID, contactID string) (*p
 }
 
 // Update reads the profile, lets change modify it, and writes the result in
-// one transaction conditioned on the version read. pre must allow that
-// version (else ErrPreconditionFailed). When pre is pinned to the versions
-// the client saw, a concurrent write is ErrPreconditionFailed; otherwise it
-// makes Update read again and retry, so a newer version is never
-// overwritten with older data.
-func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition, change func(*profile.Profile) error) (*profile.Profile, error) {
+// one transaction conditioned on the version read, with the
+// Idempotency-Key once (nil: none; change may complete its record). pre
+// must allow that version (else ErrPreconditionFailed). When pre is pinned
+// to the versions the client saw, a concurrent write is
+// ErrPreconditionFailed; otherwise it makes Update read again and retry, so
+// a newer version is never overwritten with older data.
+func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition, change func(*profile.Profile) error, once *idempotency.Record) (*profile.Profile, error) {
 	var after *profile.Profile
 	err := retryWrite(ctx, onChanged(pre), func() error {
 		before, err := s.Get(ctx, id)
@@ -154,6 +160,9 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 		after.Version = before.Version + 1
 		w, err := s.updateWrite(before, after)
 		if err != nil {
+			return err
+		}
+		if err := s.takeKey(&w, once); err != nil {
 			return err
 		}
 		return s.commit(ctx, w)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -34,12 +35,27 @@ type write struct {
 	version   int64                           // the version an update or delete requires
 	item      map[string]types.AttributeValue // the profile item a create or update puts
 	others    []otherItem
+	once      *idempotency.Record // the Idempotency-Key the write takes, if any
+}
+
+// takeKey adds the item that takes the write's Idempotency-Key, if it has one.
+func (s *Store) takeKey(w *write, once *idempotency.Record) error {
+	if once == nil {
+		return nil
+	}
+	item, err := s.onceItem(once, time.Now())
+	if err != nil {
+		return err
+	}
+	w.others, w.once = append(w.others, item), once
+	return nil
 }
 
 // otherItem is an item a write changes besides the profile item.
 type otherItem struct {
 	tx     types.TransactWriteItem
 	marker *markerRef // set when the item takes a uniqueness marker
+	once   bool       // the item takes the write's Idempotency-Key
 }
 
 // markerRef is a uniqueness marker a write takes: its key and what it keeps unique.
@@ -173,14 +189,20 @@ var errVersionChanged = errors.New("profile version changed")
 var errTxConflict = errors.New("transaction conflict")
 
 // transact runs a write's transaction and turns its cancellation reasons
-// into domain errors: the profile item's failed condition is
-// errVersionChanged (for a create: the id exists), a taken uniqueness
-// marker a ConflictError naming the profile that holds it.
+// into domain errors: a used Idempotency-Key is an idempotency.UsedError
+// (whatever else failed: the request took effect before), the profile
+// item's failed condition errVersionChanged (for a create: the id exists),
+// a taken uniqueness marker a ConflictError naming the profile that holds it.
 func (s *Store) transact(ctx context.Context, w write, items []types.TransactWriteItem) error {
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) {
 		return classify(err)
+	}
+	for i, r := range tce.CancellationReasons {
+		if i > 0 && w.others[i-1].once && aws.ToString(r.Code) == "ConditionalCheckFailed" {
+			return s.usedKey(ctx, w.once.Key, r.Item)
+		}
 	}
 	for i, r := range tce.CancellationReasons {
 		switch aws.ToString(r.Code) {

@@ -1,32 +1,54 @@
 // Package idempotency holds what an Idempotency-Key remembers: the request
-// it was first used with and, once that request has finished, its response.
+// it was first used with and what that request did. A record is written in
+// the same transaction as the request's effect, so a key is either unused
+// or used by a request that took effect: nothing is ever in flight, stuck
+// or half done. It holds no personal data: hashes and ids only; a replay
+// reads the resource itself.
 package idempotency
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
 // TTL is how long a key is remembered.
 const TTL = 24 * time.Hour
 
-// Record is a key's memory.
+// Kind is what a keyed request made or changed, so a replay can show it.
+type Kind string
+
+// The kinds of keyed requests.
+const (
+	KindProfile Kind = "profile" // POST /profiles: the profile
+	KindContact Kind = "contact" // POST /profiles/{id}/contacts: the contact
+	KindUser    Kind = "user"    // POST /api/me/profile/update: the user's view of the profile
+)
+
+// Record is a used key.
 type Record struct {
-	RequestHash string            // what the first request was: method, path and body
-	Done        bool              // false while the first request is still running
-	Status      int               // the first response, once Done
-	Header      map[string]string // the response headers that matter (Location, ETag, Content-Type)
-	Body        []byte
+	Key         string // the key, scoped to its caller; the store keeps only its hash
+	RequestHash string // the first request: a hash of its method, path and body
+	Status      int    // the first response's status
+	Kind        Kind
+	ProfileID   string
+	ContactID   string // KindContact only
 	Expires     time.Time
 }
 
-// Store keeps records.
+// UsedError is a write whose key a request used before: Record is that use.
+// The write did not happen.
+type UsedError struct {
+	Record Record
+}
+
+func (e *UsedError) Error() string { return "the Idempotency-Key was used before" }
+
+// ErrUnknownKey means no record holds the key.
+var ErrUnknownKey = errors.New("unknown idempotency key")
+
+// Store reads records (the writes that make them are the profile store's).
 type Store interface {
-	// Begin claims key for a request. It returns nil when the claim is new
-	// (or the old one had expired), else the existing record.
-	Begin(ctx context.Context, key string, rec Record, now time.Time) (*Record, error)
-	// Finish stores the first request's response.
-	Finish(ctx context.Context, key string, rec Record) error
-	// Abandon forgets the key, so a retry runs again (after a server error).
-	Abandon(ctx context.Context, key string) error
+	// Lookup returns the unexpired record of the key, or ErrUnknownKey.
+	Lookup(ctx context.Context, key string, now time.Time) (Record, error)
 }

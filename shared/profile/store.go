@@ -2,22 +2,28 @@ package profile
 
 import (
 	"context"
+
 	"slices"
 	"time"
+
+	"github.com/profiles-service/profiles/shared/idempotency"
 )
 
 // Store keeps profiles. Every write of a profile or its contacts is atomic
 // and conditioned on the version it read.
 type Store interface {
-	// Create writes a new profile with its contacts and uniqueness markers.
-	Create(ctx context.Context, p *Profile) error
+	// Create writes a new profile with its contacts and uniqueness markers,
+	// and takes the Idempotency-Key once (nil: none) in the same write; a
+	// key used before is an *idempotency.UsedError and writes nothing.
+	Create(ctx context.Context, p *Profile, once *idempotency.Record) error
 	// Get reads a profile with its contacts.
 	Get(ctx context.Context, id string) (*Profile, error)
 	// GetContact reads one contact of a profile.
 	GetContact(ctx context.Context, profileID, contactID string) (*Contact, error)
 	// Update applies change to the current profile and writes the result
-	// atomically, if pre allows the current version.
-	Update(ctx context.Context, id string, pre Precondition, change func(*Profile) error) (*Profile, error)
+	// atomically, if pre allows the current version, taking the
+	// Idempotency-Key once as Create does (change may complete its record).
+	Update(ctx context.Context, id string, pre Precondition, change func(*Profile) error, once *idempotency.Record) (*Profile, error)
 	// Delete removes a profile, its contacts and its markers atomically, if
 	// pre allows the current version.
 	Delete(ctx context.Context, id string, pre Precondition) error

@@ -34,7 +34,7 @@ func put(t *testing.T, s *dynamo.Store, name string, enabled bool, age time.Dura
 		UUID: "uuid-" + name, UserID: "user-" + name, CreateTime: at, UpdateTime: at, Version: 3,
 		Contacts: []profile.Contact{{ID: profile.NewID(at), Key: "email", Value: name + "@example.com", CreateTime: at, UpdateTime: at, Version: 1}},
 	}
-	if err := s.Create(context.Background(), p); err != nil {
+	if err := s.Create(context.Background(), p, nil); err != nil {
 		t.Fatal(err)
 	}
 	return p.ID
@@ -110,7 +110,7 @@ func TestPurgeDeletesOnlyExpiredDisabledProfiles(t *testing.T) {
 			_, err := s.Update(context.Background(), id, profile.Precondition{}, func(p *profile.Profile) error {
 				p.Enabled = true
 				return nil
-			})
+			}, nil)
 			if err != nil {
 				t.Error(err)
 			}
