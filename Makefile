@@ -8,6 +8,7 @@ DDB_STAMP := $(DDB_DIR)/.installed-10.3.0
 FUNCTIONS := $(notdir $(wildcard functions/*))
 SUB ?= local-user
 SCOPES ?= profiles:read profiles:write
+ROLE ?= admin
 
 .PHONY: run test unit vet invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-events schemathesis contract contract-check docs-ui clean
 
@@ -37,9 +38,9 @@ invoke: dynamodb-local
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=GetProfile EVENT=events/get-profile.json"; exit 2; }
 	$(GO) run ./cmd/invoke -function "$(FUNCTION)" -event "$(EVENT)"
 
-## token: make -s token SUB=<subject> SCOPES="profiles:read profiles:write"
+## token: make -s token SUB=<subject> SCOPES="profiles:read profiles:write" [ROLE=user: an end user's token, for /api/me/*]
 token:
-	@$(GO) run ./cmd/token -sub "$(SUB)" -scopes "$(SCOPES)"
+	@$(GO) run ./cmd/token -sub "$(SUB)" -scopes "$(SCOPES)" -role "$(ROLE)"
 
 ## apikey: make -s apikey NAME=<name> prints a new partner key (stored as a SHA-256 hash)
 apikey: dynamodb-local
@@ -136,12 +137,16 @@ contract: dynamodb-local
 		kill -0 $$api 2>/dev/null || { echo "contract: the local API did not start:"; cat $$log; exit 1; } >&2; \
 		sleep 0.2; \
 	done; \
-	token=$$($(MAKE) -s --no-print-directory token); \
-	key=$$($(MAKE) -s --no-print-directory apikey NAME=contract 2>>$$log); \
+	export CONTRACT_ADMIN_TOKEN=$$($(MAKE) -s --no-print-directory token) \
+		CONTRACT_USER_TOKEN=$$($(MAKE) -s --no-print-directory token ROLE=user SUB=9f4b3bae-dc30-11ea-ab70-2743d9be3dd5 SCOPES=) \
+		CONTRACT_API_KEY=$$($(MAKE) -s --no-print-directory apikey NAME=contract 2>>$$log); \
 	$(MAKE) -s --no-print-directory invoke FUNCTION=GetProfile EVENT=events/get-profile.json >/dev/null 2>>$$log; \
+	printf '%s\n' '# Each security scheme of openapi.yaml gets its own credential.' \
+		'[auth.openapi.adminAuth]' 'bearer = "$${CONTRACT_ADMIN_TOKEN}"' \
+		'[auth.openapi.userAuth]' 'bearer = "$${CONTRACT_USER_TOKEN}"' \
+		'[auth.openapi.apiKeyAuth]' 'api_key = "$${CONTRACT_API_KEY}"' > $(CONTRACT_DIR)/schemathesis.toml; \
 	echo "contract: schemathesis $$($$st --version | sed 's/.*version //') on $$base/openapi.yaml, $(CONTRACT_EXAMPLES) examples per operation (API log: $$log)"; \
-	cd $(CONTRACT_DIR) && $$st run $$base/openapi.yaml --url $$base \
-		-H "Authorization: Bearer $$token" -H "x-api-key: $$key" \
+	cd $(CONTRACT_DIR) && $$st --config-file schemathesis.toml run $$base/openapi.yaml --url $$base \
 		--checks $(CONTRACT_CHECKS) --max-examples $(CONTRACT_EXAMPLES) \
 		--report junit --report-dir report --no-color $(CONTRACT_ARGS)
 

@@ -38,7 +38,8 @@ type env struct {
 	shard  *table        // o.small profiles, o.shards list shards
 	getID  string        // the profile the GETs read: the oldest, with 3 contacts
 	client *http.Client
-	token  string
+	tpl    *samtemplate.Template
+	token  string // an admin's
 }
 
 // table is one table with the service in front of it on 127.0.0.1.
@@ -68,7 +69,10 @@ func startEnv(ctx context.Context, o options, getenv func(string) string, p *pro
 	if err != nil {
 		return nil, err
 	}
-	if e.token, err = gateway.SignLocal(gateway.LocalSecret, "bench", []string{"profiles:read", "profiles:write"}, 24*time.Hour); err != nil {
+	if e.tpl, err = samtemplate.FindAndLoad(e.root); err != nil {
+		return nil, err
+	}
+	if e.token, err = gateway.SignRole(e.tpl, gateway.RoleAdmin, "bench", []string{"profiles:read", "profiles:write"}, 24*time.Hour); err != nil {
 		return nil, err
 	}
 	run := runID()
@@ -324,5 +328,5 @@ func (t *table) getItemOf(ctx context.Context, path, token string) (*dynamodb.Ge
 
 // userToken is an end user's token for the user view.
 func (e *env) userToken(sub string) (string, error) {
-	return gateway.SignLocal(gateway.LocalSecret, sub, nil, time.Hour)
+	return gateway.SignRole(e.tpl, gateway.RoleUser, sub, nil, time.Hour)
 }

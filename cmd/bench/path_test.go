@@ -101,7 +101,10 @@ func BenchmarkServicePath(b *testing.B) {
 	if err := dynamo.New(db, cfg.TableName, 1).Create(ctx, p, nil); err != nil {
 		b.Fatal(err)
 	}
-	token, _ := gateway.SignLocal(gateway.LocalSecret, "bench", []string{"profiles:read"}, time.Hour)
+	token, err := gateway.SignRole(tpl, gateway.RoleAdmin, "bench", []string{"profiles:read"}, time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Run("api", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

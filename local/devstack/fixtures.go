@@ -17,7 +17,7 @@ const (
 	FixtureUserID = "9f4b3bae-dc30-11ea-ab70-2743d9be3dd5"
 	// FixtureAPIKey is the partner key of the events/ fixtures: a well-known
 	// key that exists only in local tables.
-	FixtureAPIKey = "pk_local-fixture-key-not-a-secret"
+	FixtureAPIKey = "pk_localFixtureKeyNotASecretKnownToEveryone000"
 )
 
 // ResetFixtures writes the reference's example profile (Mary Jane Smith,

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"os"
@@ -21,7 +22,7 @@ func (g *Gateway) serveDocs() {
 	g.mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Header().Set("Cache-Control", "no-store")
-		_, _ = w.Write(api.OpenAPI())
+		_, _ = w.Write(localServer(api.OpenAPI(), r))
 	})
 	g.mux.HandleFunc("GET /docs", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := swaggerUIDir(); err != nil {
@@ -81,15 +82,19 @@ const docsPage = `<!doctype html>
       presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
       layout: "StandaloneLayout",
       deepLinking: true,
-      validatorUrl: null,
-      // "Try it out" goes to this local API, whatever its PORT.
-      requestInterceptor: (req) => {
-        const local = "http://127.0.0.1:3000";
-        if (req.url.startsWith(local)) req.url = window.location.origin + req.url.slice(local.length);
-        return req;
-      }
+      validatorUrl: null
     });
   </script>
 </body>
 </html>
 `
+
+// documentedLocalServer is the local API's URL in openapi.yaml's servers.
+const documentedLocalServer = "url: http://127.0.0.1:3000"
+
+// localServer is the document with its local server at the address the
+// request reached (its Host: PORT may not be 3000), so /docs' "Try it out"
+// calls this API.
+func localServer(doc []byte, r *http.Request) []byte {
+	return bytes.Replace(doc, []byte(documentedLocalServer), []byte("url: http://"+r.Host), 1)
+}

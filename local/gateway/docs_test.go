@@ -28,7 +28,9 @@ func TestDocsRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, body := get(t, g, "/openapi.yaml")
-	if resp.StatusCode != 200 || !bytes.Equal([]byte(body), api.OpenAPI()) || resp.Header.Get("Content-Type") != "application/yaml" {
+	// httptest's requests reach example.com: only the local server differs.
+	want := bytes.Replace(api.OpenAPI(), []byte(documentedLocalServer), []byte("url: http://example.com"), 1)
+	if resp.StatusCode != 200 || !bytes.Equal([]byte(body), want) || resp.Header.Get("Content-Type") != "application/yaml" {
 		t.Errorf("/openapi.yaml: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
 	}
 
@@ -52,5 +54,24 @@ func TestDocsRoutes(t *testing.T) {
 	}
 	if resp, _ = get(t, g, "/docs/missing.js"); resp.StatusCode != 404 {
 		t.Errorf("/docs/missing.js: %d", resp.StatusCode)
+	}
+}
+
+// TestDocsCallTheServedPort: the document the local API serves names the
+// address it was reached at, so "Try it out" calls it whatever its PORT.
+func TestDocsCallTheServedPort(t *testing.T) {
+	if !bytes.Contains(api.OpenAPI(), []byte(documentedLocalServer)) {
+		t.Fatalf("openapi.yaml no longer names %q: update localServer", documentedLocalServer)
+	}
+	g, err := New(&samtemplate.Template{}, nil, "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/openapi.yaml", nil)
+	req.Host = "127.0.0.1:4123"
+	g.ServeHTTP(w, req)
+	if body := w.Body.String(); !strings.Contains(body, "url: http://127.0.0.1:4123\n") || strings.Contains(body, "127.0.0.1:3000") {
+		t.Errorf("served document's local server is not the port it was reached at:\n%.400s", body)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"path"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,155 +31,89 @@ const maxPayload = 10 << 20
 type Gateway struct {
 	mux         *http.ServeMux
 	functions   map[string]lambda.Handler
-	authorizers map[string]samtemplate.Authorizer
-	tokens      *verifiedTokens
+	authorizers map[string]authorizer
+	cors        *cors
 }
 
 // New builds the gateway; functions holds a handler for every function the
-// template routes to.
+// template routes to. Tokens are checked against jwtSecret (LocalSecret).
 func New(t *samtemplate.Template, functions map[string]lambda.Handler, jwtSecret string) (*Gateway, error) {
-	g := &Gateway{mux: http.NewServeMux(), functions: functions, authorizers: t.Authorizers, tokens: newVerifiedTokens(jwtSecret)}
+	g := &Gateway{mux: http.NewServeMux(), functions: functions}
+	var err error
+	if g.authorizers, err = newAuthorizers(t, functions, newVerifiedTokens(jwtSecret)); err != nil {
+		return nil, err
+	}
+	if g.cors, err = newCORS(t); err != nil {
+		return nil, err
+	}
 	for _, rt := range t.Routes() {
 		if functions[rt.Function] == nil {
 			return nil, fmt.Errorf("no handler for function %s (route %s)", rt.Function, rt.Pattern())
 		}
-		az, ok := t.Authorizers[rt.Authorizer]
-		if rt.Authorizer != "" && rt.Authorizer != "NONE" && (!ok || (az.JWT == nil && functions[az.Function] == nil)) {
-			return nil, fmt.Errorf("route %s: authorizer %q is not defined or has no function", rt.Pattern(), rt.Authorizer)
+		if _, ok := g.authorizers[rt.Authorizer]; rt.Authorizer != "" && rt.Authorizer != "NONE" && !ok {
+			return nil, fmt.Errorf("route %s: authorizer %q is not defined", rt.Pattern(), rt.Authorizer)
 		}
 		g.mux.Handle(rt.Pattern(), g.route(rt))
 	}
 	g.serveDocs()
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		gatewayError(w, http.StatusNotFound, "Not Found")
+		gatewayError(w, http.StatusNotFound, nil)
 	})
 	return g, nil
 }
 
-// ServeHTTP routes the request. A path that is not in canonical form
-// ("..", "//", a trailing "/") matches no route, as in API Gateway; it gets
-// a 404 rather than the redirect Go's ServeMux would send.
+// ServeHTTP answers CORS preflights, then routes the request. "If no
+// routes match a request, API Gateway returns {"message":"Not Found"}":
+// a path that is not in canonical form ("..", "//", a trailing "/")
+// matches no route; it gets that 404 rather than the redirect Go's ServeMux
+// would send.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.cors.preflight(w, r) {
+		return
+	}
+	g.cors.decorate(w.Header(), r)
 	if p := r.URL.Path; p != "/" && path.Clean(p) != p {
-		gatewayError(w, http.StatusNotFound, "Not Found")
+		gatewayError(w, http.StatusNotFound, nil)
 		return
 	}
 	g.mux.ServeHTTP(w, r)
 }
 
-// gatewayError answers as API Gateway itself does, before any function runs.
-func gatewayError(w http.ResponseWriter, status int, message string) {
+// gatewayError answers as API Gateway itself does, before any function
+// runs: {"message": "<status text>"}.
+func gatewayError(w http.ResponseWriter, status int, header http.Header) {
+	for k, v := range header {
+		w.Header()[k] = v
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"message": message})
+	_ = json.NewEncoder(w).Encode(map[string]string{"message": http.StatusText(status)})
 }
 
 func (g *Gateway) route(rt samtemplate.Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		authz, status := g.authorize(rt, r)
-		if status != 0 {
-			gatewayError(w, status, http.StatusText(status))
-			return
+		var authz *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
+		if a := g.authorizers[rt.Authorizer]; a != nil {
+			var d *denial
+			if authz, d = a.authorize(r.Context(), rt, r); d != nil {
+				gatewayError(w, d.status, d.header)
+				return
+			}
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
 		if err != nil || len(body) > maxPayload {
-			gatewayError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+			gatewayError(w, http.StatusRequestEntityTooLarge, nil)
 			return
 		}
 		event := Event(rt, r, body, authz)
 		payload, _ := json.Marshal(event)
 		out, err := g.functions[rt.Function].Invoke(r.Context(), payload)
 		if err != nil {
-			gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
+			gatewayError(w, http.StatusInternalServerError, nil)
 			return
 		}
-		writeResponse(w, out)
+		g.writeResponse(w, r, out)
 	})
-}
-
-// authorize runs the route's authorizer: 401 for no or a bad credential,
-// 403 for a missing scope or a credential the Lambda authorizer refuses.
-func (g *Gateway) authorize(rt samtemplate.Route, r *http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerDescription, int) {
-	if rt.Authorizer == "" || rt.Authorizer == "NONE" {
-		return nil, 0
-	}
-	if az := g.authorizers[rt.Authorizer]; az.JWT == nil {
-		return g.lambdaAuthorize(az, rt, r)
-	}
-	return g.jwtAuthorize(rt, r)
-}
-
-// jwtAuthorize checks the Bearer token and the route's scopes, and passes
-// the claims on as API Gateway's JWT authorizer does.
-func (g *Gateway) jwtAuthorize(rt samtemplate.Route, r *http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerDescription, int) {
-	token, ok := BearerToken(r.Header.Get("Authorization"))
-	if !ok {
-		return nil, http.StatusUnauthorized
-	}
-	claims, err := g.tokens.verify(token)
-	if err != nil {
-		return nil, http.StatusUnauthorized
-	}
-	for _, s := range rt.Scopes {
-		if !slices.Contains(claims.Scopes(), s) {
-			return nil, http.StatusForbidden
-		}
-	}
-	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: jwtClaims(claims)},
-	}, 0
-}
-
-// lambdaAuthorize runs a Lambda authorizer (payload 2.0, simple response)
-// as API Gateway does: a missing identity header is a 401 without calling
-// it, a refusal a 403.
-func (g *Gateway) lambdaAuthorize(az samtemplate.Authorizer, rt samtemplate.Route, r *http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerDescription, int) {
-	var identity []string
-	for _, h := range az.Headers {
-		v := r.Header.Get(h)
-		if v == "" {
-			return nil, http.StatusUnauthorized
-		}
-		identity = append(identity, v)
-	}
-	ev := Event(rt, r, nil, nil)
-	req := events.APIGatewayV2CustomAuthorizerV2Request{
-		Version: "2.0", Type: "REQUEST", RouteArn: "arn:aws:execute-api:us-east-1:123456789012:local/$default/" + rt.Method + rt.Path,
-		IdentitySource: identity, RouteKey: ev.RouteKey, RawPath: ev.RawPath, RawQueryString: ev.RawQueryString,
-		Cookies: ev.Cookies, Headers: ev.Headers, QueryStringParameters: ev.QueryStringParameters,
-		PathParameters: ev.PathParameters, RequestContext: ev.RequestContext,
-	}
-	payload, _ := json.Marshal(req)
-	out, err := g.functions[az.Function].Invoke(r.Context(), payload)
-	if err != nil {
-		return nil, http.StatusInternalServerError
-	}
-	var resp events.APIGatewayV2CustomAuthorizerSimpleResponse
-	if json.Unmarshal(out, &resp) != nil {
-		return nil, http.StatusInternalServerError
-	}
-	if !resp.IsAuthorized {
-		return nil, http.StatusForbidden
-	}
-	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: resp.Context}, 0
-}
-
-// jwtClaims flattens claims to strings as API Gateway does.
-func jwtClaims(c Claims) map[string]string {
-	m := map[string]string{"sub": c.Subject, "iss": c.Issuer}
-	if len(c.Audience) > 0 {
-		m["aud"] = "[" + strings.Join(c.Audience, " ") + "]"
-	}
-	if c.Scope != "" {
-		m["scope"] = c.Scope
-	}
-	if c.IssuedAt != nil {
-		m["iat"] = fmt.Sprint(c.IssuedAt.Unix())
-	}
-	if c.ExpiresAt != nil {
-		m["exp"] = fmt.Sprint(c.ExpiresAt.Unix())
-	}
-	return m
 }
 
 // Event builds the HTTP API payload format 2.0 event API Gateway would send.
@@ -249,11 +182,12 @@ func requestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// writeResponse writes a function's v2 response to the client.
-func writeResponse(w http.ResponseWriter, out []byte) {
+// writeResponse writes a function's v2 response to the client, its CORS
+// headers replaced by the API's.
+func (g *Gateway) writeResponse(w http.ResponseWriter, r *http.Request, out []byte) {
 	var resp events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode == 0 {
-		gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
+		gatewayError(w, http.StatusInternalServerError, nil)
 		return
 	}
 	for k, v := range resp.Headers {
@@ -270,6 +204,7 @@ func writeResponse(w http.ResponseWriter, out []byte) {
 	for _, c := range resp.Cookies {
 		w.Header().Add("Set-Cookie", c)
 	}
+	g.cors.decorate(w.Header(), r)
 	body := []byte(resp.Body)
 	if resp.IsBase64Encoded {
 		if b, err := base64.StdEncoding.DecodeString(resp.Body); err == nil {

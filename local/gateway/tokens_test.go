@@ -8,9 +8,9 @@ import (
 func TestVerifiedTokensRememberOnlyValidTokensUntilTheyExpire(t *testing.T) {
 	t.Parallel()
 	v := newVerifiedTokens(LocalSecret)
-	good, _ := SignLocal(LocalSecret, "alice", []string{"profiles:read"}, time.Hour)
-	short, _ := SignLocal(LocalSecret, "bob", nil, time.Second)
-	foreign, _ := SignLocal("another-secret-another-secret", "mallory", nil, time.Hour)
+	good, _ := SignLocal(LocalSecret, "alice", "aud", []string{"profiles:read"}, time.Hour)
+	short, _ := SignLocal(LocalSecret, "bob", "aud", nil, time.Second)
+	foreign, _ := SignLocal("another-secret-another-secret", "mallory", "aud", nil, time.Hour)
 	for range 2 { // the second time from the cache
 		if c, err := v.verify(good); err != nil || c.Subject != "alice" {
 			t.Fatalf("good token: %v, %v", c.Subject, err)

@@ -176,7 +176,7 @@ func TestIdempotencyKey(t *testing.T) {
 	if string(c1.Body) != string(c2.Body) {
 		t.Errorf("contact replay differs")
 	}
-	user := a.as(t, testenv.Token(t, "idem-user"))
+	user := a.as(t, testenv.UserToken(t, "idem-user"))
 	u1 := user.do("POST", "/api/me/profile/update", `{"givenName":"I"}`, "Idempotency-Key", "u-1").expect(t, 200, nil)
 	u2 := user.do("POST", "/api/me/profile/update", `{"givenName":"I"}`, "Idempotency-Key", "u-1").expect(t, 200, nil)
 	if string(u1.Body) != string(u2.Body) || u2.Header.Get("Idempotent-Replayed") != "true" {
@@ -227,7 +227,7 @@ func TestUniqueUUIDUnderConcurrentCreates(t *testing.T) {
 func TestUniqueUserUnderConcurrentFirstUpdates(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
-	user := a.as(t, testenv.Token(t, "racer"))
+	user := a.as(t, testenv.UserToken(t, "racer"))
 	rs := parallel(10, func(i int) *response {
 		return user.do("POST", "/api/me/profile/update", fmt.Sprintf(`{"givenName":"R%d"}`, i))
 	})

@@ -67,7 +67,7 @@ func credentialPresent(_ context.Context, in *openapi3filter.AuthenticationInput
 	h := in.RequestValidationInput.Request.Header
 	switch in.SecurityScheme.Type {
 	case "http":
-		if _, ok := gateway.BearerToken(h.Get("Authorization")); !ok {
+		if _, ok := gateway.IdentityToken(h.Get("Authorization")); !ok {
 			return in.NewError(fmt.Errorf("no Bearer token"))
 		}
 	case "apiKey":

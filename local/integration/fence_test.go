@@ -21,7 +21,7 @@ import (
 func TestEveryWriteSettlesAnUnknownOutcome(t *testing.T) {
 	t.Parallel()
 	a, proxy := newFaultyAPI(t)
-	user := a.as(t, testenv.Token(t, "fence-user"))
+	user := a.as(t, testenv.UserToken(t, "fence-user"))
 	var p Profile
 	a.do("POST", "/profiles", `{"firstName":"Before","uuid":"fence-1","contacts":[{"key":"email","value":"before@example.com"}]}`).expect(t, 201, &p)
 	contact := "/profiles/" + p.ProfileID + "/contacts/" + p.Contacts[0].ContactID
@@ -41,7 +41,7 @@ func TestEveryWriteSettlesAnUnknownOutcome(t *testing.T) {
 		{a, "DELETE", contact, "", ""},
 		{a, "DELETE", "/profiles/" + p.ProfileID, "", ""},
 		{user, "POST", "/api/me/profile/update", `{"givenName":"During"}`, "fence-user-update"},
-		{a.as(t, testenv.Token(t, "fence-new-user")), "POST", "/api/me/profile/update", `{"givenName":"First"}`, "fence-user-create"},
+		{a.as(t, testenv.UserToken(t, "fence-new-user")), "POST", "/api/me/profile/update", `{"givenName":"First"}`, "fence-user-create"},
 	} {
 		var body any
 		if req.body != "" {
@@ -68,7 +68,7 @@ func TestEveryWriteSettlesAnUnknownOutcome(t *testing.T) {
 	if str(me.GivenName) != "Before" {
 		t.Errorf("the user's update answered 503 but landed: %+v", me)
 	}
-	a.as(t, testenv.Token(t, "fence-new-user")).do("GET", "/api/me/profile", nil).expectProblem(t, http.StatusNotFound, "")
+	a.as(t, testenv.UserToken(t, "fence-new-user")).do("GET", "/api/me/profile", nil).expectProblem(t, http.StatusNotFound, "")
 
 	// The keyed POSTs' retries run afresh and take effect once.
 	var created []Profile

@@ -68,7 +68,7 @@ func TestHostileRequests(t *testing.T) {
 				headers = []string{"Idempotency-Key", strings.Repeat("k", 4000)}
 			}
 			if tc.name == "long user id" {
-				c.token = testenv.Token(t, strings.Repeat("u", 3000))
+				c.token = testenv.UserToken(t, strings.Repeat("u", 3000))
 			}
 			r := c.do(tc.method, tc.path, body, headers...)
 			if r.Status >= 500 || (tc.status != 0 && r.Status != tc.status) {
@@ -105,7 +105,7 @@ func TestLogsAreJSONWithRequestIDsAndNoSecrets(t *testing.T) {
 	a.do("POST", "/profiles", `{"firstName":"Log","uuid":"log-1","contacts":[{"key":"email","value":"secret.person@example.com"},{"key":"phone","value":"+64279998888"}]}`).expect(t, 201, &p)
 	a.do("POST", "/profiles", `{"firstName":"Log","uuid":"log-1"}`).expect(t, 409, nil)
 	a.do("POST", "/profiles/"+p.ProfileID+"/contacts", `{"key":"email","value":"secret.person@example.com"}`).expect(t, 409, nil)
-	user := a.as(t, testenv.Token(t, "log-user"))
+	user := a.as(t, testenv.UserToken(t, "log-user"))
 	user.do("POST", "/api/me/profile/update", `{"email":"another.secret@example.org"}`).expect(t, 200, nil)
 	key := newKey(t, a, "log-partner")
 	a.as(t, "").do("GET", "/api/users/log-user/profile", nil, "x-api-key", key).expect(t, 200, nil)

@@ -59,7 +59,7 @@ func adminProfileOf(t *testing.T, a *api, firstName string) Profile {
 func TestUserProfileUpdateAndViews(t *testing.T) {
 	t.Parallel()
 	admin := newAPI(t)
-	user := admin.as(t, testenv.Token(t, "9f4b3bae-dc30-11ea-ab70-2743d9be3dd5")) // no scope needed
+	user := admin.as(t, testenv.UserToken(t, "9f4b3bae-dc30-11ea-ab70-2743d9be3dd5")) // no scope needed
 	user.do("GET", "/api/me/profile", nil).expectProblem(t, 404, "")
 
 	// The reference's request creates the profile on first use.
@@ -144,7 +144,7 @@ func TestUserProfileUpdateAndViews(t *testing.T) {
 	}
 
 	// Another user has a profile of their own.
-	other := admin.as(t, testenv.Token(t, "someone-else"))
+	other := admin.as(t, testenv.UserToken(t, "someone-else"))
 	other.do("GET", "/api/me/profile", nil).expectProblem(t, 404, "")
 	other.do("POST", "/api/me/profile/update", `{"givenName":"Zed"}`).expect(t, 200, &u)
 	if u.UserID != "someone-else" || u.Email != nil || u.EmailVerified {
@@ -156,7 +156,7 @@ func TestUserProfileUpdateAndViews(t *testing.T) {
 func TestPartnerLookupByAPIKey(t *testing.T) {
 	t.Parallel()
 	admin := newAPI(t)
-	user := admin.as(t, testenv.Token(t, "da75ad90-9a5b-4df0-8374-f48b3a8fbfcc"))
+	user := admin.as(t, testenv.UserToken(t, "da75ad90-9a5b-4df0-8374-f48b3a8fbfcc"))
 	user.do("POST", "/api/me/profile/update", `{"givenName":"John","familyName":"Doe","marketingUpdates":true,"email":"john.doe@centrapay.com"}`).expect(t, 200, nil)
 	good := newKey(t, admin, "partner-a")
 	revoked := newKey(t, admin, "partner-b")
@@ -216,7 +216,7 @@ func TestPartnerLookupByAPIKey(t *testing.T) {
 func TestUserEmailTakesOverAnotherContact(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
-	user := a.as(t, testenv.Token(t, "takeover-user"))
+	user := a.as(t, testenv.UserToken(t, "takeover-user"))
 	user.do("POST", "/api/me/profile/update", `{"givenName":"Tak","email":"first@example.com"}`).expect(t, 200, nil)
 	var found []Profile
 	a.do("GET", "/profiles?filter[email]=first%40example.com", nil).expect(t, 200, &found)

@@ -79,6 +79,9 @@ type Authorizer struct {
 	JWT      *yaml.Node // the JWT authorizer's JwtConfiguration, unresolved; nil for a Lambda authorizer
 	Function string     // the Lambda authorizer's function (from FunctionArn: !GetAtt <Function>.Arn)
 	Headers  []string   // the Lambda authorizer's identity headers
+	// ReauthorizeEvery is the Lambda authorizer's result cache time in
+	// seconds (0: no caching).
+	ReauthorizeEvery int
 }
 
 // Parameter is a template parameter.
@@ -103,7 +106,9 @@ type Resource struct {
 
 // Template is the parsed template.yaml.
 type Template struct {
-	Path        string
+	Path string
+	// HTTPAPI is the properties of the AWS::Serverless::HttpApi, unresolved.
+	HTTPAPI     *yaml.Node
 	Parameters  map[string]Parameter
 	Conditions  map[string]*yaml.Node
 	Resources   map[string]Resource
@@ -125,10 +130,11 @@ type document struct {
 type httpAPIProps struct {
 	Auth struct {
 		Authorizers map[string]struct {
-			JwtConfiguration *yaml.Node `yaml:"JwtConfiguration"`
-			FunctionArn      yaml.Node  `yaml:"FunctionArn"`
+			JwtConfiguration yaml.Node `yaml:"JwtConfiguration"`
+			FunctionArn      yaml.Node `yaml:"FunctionArn"`
 			Identity         struct {
-				Headers []string `yaml:"Headers"`
+				Headers          []string `yaml:"Headers"`
+				ReauthorizeEvery int      `yaml:"ReauthorizeEvery"`
 			} `yaml:"Identity"`
 		} `yaml:"Authorizers"`
 	} `yaml:"Auth"`
@@ -180,8 +186,14 @@ func Load(path string) (*Template, error) {
 			if err := r.Properties.Decode(&hp); err != nil {
 				return nil, fmt.Errorf("%s: %s: %w", path, name, err)
 			}
+			props := r.Properties
+			t.HTTPAPI = &props
 			for an, a := range hp.Auth.Authorizers {
-				az := Authorizer{Name: an, JWT: a.JwtConfiguration, Headers: a.Identity.Headers}
+				az := Authorizer{Name: an, Headers: a.Identity.Headers, ReauthorizeEvery: a.Identity.ReauthorizeEvery}
+				if a.JwtConfiguration.Kind != 0 {
+					jwt := a.JwtConfiguration
+					az.JWT = &jwt
+				}
 				if a.FunctionArn.Tag == "!GetAtt" {
 					az.Function = strings.TrimSuffix(a.FunctionArn.Value, ".Arn")
 				}

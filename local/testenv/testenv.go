@@ -148,10 +148,26 @@ func NewStackWith(tb testing.TB, cfg config.Config) *Stack {
 	return &Stack{Stack: ls, URL: srv.URL}
 }
 
-// Token is a local token for the subject with the scopes.
+// Token is a local admin token for the subject with the scopes.
 func Token(tb testing.TB, sub string, scopes ...string) string {
 	tb.Helper()
-	tok, err := gateway.SignLocal(gateway.LocalSecret, sub, scopes, time.Hour)
+	return token(tb, gateway.RoleAdmin, sub, scopes)
+}
+
+// UserToken is what an end user's sign-in gives: a token of the user
+// routes' audience, for the subject, with the scopes.
+func UserToken(tb testing.TB, sub string, scopes ...string) string {
+	tb.Helper()
+	return token(tb, gateway.RoleUser, sub, scopes)
+}
+
+func token(tb testing.TB, role gateway.Role, sub string, scopes []string) string {
+	tb.Helper()
+	tpl, err := samtemplate.FindAndLoad(Root(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tok, err := gateway.SignRole(tpl, role, sub, scopes, time.Hour)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -72,14 +72,14 @@ func TestOpenAPISecurityMatchesTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	schemeOf := map[bool]string{true: "bearerAuth", false: "apiKeyAuth"}
+	schemeOf := map[string]string{"AdminAuthorizer": "adminAuth", "UserAuthorizer": "userAuth", "ApiKeyAuthorizer": "apiKeyAuth"}
 	for _, r := range tpl.Routes() {
 		op := doc.Paths.Find(r.Path).GetOperation(r.Method)
 		if op == nil || op.Security == nil || len(*op.Security) != 1 {
 			t.Errorf("%s: want exactly one security requirement", r.Pattern())
 			continue
 		}
-		want := schemeOf[tpl.Authorizers[r.Authorizer].JWT != nil]
+		want := schemeOf[r.Authorizer]
 		scopes, ok := (*op.Security)[0][want]
 		if !ok || len((*op.Security)[0]) != 1 {
 			t.Errorf("%s: security %v, want %s", r.Pattern(), (*op.Security)[0], want)

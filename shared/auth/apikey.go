@@ -34,6 +34,25 @@ type Keys interface {
 // ErrUnknownKey means no key has that hash.
 var ErrUnknownKey = errors.New("unknown API key")
 
+// keyLen is the length of a key: the prefix and 32 bytes in unpadded
+// base64url (43 characters).
+const keyLen = len(apiKeyPrefix) + 43
+
+// WellFormed reports whether key has the shape of the keys NewAPIKey
+// issues: the authorizer refuses any other before reading the table, so
+// random keys cost no read.
+func WellFormed(key string) bool {
+	if len(key) != keyLen || key[:len(apiKeyPrefix)] != apiKeyPrefix {
+		return false
+	}
+	for _, c := range key[len(apiKeyPrefix):] {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // NewAPIKey returns a random key (256 bits) to show once, and its record.
 func NewAPIKey(name string, now time.Time) (string, APIKey, error) {
 	var b [32]byte
@@ -51,9 +70,10 @@ func HashAPIKey(key string) string {
 }
 
 // CheckAPIKey reports whether key is a known, unrevoked key, and its name.
-// The stored hash is compared with the key's in constant time.
+// A key not WellFormed is refused without a read. The stored hash is
+// compared with the key's in constant time.
 func CheckAPIKey(ctx context.Context, keys Keys, key string) (string, bool, error) {
-	if key == "" {
+	if !WellFormed(key) {
 		return "", false, nil
 	}
 	hash := HashAPIKey(key)
