@@ -10,14 +10,14 @@ SUB ?= local-user
 SCOPES ?= profiles:read profiles:write
 ROLE ?= admin
 
-.PHONY: run test unit vet invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-events schemathesis contract contract-check docs-ui clean
+.PHONY: run test unit vet scan checkov invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-events schemathesis contract contract-check docs-ui clean
 
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}
 run: dynamodb-local docs-ui
 	$(GO) run ./cmd/local
 
-## test: vet, unit and integration tests (DynamoDB Local is started as needed), bench-smoke, then contract-check and sam-check
-test: dynamodb-local vet
+## test: vet, scan, unit and integration tests (DynamoDB Local is started as needed), bench-smoke, then contract-check and sam-check
+test: dynamodb-local vet scan
 	$(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory bench-smoke
 	@$(MAKE) --no-print-directory contract-check
@@ -28,6 +28,35 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy (go mod tidy -diff):"; $(GO) mod tidy -diff; exit 1; }
+
+## scan: checkov on template.yaml (any finding fails, unless the resource skips it with a reason), and
+## govulncheck where its database is reachable (one line says which)
+CHECKOV_VERSION := 3.3.30
+CHECKOV_DIR := .local/checkov
+CHECKOV ?= $(CHECKOV_DIR)/bin/checkov
+GOVULNCHECK_VERSION := v1.9.0
+scan:
+	@if command -v $(CHECKOV) >/dev/null 2>&1; then \
+		echo "checkov $(CHECKOV_VERSION) --framework cloudformation -f template.yaml"; \
+		$(CHECKOV) --framework cloudformation -f template.yaml --compact --quiet --skip-download 2>/dev/null || { \
+			echo "scan: checkov found the above: fix it, or skip it on its resource with a reason (# checkov:skip=<id>: <why>)"; exit 1; }; \
+	else \
+		echo "scan: SKIPPED checkov: not at $(CHECKOV) (make checkov installs it; .ci/run does)"; \
+	fi
+	@if curl -sf --max-time 5 -o /dev/null https://vuln.go.dev/index/db.json.gz; then \
+		echo "govulncheck $(GOVULNCHECK_VERSION) ./... (vuln.go.dev reachable)"; \
+		$(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...; \
+	else \
+		echo "govulncheck: SKIPPED: its database, vuln.go.dev, is not reachable from this machine"; \
+	fi
+
+## checkov: checkov $(CHECKOV_VERSION) from PyPI into a virtualenv in $(CHECKOV_DIR)
+CHECKOV_STAMP := $(CHECKOV_DIR)/.installed-$(CHECKOV_VERSION)
+checkov: $(CHECKOV_STAMP)
+$(CHECKOV_STAMP):
+	python3 -m venv $(CHECKOV_DIR)
+	$(CHECKOV_DIR)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	@touch $@
 
 ## unit: the tests that need no database
 unit:

@@ -110,9 +110,18 @@ func TestLogsAreJSONWithRequestIDsAndNoSecrets(t *testing.T) {
 	key := newKey(t, a, "log-partner")
 	a.as(t, "").do("GET", "/api/users/log-user/profile", nil, "x-api-key", key).expect(t, 200, nil)
 	a.do("GET", "/profiles?filter[name]=secret.person@example.com", nil).expect(t, 200, nil)
+	a.do("GET", "/profiles?filter[lastName]=Zylberschlag&filter[enabled]=1", nil).expect(t, 200, nil)
+	r := a.do("GET", "/profiles?limit=1&sort_by=firstName", nil).expect(t, 200, nil)
+	next := linkNext.FindStringSubmatch(r.Header.Get("Link"))
+	if next == nil {
+		t.Fatalf("no next link: %q", r.Header.Get("Link"))
+	}
+	cursor, _ := url.Parse(next[1])
+	a.do("GET", next[1], nil).expect(t, 200, nil)
 
 	lines := 0
 	requests := 0
+	callers := map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(buf.Bytes()))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -124,16 +133,28 @@ func TestLogsAreJSONWithRequestIDsAndNoSecrets(t *testing.T) {
 		}
 		if rec["msg"] == "request" {
 			requests++
+			c, _ := rec["caller"].(string)
+			callers[c] = true
 			if id, _ := rec["requestId"].(string); id == "" {
 				t.Errorf("request line without requestId: %s", sc.Bytes())
 			}
 		}
 	}
-	if requests < 6 {
-		t.Errorf("%d request lines for 6 requests:\n%s", requests, buf.Bytes())
+	if requests < 9 {
+		t.Errorf("%d request lines for 9 requests:\n%s", requests, buf.Bytes())
+	}
+	// Each request line names its caller: the subject, or the key's name.
+	for _, c := range []string{"sub:admin", "sub:log-user", "apiKey:log-partner"} {
+		if !callers[c] {
+			t.Errorf("no request line names the caller %q (callers %v)", c, callers)
+		}
 	}
 	out := string(buf.Bytes())
-	for _, secret := range []string{"secret.person", "another.secret", "+64279998888", "999 8888", key, a.token, user.token, "eyJ"} {
+	if !strings.Contains(out, "filter[enabled]=1") || !strings.Contains(out, "filter[lastName]=[masked]") {
+		t.Errorf("the logged query should keep filter[enabled] and mask names: %s", out)
+	}
+	for _, secret := range []string{"secret.person", "another.secret", "+64279998888", "999 8888", key, a.token, user.token, "eyJ",
+		"Zylberschlag", cursor.Query().Get("cursor")} {
 		if strings.Contains(out, secret) {
 			t.Errorf("the logs hold %q", secret)
 		}

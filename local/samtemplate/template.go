@@ -119,8 +119,8 @@ type Template struct {
 }
 
 type document struct {
-	Parameters map[string]Parameter  `yaml:"Parameters"`
-	Conditions map[string]*yaml.Node `yaml:"Conditions"`
+	Parameters map[string]Parameter `yaml:"Parameters"`
+	Conditions map[string]yaml.Node `yaml:"Conditions"`
 	Globals    struct {
 		Function yaml.Node `yaml:"Function"`
 	} `yaml:"Globals"`
@@ -166,8 +166,11 @@ func Load(path string) (*Template, error) {
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	t := &Template{Path: path, Parameters: doc.Parameters, Conditions: doc.Conditions, Resources: doc.Resources,
+	t := &Template{Path: path, Parameters: doc.Parameters, Conditions: map[string]*yaml.Node{}, Resources: doc.Resources,
 		Globals: &doc.Globals.Function, Authorizers: map[string]Authorizer{}}
+	for name, c := range doc.Conditions {
+		t.Conditions[name] = &c
+	}
 	var globals functionProps
 	if err := doc.Globals.Function.Decode(&globals); err != nil {
 		return nil, fmt.Errorf("%s: Globals: %w", path, err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
@@ -67,9 +68,8 @@ func withDefaults(d Deps, next http.Handler) http.Handler {
 				slog.ErrorContext(ctx, "panic", "value", fmt.Sprint(v), "method", r.Method, "path", r.URL.Path)
 				writeError(sw, req, errPanic)
 			}
-			query, _ := url.QueryUnescape(r.URL.RawQuery)
-			slog.InfoContext(ctx, "request", "method", r.Method, "route", req.Pattern, "query", query,
-				"status", sw.status, "durationMs", float64(time.Since(start).Microseconds())/1000)
+			slog.InfoContext(ctx, "request", "method", r.Method, "route", req.Pattern, "query", loggedQuery(r.URL.Query()),
+				"caller", caller(r), "status", sw.status, "durationMs", float64(time.Since(start).Microseconds())/1000)
 		}()
 		next.ServeHTTP(sw, req)
 	})
@@ -100,6 +100,42 @@ func (f handlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := f(w, r); err != nil {
 		writeError(w, r, err)
 	}
+}
+
+// caller names who made the request, as the access log does: the token's
+// subject, or the API key's name (never the key), "" for neither.
+func caller(r *http.Request) string {
+	rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
+	if !ok || rc.Authorizer == nil {
+		return ""
+	}
+	if rc.Authorizer.JWT != nil {
+		return "sub:" + rc.Authorizer.JWT.Claims["sub"]
+	}
+	if name, ok := rc.Authorizer.Lambda["apiKeyName"].(string); ok {
+		return "apiKey:" + name
+	}
+	return ""
+}
+
+// loggedQuery is the query string as the request log keeps it: filter
+// values (names, email addresses, phone numbers, uuids) and cursors (which
+// carry a sort value) masked, the rest as sent. filter[enabled] is kept.
+func loggedQuery(q url.Values) string {
+	masked := url.Values{}
+	for k, vals := range q {
+		for _, v := range vals {
+			switch {
+			case k == "cursor":
+				v = "[cursor]"
+			case strings.HasPrefix(k, "filter[") && k != "filter[enabled]":
+				v = "[masked]"
+			}
+			masked.Add(k, v)
+		}
+	}
+	s, _ := url.QueryUnescape(masked.Encode())
+	return s
 }
 
 // requestID is API Gateway's id of the request.

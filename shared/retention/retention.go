@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -123,7 +124,11 @@ type Event struct {
 	} `json:"detail"`
 }
 
-// Handler is the RetentionPurge Lambda handler.
+// Handler is the RetentionPurge Lambda handler. A run that met errors
+// fails (after logging its summary), so Lambda counts an error, retries the
+// scheduled event and finally sends it to the dead-letter queue: the
+// alarms see it. A run that stopped for time without errors succeeds; the
+// next one goes on.
 func (j Job) Handler(ctx context.Context, raw json.RawMessage) (Summary, error) {
 	var ev Event
 	if len(raw) > 0 {
@@ -131,5 +136,9 @@ func (j Job) Handler(ctx context.Context, raw json.RawMessage) (Summary, error) 
 			return Summary{}, err
 		}
 	}
-	return j.Run(ctx, ev.DryRun || ev.Detail.DryRun), nil
+	sum := j.Run(ctx, ev.DryRun || ev.Detail.DryRun)
+	if sum.Errors > 0 {
+		return sum, fmt.Errorf("retention purge: %d of %d profiles could not be deleted (see the log)", sum.Errors, sum.Examined)
+	}
+	return sum, nil
 }
