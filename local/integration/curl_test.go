@@ -1,0 +1,184 @@
+package integration
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/profiles-service/profiles/local/testenv"
+)
+
+// The references' own curl commands, as they print them: only the base
+// URL, the token and the ids are filled in (the placeholders below).
+// Each runs with the real curl against the local API and must give the
+// reference's answer.
+const (
+	curlListProfiles = `curl --location -g --request GET 'https://your.base-url.here/profiles?limit=10&offset=0&sort_by=createTime&sort_order=desc&filter[enabled]=1&filter[firstName]=Westley&filter[lastName]=Daniel&filter[middleName]=Ivanov&filter[name]=Westley Daniel Ivanov&filter[uuid]=9' \
+--header 'Authorization: Bearer <token>'`
+	curlGetProfile = `curl --location --request GET 'https://your.base-url.here/profiles/60ba407d15951453e60e49f8' \
+--header 'Authorization: Bearer <token>'`
+	curlCreateProfile = `curl --location --request POST 'https://your.base-url.here/profiles' \
+--header 'Authorization: Bearer <token>' \
+--data-raw '{
+  "contacts": [
+    {
+      "key": "email",
+      "value": "client@email.com",
+      "uuid": null
+    },
+    {
+      "key": "phone",
+      "value": "+9876543210",
+      "uuid": null
+    }
+  ],
+  "countryNumericCode": "840",
+  "enabled": true,
+  "firstName": "Mary",
+  "middleName": "Jane",
+  "lastName": "Smith",
+  "uuid": null
+}'`
+	curlUpdateProfile = `curl --location --request PUT 'https://your.base-url.here/profiles/60ba407d15951453e60e49f8' \
+--header 'Authorization: Bearer <token>' \
+--data-raw '{
+  "enabled": true,
+  "firstName": "Mary",
+  "lastName": "Smith",
+  "middleName": "Jane",
+  "countryNumericCode": "840",
+  "uuid": null
+}'`
+	curlDeleteProfile = `curl --location --request DELETE 'https://your.base-url.here/profiles/60ba407d15951453e60e49f8' \
+--header 'Authorization: Bearer <token>'`
+	curlListContacts = `curl --location --request GET 'https://your.base-url.here/profiles/60ba407d15951453e60e49f8/contacts' \
+--header 'Authorization: Bearer <token>'`
+	curlGetContact = `curl --location --request GET 'https://your.base-url.here/profiles/60ba407d15951453e60e49f8/contacts/60ba407d15951453e60e49f8' \
+--header 'Authorization: Bearer <token>'`
+	curlCreateContact = `curl --location --request POST 'https://your.base-url.here/profiles/60ba407d15951453e60e49f8/contacts' \
+--header 'Authorization: Bearer <token>' \
+--data-raw '{
+  "key": "email",
+  "value": "client@email.com",
+  "uuid": null
+}'`
+	curlUpdateContact = `curl --location --request PUT 'https://my.stage.org/v1/profiles/60ba407d15951453e60e49f8/contacts/60ba407d15951453e60e49f8' \
+--header 'Authorization: Bearer <token>' \
+--data-raw '{
+  "key": "email",
+  "value": "client@email.com",
+  "uuid": null
+}'`
+	curlDeleteContact = `curl --location --request DELETE 'https://your.base-url.here/profiles/60ba407d15951453e60e49f8/contacts/60ba407d15951453e60e49f8' \
+--header 'Authorization: Bearer <token>'`
+	curlUpdateMyProfile = `curl -X POST \
+ https://service.centrapay.com/api/me/profile/update \
+ -H 'authorization: <TOKEN>' \
+ -H 'content-type: application/json' \
+ -d '
+{
+ "givenName": "John",
+ "familyName": "Doe",
+ "featureUpdates": false,
+ "marketingUpdates": true,
+ "email": "john.doe@centrapay.com"
+}
+'`
+	curlGetUserProfile = `curl -X GET \
+ https://service.centrapay.com/api/users/da75ad90-9a5b-4df0-8374-f48b3a8fbfcc/profile \
+ -H 'x-api-key: <TOKEN>'`
+)
+
+// TestReferenceCurlCommands runs every curl command of the two references
+// against the local API and checks the reference's answer: its status and
+// the shape of its body.
+func TestReferenceCurlCommands(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	curl := func(command string, fill ...string) (int, []byte) {
+		t.Helper()
+		r := strings.NewReplacer(append([]string{
+			"https://your.base-url.here", a.stack.URL, "https://my.stage.org/v1", a.stack.URL,
+			"https://service.centrapay.com", a.stack.URL, "<token>", a.token,
+		}, fill...)...)
+		cmd := exec.Command("sh", "-c", r.Replace(command)+" --silent --show-error --write-out '\n%{http_code}'")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v", r.Replace(command), err)
+		}
+		i := strings.LastIndexByte(string(out), '\n')
+		status, _ := strconv.Atoi(string(out[i+1:]))
+		return status, out[:i]
+	}
+	expect := func(what string, status, want int, body []byte, v any) {
+		t.Helper()
+		if status != want {
+			t.Fatalf("%s: status %d, want %d: %s", what, status, want, body)
+		}
+		if v != nil {
+			if err := json.Unmarshal(body, v); err != nil {
+				t.Fatalf("%s: %v: %s", what, err, body)
+			}
+		}
+	}
+
+	var created Profile
+	status, body := curl(curlCreateProfile)
+	expect("POST /profiles", status, 201, body, &created)
+	if str(created.Name) != "Mary Jane Smith" || len(created.Contacts) != 2 || created.Country == nil || created.Country.Alpha2Code != "US" {
+		t.Errorf("created %s", body)
+	}
+	// The reference's ids, filled in: a contact's path first, then a profile's.
+	fillProfile := []string{"60ba407d15951453e60e49f8/contacts/60ba407d15951453e60e49f8", created.ProfileID + "/contacts/" + created.Contacts[0].ContactID,
+		"60ba407d15951453e60e49f8", created.ProfileID}
+
+	var got Profile
+	status, body = curl(curlGetProfile, fillProfile...)
+	expect("GET /profiles/{id}", status, 200, body, &got)
+	status, body = curl(curlUpdateProfile, fillProfile...)
+	expect("PUT /profiles/{id}", status, 200, body, &got)
+	var list []Profile
+	// curl itself refuses the reference's URL as printed ("URL using
+	// bad/illegal format": filter[name] holds spaces); with the spaces
+	// percent-encoded, it is sent as written.
+	status, body = curl(curlListProfiles, "Westley Daniel Ivanov", "Westley%20Daniel%20Ivanov")
+	expect("GET /profiles with every filter", status, 200, body, &list)
+	var contacts []Contact
+	status, body = curl(curlListContacts, fillProfile...)
+	expect("GET contacts", status, 200, body, &contacts)
+	var c Contact
+	status, body = curl(curlGetContact, fillProfile...)
+	expect("GET contact", status, 200, body, &c)
+	if c.Value != "client@email.com" {
+		t.Errorf("contact %s", body)
+	}
+
+	// The contact commands on a second profile, without client@email.com.
+	var other Profile
+	a.do("POST", "/profiles", `{"firstName":"Other"}`).expect(t, 201, &other)
+	status, body = curl(curlCreateContact, "60ba407d15951453e60e49f8", other.ProfileID)
+	expect("POST contact", status, 201, body, &c)
+	fillContact := []string{"60ba407d15951453e60e49f8/contacts/60ba407d15951453e60e49f8", other.ProfileID + "/contacts/" + c.ContactID}
+	status, body = curl(curlUpdateContact, fillContact...)
+	expect("PUT contact", status, 200, body, &c)
+	status, body = curl(curlDeleteContact, fillContact...)
+	expect("DELETE contact", status, 204, body, nil)
+	status, body = curl(curlDeleteProfile, fillProfile...)
+	expect("DELETE profile", status, 204, body, nil)
+
+	// The user-profile reference: the token alone in authorization.
+	user := "da75ad90-9a5b-4df0-8374-f48b3a8fbfcc"
+	var me map[string]any
+	status, body = curl(curlUpdateMyProfile, "<TOKEN>", testenv.UserToken(t, user))
+	expect("POST /api/me/profile/update", status, 200, body, &me)
+	if got := keysInOrder(t, body); strings.Join(got, ",") != "userId,givenName,familyName,featureUpdates,marketingUpdates,email,emailVerified,phoneNumber,phoneVerified" {
+		t.Errorf("user profile keys %v", got)
+	}
+	status, body = curl(curlGetUserProfile, "<TOKEN>", newKey(t, a, "curl-partner"))
+	expect("GET /api/users/{userId}/profile", status, 200, body, &me)
+	if want := `{"givenName":"John","familyName":"Doe","featureUpdates":false,"marketingUpdates":true,"email":"john.doe@centrapay.com"}`; string(body) != want {
+		t.Errorf("partner view %s, want %s", body, want)
+	}
+}
