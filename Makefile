@@ -10,7 +10,7 @@ SUB ?= local-user
 SCOPES ?= profiles:read profiles:write
 ROLE ?= admin
 
-.PHONY: run test unit vet scan checkov invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-events schemathesis contract contract-check docs-ui clean
+.PHONY: run test unit vet scan checkov backfill invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-events schemathesis contract contract-check docs-ui clean
 
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}
 run: dynamodb-local docs-ui
@@ -80,6 +80,10 @@ apikey: dynamodb-local
 apikey-revoke: dynamodb-local
 	@test -n "$(KEY)" || { echo "usage: make apikey-revoke KEY=<key>" >&2; exit 2; }
 	@$(GO) run ./cmd/apikey -revoke "$(KEY)"
+
+## backfill: write every item of the local table in the current shape (go run ./cmd/backfill -aws for the deployed one)
+backfill: dynamodb-local
+	$(GO) run ./cmd/backfill
 
 ## build: every function as $(BUILD_DIR)/<function>/bootstrap for provided.al2023 ($(ARCH))
 build:

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -316,4 +317,55 @@ func backoff(ctx context.Context, attempt int) error {
 	case <-time.After(d):
 		return nil
 	}
+}
+
+// Rewrite writes a profile's item and its contacts' items again in the
+// current shape (the index keys and the contact look-up this version
+// writes), keeping its version: the backfill after a change of shape
+// (README, "Moving a deployed stack"). A profile changed meanwhile is read
+// again; one deleted meanwhile is ErrNotFound.
+func (s *Store) Rewrite(ctx context.Context, id string) error {
+	return retryWrite(ctx, nil, func() error {
+		p, err := s.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		item, err := attributevalue.MarshalMap(toItem(p, s.shards))
+		if err != nil {
+			return err
+		}
+		w := write{op: opUpdate, profileID: id, version: p.Version, item: item}
+		for i := range p.Contacts {
+			ci, err := attributevalue.MarshalMap(toContactItem(&p.Contacts[i]).standalone(id))
+			if err != nil {
+				return err
+			}
+			w.others = append(w.others, otherItem{tx: types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: ci}}})
+		}
+		return s.commit(ctx, w)
+	})
+}
+
+// ProfileIDs pages through the ids of every profile with a Scan: for
+// operations tools (the backfill), never for a request. start is the
+// previous page's next ("" to begin); next is "" after the last page.
+func (s *Store) ProfileIDs(ctx context.Context, start string) (ids []string, next string, err error) {
+	in := &dynamodb.ScanInput{TableName: &s.table, ProjectionExpression: aws.String("PK, SK, profileId"),
+		FilterExpression: aws.String("SK = :sk"), ExpressionAttributeValues: map[string]types.AttributeValue{":sk": &types.AttributeValueMemberS{Value: profileSK}}}
+	if pk, sk, ok := strings.Cut(start, "\x00"); ok {
+		in.ExclusiveStartKey = key(pk, sk)
+	}
+	out, err := s.db.Scan(ctx, in)
+	if err != nil {
+		return nil, "", classify(err)
+	}
+	for _, it := range out.Items {
+		if id := stringAttr(it, "profileId"); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if out.LastEvaluatedKey != nil {
+		next = stringAttr(out.LastEvaluatedKey, "PK") + "\x00" + stringAttr(out.LastEvaluatedKey, "SK")
+	}
+	return ids, next, nil
 }
