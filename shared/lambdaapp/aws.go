@@ -14,9 +14,9 @@ import (
 	"github.com/profiles-service/profiles/shared/config"
 )
 
-// LocalCredentials are the fixed credentials of local mode. DynamoDB Local
+// localCredentials are the fixed credentials of local mode. DynamoDB Local
 // keeps a table per access key and region, so every local tool uses these.
-var LocalCredentials = credentials.NewStaticCredentialsProvider("local", "local", "")
+var localCredentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 
 // AWSConfig is the AWS configuration every client of a function shares,
 // built once per process: the region, the retryer, and in local mode the
@@ -36,7 +36,7 @@ func AWSConfig(ctx context.Context, cfg config.Config) (aws.Config, error) {
 		opts = append(opts, awsconfig.WithRegion(cfg.Region))
 	}
 	if cfg.Local {
-		opts = append(opts, awsconfig.WithCredentialsProvider(LocalCredentials))
+		opts = append(opts, awsconfig.WithCredentialsProvider(localCredentials))
 		if cfg.Region == "" {
 			opts = append(opts, awsconfig.WithRegion("us-east-1"))
 		}

@@ -20,7 +20,6 @@ const (
 	MaxTagLen     = 64
 	MaxContacts   = 50
 	MaxUUIDLen    = 255
-	MaxContactLen = 320
 	TimeLayout    = "2006-01-02T15:04:05-07:00"
 	timeLayoutUTC = "2006-01-02T15:04:05+00:00"
 )
