@@ -10,7 +10,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 SUB ?= local-user
 SCOPES ?= profiles:read profiles:write
 
-.PHONY: run test unit vet invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-events schemathesis contract contract-check docs-ui clean
+.PHONY: run test unit vet invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-invoke sam-api sam-events schemathesis contract contract-check docs-ui clean
 
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}
 run: dynamodb-local docs-ui
@@ -93,7 +93,7 @@ bench: dynamodb-local
 bench-smoke: dynamodb-local
 	@$(GO) run ./cmd/bench -smoke >/dev/null
 
-## sam-check: the real SAM CLI on this repository: sam-validate and sam-build (skipped when sam is not on PATH)
+## sam-check: the real SAM CLI on this repository: sam-validate, sam-build and sam-invoke (skipped when sam is not on PATH)
 SAM ?= sam
 SAM_RUN = SAM_CLI_TELEMETRY=0 $(SAM)
 # make test builds apart from .aws-sam/build, which sam deploy reads.
@@ -104,9 +104,9 @@ SAM_BUILD_DIR ?= .aws-sam/check/build
 SAM_ARCHITECTURE ?=
 sam-check:
 	@if command -v $(SAM) >/dev/null 2>&1; then \
-		$(MAKE) --no-print-directory sam-validate sam-build; \
+		$(MAKE) --no-print-directory sam-validate sam-build sam-invoke; \
 	else \
-		echo "sam-check: SKIPPED: no SAM CLI ($(SAM)) on PATH, so sam validate --lint, sam build and the sam local generate-event test did not run (.ci/run installs aws-sam-cli)"; \
+		echo "sam-check: SKIPPED: no SAM CLI ($(SAM)) on PATH, so sam validate --lint, sam build, sam local invoke and the sam local generate-event test did not run (.ci/run installs aws-sam-cli)"; \
 	fi
 
 ## sam-validate: sam validate --lint (cfn-lint's errors and warnings), and cfn-lint's informational checks when it is installed
@@ -130,6 +130,23 @@ sam-build:
 	SAM_BUILD_DIR=$(abspath $(SAM_BUILD_DIR)) SAM_BUILD_ARCHITECTURE=$(SAM_ARCHITECTURE) $(GO) test -count=1 -run '^TestSAMBuild' ./local/integration
 SAM_BUILD_CMD = $(if $(SAM_ARCHITECTURE),ARCH=$(SAM_ARCHITECTURE)) $(SAM_RUN) build --parallel --no-cached --build-dir $(SAM_BUILD_DIR) \
 	--template-file template.yaml $(if $(SAM_ARCHITECTURE),--parameter-overrides Architecture=$(SAM_ARCHITECTURE))
+
+## sam-invoke: the real `sam local invoke` of every function on each of its events/ fixtures, on Docker or podman (skipped, in one line, where neither can be had)
+# sam local runs the functions natively: built for the host's architecture.
+SAM_LOCAL_ARCH = $(if $(filter arm64,$(shell $(GO) env GOHOSTARCH)),arm64,x86_64)
+SAM_LOCAL_BUILD_DIR := .local/sam-local/build
+SAM_LOCAL_FLAGS = -sam $(SAM) -arch $(SAM_LOCAL_ARCH) -build-dir $(SAM_LOCAL_BUILD_DIR)
+sam-invoke: dynamodb-local
+	@$(MAKE) --no-print-directory sam-build SAM_ARCHITECTURE=$(SAM_LOCAL_ARCH) SAM_BUILD_DIR=$(SAM_LOCAL_BUILD_DIR)
+	@$(GO) build -o .local/sam-local/samlocal ./cmd/samlocal
+	.local/sam-local/samlocal invoke $(SAM_LOCAL_FLAGS)
+
+## sam-api: the API on http://127.0.0.1:$${SAM_API_PORT:-3001} through the real `sam local start-api` (JWT authorizers skipped: see README), on make run's table; Ctrl-C stops all
+SAM_API_PORT ?= 3001
+sam-api: dynamodb-local
+	@$(MAKE) --no-print-directory sam-build SAM_ARCHITECTURE=$(SAM_LOCAL_ARCH) SAM_BUILD_DIR=$(SAM_LOCAL_BUILD_DIR)
+	@$(GO) build -o .local/sam-local/samlocal ./cmd/samlocal
+	@exec .local/sam-local/samlocal start-api $(SAM_LOCAL_FLAGS) -port $(SAM_API_PORT)
 
 ## sam-events: the handlers on events from sam local generate-event (also part of go test ./...)
 sam-events: dynamodb-local
