@@ -13,16 +13,16 @@ import (
 	"github.com/profiles-service/profiles/local/sam"
 )
 
-// startAPI serves the API with `sam local start-api` on 127.0.0.1:port,
-// against the table and DynamoDB of make run (TABLE_NAME, DYNAMODB_ENDPOINT:
-// reused, or started), until ctx ends (Ctrl-C); then it stops sam, the
-// DynamoDB Local it started and the podman service it started.
-func startAPI(ctx context.Context, l *sam.Local, getenv func(string) string, port int, stderr io.Writer) error {
+// startAPI serves the API with `sam local start-api` on 127.0.0.1:port, on
+// the table at endpoint (make run's: reused, or started), until ctx ends
+// (Ctrl-C); then it stops sam, and the DynamoDB Local and the podman service
+// if it started them.
+func startAPI(ctx context.Context, l *sam.Local, table, endpoint string, port int, stderr io.Writer) error {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	if listening(addr) {
 		return fmt.Errorf("%s is taken: choose another port with SAM_API_PORT", addr)
 	}
-	stack, stop, err := localStack(ctx, l, getenv, stderr)
+	stack, stop, err := localStack(ctx, l, table, endpoint, stderr)
 	if err != nil {
 		return err
 	}

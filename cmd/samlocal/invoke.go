@@ -27,7 +27,7 @@ const invokeTimeout = 3 * time.Minute
 // DynamoDB Local and table of its own, prints one line per fixture, and fails
 // when any answer is not the documented one. Where no container engine can
 // be had it says so in one line and succeeds.
-func invokeAll(ctx context.Context, l *sam.Local, getenv func(string) string, only []string, stdout, stderr io.Writer) error {
+func invokeAll(ctx context.Context, l *sam.Local, only []string, stdout, stderr io.Writer) error {
 	var todo []fixtures.Fixture
 	for _, f := range fixtures.All {
 		if len(only) == 0 || slices.Contains(only, f.Function) {
@@ -37,13 +37,12 @@ func invokeAll(ctx context.Context, l *sam.Local, getenv func(string) string, on
 	if len(todo) == 0 {
 		return fmt.Errorf("no fixture of %s in local/fixtures", strings.Join(only, ", "))
 	}
+	// Not the developer's DynamoDB or table: a DynamoDB Local of its own.
 	port, err := freePort()
 	if err != nil {
 		return err
 	}
-	// Not the developer's DynamoDB or table: a DynamoDB Local of its own.
-	getenv = withEnv(getenv, map[string]string{"DYNAMODB_ENDPOINT": "http://127.0.0.1:" + strconv.Itoa(port), "TABLE_NAME": devstack.LocalTable})
-	stack, stop, err := localStack(ctx, l, getenv, stderr)
+	stack, stop, err := localStack(ctx, l, devstack.LocalTable, "http://127.0.0.1:"+strconv.Itoa(port), stderr)
 	if errors.Is(err, sam.ErrNoEngine) {
 		fmt.Fprintf(stdout, "sam-invoke: SKIPPED: %v, so the real sam local invoke did not run\n", err)
 		return nil

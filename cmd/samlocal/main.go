@@ -54,6 +54,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	if arch != "arm64" && arch != "x86_64" {
+		return fmt.Errorf("-arch %q: want arm64 or x86_64", arch)
+	}
 	root, err := filepath.Abs(".")
 	if err != nil {
 		return err
@@ -64,39 +67,47 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	if sub == "invoke" {
-		return invokeAll(ctx, l, getenv, fs.Args(), stdout, stderr)
+		return invokeAll(ctx, l, fs.Args(), stdout, stderr)
 	}
-	return startAPI(ctx, l, getenv, *port, stderr)
+	local := devstack.LocalEnv(getenv)
+	return startAPI(ctx, l, local("TABLE_NAME"), local("DYNAMODB_ENDPOINT"), *port, stderr)
 }
 
-// localStack starts the engine and DynamoDB Local with the table and the
-// fixture profile, and writes the env file that points the functions at
-// them. getenv gives TABLE_NAME and DYNAMODB_ENDPOINT, as for make run.
-func localStack(ctx context.Context, l *sam.Local, getenv func(string) string, stderr io.Writer) (stack *devstack.Stack, stop func(), err error) {
+// localStack starts the engine, then DynamoDB Local at endpoint (reused,
+// or started) with the table and the fixture profile, and writes the env
+// file that points the functions at them. stop stops what it started.
+func localStack(ctx context.Context, l *sam.Local, table, endpoint string, stderr io.Writer) (stack *devstack.Stack, stop func(), err error) {
 	if l.Engine, err = sam.StartEngine(ctx, l.Root, stderr); err != nil {
 		return nil, nil, err
 	}
-	cfg, err := config.FromEnv(devstack.LocalEnv(getenv))
-	if err == nil {
-		// The functions run in Region (sam local --region): so must the table.
-		cfg.Region = sam.Region
-		stack, err = devstack.Start(ctx, l.Root, cfg, devstack.Logf(stderr))
-	}
-	if err == nil {
-		if err = fixtures.Reset(ctx, stack.Store); err != nil {
-			stack.Close()
-		}
-	}
-	if err == nil {
-		if err = l.WriteEnvFile(cfg.TableName, cfg.Endpoint); err != nil {
-			stack.Close()
-		}
-	}
-	if err != nil {
+	if stack, err = startTable(ctx, l, table, endpoint, stderr); err != nil {
 		l.Engine.Stop()
 		return nil, nil, err
 	}
 	return stack, func() { stack.Close(); l.Engine.Stop() }, nil
+}
+
+func startTable(ctx context.Context, l *sam.Local, table, endpoint string, stderr io.Writer) (*devstack.Stack, error) {
+	env := map[string]string{"TABLE_NAME": table, "DYNAMODB_ENDPOINT": endpoint, "LOCAL_MODE": "1"}
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		return nil, err
+	}
+	// The functions run in Region (sam local --region): so must the table.
+	cfg.Region = sam.Region
+	stack, err := devstack.Start(ctx, l.Root, cfg, devstack.Logf(stderr))
+	if err != nil {
+		return nil, err
+	}
+	if err := fixtures.Reset(ctx, stack.Store); err != nil {
+		stack.Close()
+		return nil, fmt.Errorf("reset fixtures: %w", err)
+	}
+	if err := l.WriteEnvFile(cfg.TableName, cfg.Endpoint); err != nil {
+		stack.Close()
+		return nil, err
+	}
+	return stack, nil
 }
 
 // freePort is a TCP port nothing listens on now.
@@ -107,16 +118,6 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// withEnv is getenv with some variables set.
-func withEnv(getenv func(string) string, set map[string]string) func(string) string {
-	return func(k string) string {
-		if v, ok := set[k]; ok {
-			return v
-		}
-		return getenv(k)
-	}
 }
 
 func first(vals ...string) string {
