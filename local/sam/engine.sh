@@ -51,10 +51,11 @@ die() { say "$*"; exit 1; }
 # unavailable: no engine can be had on this machine (exit status 3).
 unavailable() { say "no container engine: $*"; exit 3; }
 
+can_be_root() {
+	[ "$(id -u)" = 0 ] || { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }
+}
 as_root() {
-	if [ "$(id -u)" = 0 ]; then "$@"
-	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo "$@"
-	else unavailable "no Docker daemon, and installing podman needs root or password-less sudo"; fi
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
 }
 
 docker_answers() {
@@ -79,6 +80,7 @@ install_podman() {
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	command -v apt-get >/dev/null || unavailable "no Docker daemon, and no apt-get to install ${missing[*]}"
+	can_be_root || unavailable "no Docker daemon, and installing ${missing[*]} needs root or password-less sudo"
 	say "installing ${missing[*]} from Debian"
 	local t0=$SECONDS
 	export DEBIAN_FRONTEND=noninteractive
@@ -151,8 +153,8 @@ install() {
 		return 0
 	fi
 	install_podman
-	command -v curl >/dev/null || as_root apt-get install -y -q --no-install-recommends curl >/dev/null ||
-		unavailable "apt-get install curl failed"
+	command -v curl >/dev/null || { can_be_root && as_root apt-get install -y -q --no-install-recommends curl >/dev/null; } ||
+		unavailable "no curl, and it cannot be installed"
 }
 
 start() {
