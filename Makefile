@@ -1,6 +1,7 @@
 # Profiles & Contacts service. `make run` serves the API locally, `make test` runs every test.
 SHELL := /bin/bash
 GO ?= go
+# The functions' architecture: template.yaml's Architecture (arm64 or x86_64; amd64 reads as x86_64).
 ARCH ?= arm64
 BUILD_DIR ?= build
 DDB_DIR := .local/ddb
@@ -10,7 +11,7 @@ SUB ?= local-user
 SCOPES ?= profiles:read profiles:write
 ROLE ?= admin
 
-.PHONY: run test unit vet scan checkov backfill invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-events schemathesis contract contract-check docs-ui clean
+.PHONY: run test unit vet scan checkov backfill invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-invoke sam-api sam-events schemathesis contract contract-check docs-ui clean
 
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}
 run: dynamodb-local docs-ui
@@ -89,9 +90,26 @@ backfill: dynamodb-local
 build:
 	@for f in $(FUNCTIONS); do \
 		echo "build $$f"; \
-		CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" \
-			-o $(BUILD_DIR)/$$f/bootstrap ./functions/$$f || exit 1; \
+		$(call lambda_build,$(BUILD_DIR)/$$f/bootstrap,./functions/$$f) || exit 1; \
 	done
+
+# build-<LogicalId>: what `sam build` runs for each function (BuildMethod:
+# makefile, in the repository root), with ARTIFACTS_DIR set to where SAM wants
+# the bootstrap. The package is functions/<LogicalId in kebab case>
+# (TestSAMBuildMetadata holds template.yaml to that).
+build-%:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "make build-$*: ARTIFACTS_DIR is not set: sam build runs this target" >&2; exit 2; }
+	@pkg=./functions/$$(echo '$*' | sed -E 's/([a-z0-9])([A-Z])/\1-\2/g' | tr A-Z a-z); \
+	echo "build $* from $$pkg for linux/$(call goarch,$(ARCH))"; \
+	$(call lambda_build,$(ARTIFACTS_DIR)/bootstrap,$$pkg)
+
+# lambda_build builds the main package $(2) into $(1) as provided.al2023 runs
+# it: linux/$(ARCH), static (cgo off, whatever compiler the host has),
+# stripped, without the RPC mode provided runtimes never use.
+lambda_build = $(lambda_env) $(GO) build $(lambda_flags) -o $(1) $(2)
+lambda_env = CGO_ENABLED=0 GOOS=linux GOARCH=$(call goarch,$(ARCH))
+lambda_flags = -tags lambda.norpc -trimpath -ldflags="-s -w"
+goarch = $(or $(if $(filter x86_64 amd64,$(1)),amd64),$(if $(filter arm64 aarch64,$(1)),arm64),$(error ARCH must be arm64 or x86_64, not "$(1)"))
 
 ## fuzz: each fuzz target for FUZZTIME (30s); make test runs their seed corpus
 FUZZTIME ?= 30s
@@ -109,19 +127,20 @@ bench: dynamodb-local
 bench-smoke: dynamodb-local
 	@$(GO) run ./cmd/bench -smoke >/dev/null
 
-## sam-check: the real SAM CLI on this repository: sam-validate and sam-build (skipped when sam is not on PATH)
+## sam-check: the real SAM CLI on this repository: sam-validate, sam-build and sam-invoke (skipped when sam is not on PATH)
 SAM ?= sam
 SAM_RUN = SAM_CLI_TELEMETRY=0 $(SAM)
 # make test builds apart from .aws-sam/build, which sam deploy reads.
 SAM_BUILD_DIR ?= .aws-sam/check/build
-# SAM's Go builder (BuildMethod go1.x) runs `go build` with our environment:
-# these give its bootstraps the flags of make build.
-SAM_GO_ENV = CGO_ENABLED=0 GOFLAGS='$(shell $(GO) env GOFLAGS) -trimpath -tags=lambda.norpc "-ldflags=-s -w"'
+# The architecture sam-build builds for: empty is a plain `sam build` (the
+# template's default, arm64); x86_64 or arm64 is passed to sam build as the
+# Architecture parameter and to the Makefile's build-<LogicalId> as ARCH.
+SAM_ARCHITECTURE ?=
 sam-check:
 	@if command -v $(SAM) >/dev/null 2>&1; then \
-		$(MAKE) --no-print-directory sam-validate sam-build; \
+		$(MAKE) --no-print-directory sam-validate sam-build sam-invoke; \
 	else \
-		echo "sam-check: SKIPPED: no SAM CLI ($(SAM)) on PATH, so sam validate --lint, sam build and the sam local generate-event test did not run (.ci/run installs aws-sam-cli)"; \
+		echo "sam-check: SKIPPED: no SAM CLI ($(SAM)) on PATH, so sam validate --lint, sam build, sam local invoke and the sam local generate-event test did not run (.ci/run installs aws-sam-cli)"; \
 	fi
 
 ## sam-validate: sam validate --lint (cfn-lint's errors and warnings), and cfn-lint's informational checks when it is installed
@@ -129,18 +148,39 @@ sam-validate:
 	$(SAM_RUN) validate --lint --template-file template.yaml
 	@if command -v cfn-lint >/dev/null 2>&1; then echo "cfn-lint --include-checks I template.yaml"; cfn-lint --include-checks I -- template.yaml; fi
 
-## sam-build: sam build of every function into $(SAM_BUILD_DIR), then a test of each bootstrap
+## sam-build: sam build of every function into $(SAM_BUILD_DIR) (SAM_ARCHITECTURE: see above), then a test of each bootstrap
+sam-build: ARCH = $(or $(SAM_ARCHITECTURE),arm64)
 sam-build:
-	@# One go build first compiles for linux/arm64 what the parallel builds share
-	@# (each would otherwise compile it again) and shows Go's own errors, which
-	@# sam build hides behind "stat functions/<name>/bootstrap: directory not found".
-	$(SAM_GO_ENV) GOOS=linux GOARCH=arm64 $(GO) build ./functions/...
-	@echo "$(SAM) build --parallel --no-cached --build-dir $(SAM_BUILD_DIR) (log: $(SAM_BUILD_DIR).log)"
+	@# One go build first compiles what the parallel builds share (each would
+	@# otherwise compile it again) and shows Go's own errors, which sam build
+	@# hides behind "Builder Failed".
+	$(lambda_env) $(GO) build $(lambda_flags) ./functions/...
+	@# sam build runs make for each function: without this make's variables
+	@# (MAKEFLAGS, ARCH) in its environment, as a plain sam build runs.
+	@echo "$(SAM_BUILD_CMD) (log: $(SAM_BUILD_DIR).log)"
 	@mkdir -p $(dir $(SAM_BUILD_DIR)); start=$$(date +%s); \
-	$(SAM_GO_ENV) $(SAM_RUN) build --parallel --no-cached --build-dir $(SAM_BUILD_DIR) --template-file template.yaml \
-		>$(SAM_BUILD_DIR).log 2>&1 || { cat $(SAM_BUILD_DIR).log; exit 1; }; \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u ARCH $(SAM_BUILD_CMD) >$(SAM_BUILD_DIR).log 2>&1 || { cat $(SAM_BUILD_DIR).log; exit 1; }; \
 	echo "sam build: $$(ls $(SAM_BUILD_DIR)/*/bootstrap | wc -l) bootstraps in $$(( $$(date +%s) - start ))s"
-	SAM_BUILD_DIR=$(abspath $(SAM_BUILD_DIR)) $(GO) test -count=1 -run '^TestSAMBuild' ./local/integration
+	SAM_BUILD_DIR=$(abspath $(SAM_BUILD_DIR)) SAM_BUILD_ARCHITECTURE=$(SAM_ARCHITECTURE) $(GO) test -count=1 -run '^TestSAMBuild' ./local/integration
+SAM_BUILD_CMD = $(if $(SAM_ARCHITECTURE),ARCH=$(SAM_ARCHITECTURE)) $(SAM_RUN) build --parallel --no-cached --build-dir $(SAM_BUILD_DIR) \
+	--template-file template.yaml $(if $(SAM_ARCHITECTURE),--parameter-overrides Architecture=$(SAM_ARCHITECTURE))
+
+## sam-invoke: the real `sam local invoke` of every function on each of its events/ fixtures, on Docker or podman (skipped, in one line, where neither can be had)
+# sam local runs the functions natively: built for the host's architecture.
+SAM_LOCAL_ARCH = $(if $(filter arm64,$(shell $(GO) env GOHOSTARCH)),arm64,x86_64)
+SAM_LOCAL_BUILD_DIR := .local/sam-local/build
+SAM_LOCAL_FLAGS = -sam $(SAM) -arch $(SAM_LOCAL_ARCH) -build-dir $(SAM_LOCAL_BUILD_DIR)
+sam-invoke: dynamodb-local
+	@$(MAKE) --no-print-directory sam-build SAM_ARCHITECTURE=$(SAM_LOCAL_ARCH) SAM_BUILD_DIR=$(SAM_LOCAL_BUILD_DIR)
+	@$(GO) build -o .local/sam-local/samlocal ./cmd/samlocal
+	.local/sam-local/samlocal invoke $(SAM_LOCAL_FLAGS)
+
+## sam-api: the API on http://127.0.0.1:$${SAM_API_PORT:-3001} through the real `sam local start-api` (JWT authorizers skipped: see README), on make run's table; Ctrl-C stops all
+SAM_API_PORT ?= 3001
+sam-api: dynamodb-local
+	@$(MAKE) --no-print-directory sam-build SAM_ARCHITECTURE=$(SAM_LOCAL_ARCH) SAM_BUILD_DIR=$(SAM_LOCAL_BUILD_DIR)
+	@$(GO) build -o .local/sam-local/samlocal ./cmd/samlocal
+	@exec .local/sam-local/samlocal start-api $(SAM_LOCAL_FLAGS) -port $(SAM_API_PORT)
 
 ## sam-events: the handlers on events from sam local generate-event (also part of go test ./...)
 sam-events: dynamodb-local

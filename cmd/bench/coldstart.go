@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/profiles-service/profiles/local/fixtures"
 )
 
 // function is one Lambda function of the template, built as Lambda runs it.
@@ -85,7 +87,7 @@ func coldStart(ctx context.Context, e *env, rep *report, p *progress) error {
 	bar = p.bar(fmt.Sprintf("%d invocations of each function", e.o.invocations), len(fns)*e.o.invocations)
 	for _, f := range fns {
 		// Each function's fixture finds the profile, user and key it names.
-		if err := e.large.ResetFixtures(ctx); err != nil {
+		if err := fixtures.Reset(ctx, e.large.Store); err != nil {
 			bar.done()
 			return fmt.Errorf("reset fixtures: %w", err)
 		}

@@ -14,6 +14,7 @@ import (
 	"os"
 
 	"github.com/profiles-service/profiles/local/devstack"
+	"github.com/profiles-service/profiles/local/fixtures"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/logging"
 )
@@ -55,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("template.yaml has no function %q", *function)
 	}
 	if *reset {
-		if err := stack.ResetFixtures(ctx); err != nil {
+		if err := fixtures.Reset(ctx, stack.Store); err != nil {
 			return fmt.Errorf("reset fixtures: %w", err)
 		}
 	}

@@ -5,99 +5,62 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/profiles-service/profiles/local/fixtures"
 	"github.com/profiles-service/profiles/local/testenv"
 )
 
-// fixtureStatus is the status each events/ fixture gives against the fixture
-// profile (what make invoke prints). A new fixture must be added here.
-var fixtureStatus = map[string]int{
-	"list-profiles.json":     200,
-	"get-profile.json":       200,
-	"create-profile.json":    201,
-	"update-profile.json":    200,
-	"delete-profile.json":    204,
-	"list-contacts.json":     200,
-	"get-contact.json":       200,
-	"create-contact.json":    201,
-	"update-contact.json":    200,
-	"delete-contact.json":    204,
-	"update-my-profile.json": 200,
-	"get-my-profile.json":    200,
-	"get-user-profile.json":  200,
-	// The authorizer answers with a simple response, not HTTP: 200 stands for
-	// isAuthorized true.
-	"api-key-authorizer.json": 200,
-	// The retention job answers with its summary: 200 stands for a complete run.
-	"retention-purge.json":         200,
-	"retention-purge-dry-run.json": 200,
-}
-
-// TestEventFixtures invokes every events/*.json through the handler of the
-// function its routeKey belongs to in template.yaml, as make invoke does.
+// TestEventFixtures invokes every events/*.json through the handler of its
+// function, as make invoke does, and holds the answer to fixtures.All, the
+// table make sam-invoke holds the real `sam local invoke` to. An HTTP
+// fixture's routeKey must be a route of that function in template.yaml.
 func TestEventFixtures(t *testing.T) {
 	a := newAPI(t)
 	ctx := context.Background()
 	files, _ := filepath.Glob(filepath.Join(testenv.Root(t), "events", "*.json"))
-	if len(files) == 0 {
-		t.Fatal("no fixtures in events/")
+	if len(files) != len(fixtures.All) {
+		t.Errorf("events/ holds %d fixtures, fixtures.All %d", len(files), len(fixtures.All))
 	}
 	routes := map[string]string{}
 	for _, r := range a.stack.Template.Routes() {
 		routes[r.Pattern()] = r.Function
 	}
-	for _, f := range files {
-		name := filepath.Base(f)
+	for _, file := range files {
+		name := filepath.Base(file)
 		t.Run(name, func(t *testing.T) {
-			want, ok := fixtureStatus[name]
+			f, ok := fixtures.Find(name)
 			if !ok {
-				t.Fatalf("no expected status for %s: add it to fixtureStatus", name)
+				t.Fatalf("no expected answer for %s: add it to fixtures.All", name)
 			}
-			raw, err := os.ReadFile(f)
+			raw, err := os.ReadFile(file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var ev events.APIGatewayV2HTTPRequest
-			if err := json.Unmarshal(raw, &ev); err != nil {
+			if f.Kind == fixtures.HTTP {
+				var ev events.APIGatewayV2HTTPRequest
+				if err := json.Unmarshal(raw, &ev); err != nil {
+					t.Fatal(err)
+				}
+				if fn := routes[ev.RouteKey]; fn != f.Function || ev.RequestContext.RouteKey != ev.RouteKey {
+					t.Fatalf("routeKey %q is no route of %s in template.yaml (it is %q's)", ev.RouteKey, f.Function, fn)
+				}
+			}
+			h, ok := a.stack.Handlers[f.Function]
+			if !ok {
+				t.Fatalf("template.yaml has no function %s", f.Function)
+			}
+			if err := fixtures.Reset(ctx, a.stack.Store); err != nil {
 				t.Fatal(err)
 			}
-			if err := a.stack.ResetFixtures(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if strings.HasPrefix(name, "retention-purge") {
-				out, err := a.stack.Handlers["RetentionPurge"].Invoke(ctx, raw)
-				var sum struct{ Complete, DryRun bool }
-				if err != nil || json.Unmarshal(out, &sum) != nil || !sum.Complete || sum.DryRun != strings.Contains(name, "dry-run") {
-					t.Errorf("retention purge: %s, %v", out, err)
-				}
-				return
-			}
-			if name == "api-key-authorizer.json" {
-				out, err := a.stack.Handlers["ApiKeyAuthorizer"].Invoke(ctx, raw)
-				var resp events.APIGatewayV2CustomAuthorizerSimpleResponse
-				if err != nil || json.Unmarshal(out, &resp) != nil || !resp.IsAuthorized || resp.Context["apiKeyName"] != "fixture-partner" {
-					t.Errorf("authorizer: %s, %v", out, err)
-				}
-				return
-			}
-			fn := routes[ev.RouteKey]
-			if fn == "" || ev.RequestContext.RouteKey != ev.RouteKey {
-				t.Fatalf("routeKey %q is no route of template.yaml", ev.RouteKey)
-			}
-			out, err := a.stack.Handlers[fn].Invoke(ctx, raw)
+			out, err := h.Invoke(ctx, raw)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s: %v", f.Function, err)
 			}
-			var resp events.APIGatewayV2HTTPResponse
-			if err := json.Unmarshal(out, &resp); err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != want {
-				t.Errorf("%s via %s: status %d, want %d: %s", name, fn, resp.StatusCode, want, resp.Body)
+			if _, err := f.Check(out); err != nil {
+				t.Errorf("%s via %s: %v", name, f.Function, err)
 			}
 		})
 	}

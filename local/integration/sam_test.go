@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -74,6 +75,37 @@ func TestSAMConfigMatchesTemplate(t *testing.T) {
 	for _, k := range []string{"stack_name", "region"} {
 		if s, _ := section("global")[k].(string); s == "" {
 			t.Errorf("samconfig.toml [default.global.parameters] has no %s", k)
+		}
+	}
+}
+
+// TestSAMBuildMetadata holds every function to the one build the README
+// describes: sam build runs the Makefile's build-<LogicalId> in the
+// repository root, which builds ./functions/<LogicalId in kebab case>, the
+// function's CodeUri, for the Architecture parameter (arm64 by default).
+func TestSAMBuildMetadata(t *testing.T) {
+	tpl, err := samtemplate.Load(filepath.Join(testenv.Root(t), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := tpl.Parameters["Architecture"]
+	if !ok || p.Default == nil || *p.Default != "arm64" || !slices.Equal(p.AllowedValues, []string{"arm64", "x86_64"}) {
+		t.Errorf("template.yaml: want a parameter Architecture, default arm64, allowed [arm64 x86_64]; got %+v", p)
+	}
+	kebab := regexp.MustCompile(`([a-z0-9])([A-Z])`)
+	for _, fn := range tpl.Functions {
+		meta := tpl.Resources[fn.Name].Metadata
+		for key, want := range map[string]string{"BuildMethod": "makefile", "ContextPath": ".", "WorkingDirectory": "."} {
+			if n := samtemplate.Field(&meta, key); n == nil || n.Value != want {
+				t.Errorf("%s: Metadata %s must be %q", fn.Name, key, want)
+			}
+		}
+		if want := "functions/" + strings.ToLower(kebab.ReplaceAllString(fn.Name, "$1-$2")); fn.CodeURI != want {
+			t.Errorf("%s: CodeUri %q, want %q: the package the Makefile's build-%s builds", fn.Name, fn.CodeURI, want, fn.Name)
+		}
+		arch, err := tpl.Resolver().Strings(fn.Architectures)
+		if err != nil || len(arch) != 1 || fn.Architectures.Content[0].Tag != "!Ref" || fn.Architectures.Content[0].Value != "Architecture" {
+			t.Errorf("%s: Architectures must be [!Ref Architecture] (%v, %v)", fn.Name, arch, err)
 		}
 	}
 }

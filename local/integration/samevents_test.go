@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/profiles-service/profiles/local/devstack"
+	"github.com/profiles-service/profiles/local/fixtures"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/local/testenv"
 )
@@ -38,9 +38,9 @@ type samEventRequest struct {
 
 var samEventRequests = []samEventRequest{
 	{
-		routeKey: "GET /profiles/{profileId}", path: "/profiles/" + devstack.FixtureProfileID,
-		pathParams: map[string]string{"profileId": devstack.FixtureProfileID},
-		sub:        "admin", want: 200, check: wantProfileID(devstack.FixtureProfileID),
+		routeKey: "GET /profiles/{profileId}", path: "/profiles/" + fixtures.ProfileID,
+		pathParams: map[string]string{"profileId": fixtures.ProfileID},
+		sub:        "admin", want: 200, check: wantProfileID(fixtures.ProfileID),
 	},
 	{
 		routeKey: "POST /profiles", path: "/profiles", sub: "admin", want: 201,
@@ -59,13 +59,13 @@ var samEventRequests = []samEventRequest{
 		query:      map[string]string{"limit": "10", "sort_by": "createTime", "sort_order": "desc", "filter[enabled]": "1"},
 		queryOrder: []string{"limit", "sort_by", "sort_order", "filter[enabled]"},
 		check: func(t *testing.T, body []byte) {
-			if !strings.Contains(string(body), devstack.FixtureProfileID) {
+			if !strings.Contains(string(body), fixtures.ProfileID) {
 				t.Errorf("the list lacks the fixture profile: %s", body)
 			}
 		},
 	},
 	{
-		routeKey: "POST /api/me/profile/update", path: "/api/me/profile/update", sub: devstack.FixtureUserID, want: 200,
+		routeKey: "POST /api/me/profile/update", path: "/api/me/profile/update", sub: fixtures.UserID, want: 200,
 		body: `{"givenName": "John", "familyName": "Doe", "featureUpdates": false, "marketingUpdates": true, "email": "john.doe@centrapay.com"}`,
 		check: func(t *testing.T, body []byte) {
 			var u struct{ GivenName, FamilyName string }
@@ -94,7 +94,7 @@ func TestSAMGeneratedEventsReachHandlers(t *testing.T) {
 				t.Fatalf("%s is no route of template.yaml", req.routeKey)
 			}
 			raw := req.event(t, sam, route)
-			if err := a.stack.ResetFixtures(ctx); err != nil {
+			if err := fixtures.Reset(ctx, a.stack.Store); err != nil {
 				t.Fatal(err)
 			}
 			out, err := a.stack.Handlers[route.Function].Invoke(ctx, raw)

@@ -50,7 +50,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.SAMLocal && !c.Local {
 		return c, fmt.Errorf("sam local without the project's env file would call AWS with this machine's credentials: " +
-			"pass --env-vars local/sam/env.json (make sam-invoke and make sam-api do)")
+			"pass --env-vars local/sam/env.json (make sam-invoke and make sam-api write their own)")
 	}
 	if c.TableName == "" {
 		return c, fmt.Errorf("TABLE_NAME is not set")
