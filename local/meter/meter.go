@@ -8,10 +8,10 @@ package meter
 import (
 	"context"
 	"maps"
+	"reflect"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 )
@@ -102,85 +102,49 @@ func (m *Meter) record(op string, input any) {
 // clone is a shallow copy of the input, so that asking for capacity does
 // not show in what First returns.
 func clone(input any) any {
-	switch v := input.(type) {
-	case *dynamodb.GetItemInput:
-		c := *v
-		return &c
-	case *dynamodb.QueryInput:
-		c := *v
-		return &c
+	v := reflect.ValueOf(input)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return input
 	}
-	return input
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	return c.Interface()
 }
 
-const total = types.ReturnConsumedCapacityTotal
-
+// askCapacity sets the input's ReturnConsumedCapacity to TOTAL, on every
+// operation that has one (the SDK's inputs share the field, not a type).
 func askCapacity(input any) {
-	switch v := input.(type) {
-	case *dynamodb.GetItemInput:
-		v.ReturnConsumedCapacity = total
-	case *dynamodb.QueryInput:
-		v.ReturnConsumedCapacity = total
-	case *dynamodb.ScanInput:
-		v.ReturnConsumedCapacity = total
-	case *dynamodb.BatchGetItemInput:
-		v.ReturnConsumedCapacity = total
-	case *dynamodb.TransactGetItemsInput:
-		v.ReturnConsumedCapacity = total
-	case *dynamodb.PutItemInput:
-		v.ReturnConsumedCapacity = total
-	case *dynamodb.UpdateItemInput:
-		v.ReturnConsumedCapacity = total
-	case *dynamodb.DeleteItemInput:
-		v.ReturnConsumedCapacity = total
-	case *dynamodb.BatchWriteItemInput:
-		v.ReturnConsumedCapacity = total
-	case *dynamodb.TransactWriteItemsInput:
-		v.ReturnConsumedCapacity = total
+	v := reflect.ValueOf(input)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	if f := v.Elem().FieldByName("ReturnConsumedCapacity"); f.IsValid() && f.CanSet() {
+		f.Set(reflect.ValueOf(types.ReturnConsumedCapacityTotal))
 	}
 }
 
-// consumed is the read and write capacity an operation's output reports.
-// DynamoDB reports a total per call (CapacityUnits); reads consume read
-// units and writes write units, so the operation says which.
+// consumed is the read and write capacity an operation's output reports
+// (its ConsumedCapacity: one, or one per table). DynamoDB reports a total
+// per call (CapacityUnits); reads consume read units and writes write
+// units, so the operation says which.
 func consumed(op string, output any) (read, write float64) {
-	var ccs []types.ConsumedCapacity
-	switch v := output.(type) {
-	case *dynamodb.GetItemOutput:
-		ccs = one(v.ConsumedCapacity)
-	case *dynamodb.QueryOutput:
-		ccs = one(v.ConsumedCapacity)
-	case *dynamodb.ScanOutput:
-		ccs = one(v.ConsumedCapacity)
-	case *dynamodb.BatchGetItemOutput:
-		ccs = v.ConsumedCapacity
-	case *dynamodb.TransactGetItemsOutput:
-		ccs = v.ConsumedCapacity
-	case *dynamodb.PutItemOutput:
-		ccs = one(v.ConsumedCapacity)
-	case *dynamodb.UpdateItemOutput:
-		ccs = one(v.ConsumedCapacity)
-	case *dynamodb.DeleteItemOutput:
-		ccs = one(v.ConsumedCapacity)
-	case *dynamodb.BatchWriteItemOutput:
-		ccs = v.ConsumedCapacity
-	case *dynamodb.TransactWriteItemsOutput:
-		ccs = v.ConsumedCapacity
-	}
 	units := 0.0
-	for _, cc := range ccs {
-		units += aws.ToFloat64(cc.CapacityUnits)
+	v := reflect.ValueOf(output)
+	if v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct && v.Elem().FieldByName("ConsumedCapacity").IsValid() {
+		switch cc := v.Elem().FieldByName("ConsumedCapacity").Interface().(type) {
+		case *types.ConsumedCapacity:
+			if cc != nil {
+				units = aws.ToFloat64(cc.CapacityUnits)
+			}
+		case []types.ConsumedCapacity:
+			for _, c := range cc {
+				units += aws.ToFloat64(c.CapacityUnits)
+			}
+		}
 	}
 	switch op {
 	case "GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems":
 		return units, 0
 	}
 	return 0, units
-}
-
-func one(cc *types.ConsumedCapacity) []types.ConsumedCapacity {
-	if cc == nil {
-		return nil
-	}
-	return []types.ConsumedCapacity{*cc}
 }
