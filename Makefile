@@ -11,7 +11,7 @@ SCOPES ?= profiles:read profiles:write
 
 .PHONY: run test unit vet invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-events schemathesis contract contract-check docs-ui clean
 
-## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}
+## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}; profile change events to $${EVENTS_FILE:-.local/events.jsonl}
 run: dynamodb-local docs-ui
 	$(GO) run ./cmd/local
 
@@ -106,11 +106,11 @@ sam-build:
 	$(SAM_GO_ENV) $(SAM_RUN) build --parallel --no-cached --build-dir $(SAM_BUILD_DIR) --template-file template.yaml \
 		>$(SAM_BUILD_DIR).log 2>&1 || { cat $(SAM_BUILD_DIR).log; exit 1; }; \
 	echo "sam build: $$(ls $(SAM_BUILD_DIR)/*/bootstrap | wc -l) bootstraps in $$(( $$(date +%s) - start ))s"
-	SAM_BUILD_DIR=$(abspath $(SAM_BUILD_DIR)) $(GO) test -count=1 -run '^TestSAMBuild' ./shared/integration
+	SAM_BUILD_DIR=$(abspath $(SAM_BUILD_DIR)) $(GO) test -count=1 -run '^TestSAMBuild' ./local/integration
 
 ## sam-events: the handlers on events from sam local generate-event (also part of go test ./...)
 sam-events: dynamodb-local
-	$(GO) test -count=1 -v -run '^TestSAMGeneratedEvents' ./shared/integration
+	$(GO) test -count=1 -v -run '^TestSAMGeneratedEvents' ./local/integration
 
 ## contract: schemathesis holds a local API (a spare port, its own DynamoDB Local and table) to
 ## shared/api/openapi.yaml: every operation, CONTRACT_EXAMPLES test cases each; CONTRACT_ARGS adds options

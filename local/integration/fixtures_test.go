@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profiles-service/profiles/local/testenv"
+	profileevents "github.com/profiles-service/profiles/shared/events"
 )
 
 // fixtureStatus is the status each events/ fixture gives against the fixture
@@ -35,6 +36,9 @@ var fixtureStatus = map[string]int{
 	// The retention job answers with its summary: 200 stands for a complete run.
 	"retention-purge.json":         200,
 	"retention-purge-dry-run.json": 200,
+	// The publisher answers with a partial batch response: 200 stands for
+	// every record published.
+	streamFixture: 200,
 }
 
 // TestEventFixtures invokes every events/*.json through the handler of the
@@ -76,6 +80,10 @@ func TestEventFixtures(t *testing.T) {
 				}
 				return
 			}
+			if name == streamFixture {
+				checkStreamFixture(t, a, raw)
+				return
+			}
 			if name == "api-key-authorizer.json" {
 				out, err := a.stack.Handlers["ApiKeyAuthorizer"].Invoke(ctx, raw)
 				var resp events.APIGatewayV2CustomAuthorizerSimpleResponse
@@ -101,4 +109,26 @@ func TestEventFixtures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkStreamFixture invokes PublishProfileEvents with the stream fixture:
+// of its records (the fixture profile written, patched, given a contact and
+// deleted, with its contact items, marker and an API key), exactly four
+// events come, each valid against the published schema.
+func checkStreamFixture(t *testing.T, a *api, raw []byte) {
+	t.Helper()
+	out, err := a.stack.Handlers["PublishProfileEvents"].Invoke(context.Background(), raw)
+	var resp events.DynamoDBEventResponse
+	if err != nil || json.Unmarshal(out, &resp) != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("PublishProfileEvents: %s, %v", out, err)
+	}
+	everything := []string{"profileId", "contacts", "countryNumericCode", "country", "enabled", "firstName", "middleName",
+		"lastName", "name", "tags", "createTime", "updateTime", "uuid", "featureUpdates", "marketingUpdates"}
+	want := []publishedEvent{
+		{profileevents.Created, everything},
+		{profileevents.Updated, []string{"tags", "updateTime"}},
+		{profileevents.Updated, []string{"contacts"}},
+		{profileevents.Deleted, everything},
+	}
+	checkEvents(t, readEvents(t, a.stack.Config.EventsFile), want)
 }

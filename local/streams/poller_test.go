@@ -1,4 +1,4 @@
-package streams
+package streams_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
+	"github.com/profiles-service/profiles/local/streams"
 	"github.com/profiles-service/profiles/local/testenv"
 )
 
@@ -65,7 +66,7 @@ type testTable struct {
 func newTable(t *testing.T) *testTable {
 	t.Helper()
 	st := testenv.NewStack(t)
-	arn, err := StreamARN(context.Background(), st.DB, st.Config.TableName)
+	arn, err := streams.StreamARN(context.Background(), st.DB, st.Config.TableName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +86,10 @@ func (tt *testTable) put(t *testing.T, pk string, i int) {
 }
 
 // start runs a poller of the table's stream until the test ends.
-func (tt *testTable) start(t *testing.T, h *recorder, m Mapping) *Poller {
+func (tt *testTable) start(t *testing.T, h *recorder, m streams.Mapping) *streams.Poller {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	p := New(NewClient(tt.AWS, tt.Config.Endpoint), tt.stream, h, m)
+	p := streams.New(streams.NewClient(tt.AWS, tt.Config.Endpoint), tt.stream, h, m)
 	if err := p.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func (tt *testTable) start(t *testing.T, h *recorder, m Mapping) *Poller {
 	return p
 }
 
-var mapping = Mapping{BatchSize: 5, BatchingWindow: 100 * time.Millisecond, ReportBatchItemFailures: true, Bisect: true,
+var mapping = streams.Mapping{BatchSize: 5, BatchingWindow: 100 * time.Millisecond, ReportBatchItemFailures: true, Bisect: true,
 	MaxRetries: 3, StartingPosition: types.ShardIteratorTypeTrimHorizon, Timeout: 5 * time.Second}
 
 // delivered is each record's n, in the order of the calls, a record
@@ -123,6 +124,11 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// seqLess orders sequence numbers, decimal strings of any length.
+func seqLess(a, b string) bool {
+	return len(a) < len(b) || len(a) == len(b) && a < b
 }
 
 func upTo(n int) []int {
@@ -265,15 +271,15 @@ func TestPollerGivesUpAfterItsRetries(t *testing.T) {
 	for i := range 5 {
 		tt.put(t, "P#1", i)
 	}
-	p := New(NewClient(tt.AWS, tt.Config.Endpoint), tt.stream, h, m)
-	discarded := make(chan Discarded, 1)
-	p.OnFailure = func(d Discarded) { discarded <- d }
+	p := streams.New(streams.NewClient(tt.AWS, tt.Config.Endpoint), tt.stream, h, m)
+	discarded := make(chan streams.Discarded, 1)
+	p.OnFailure = func(d streams.Discarded) { discarded <- d }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer func() { cancel(); p.Wait() }()
 	if err := p.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var d Discarded
+	var d streams.Discarded
 	select {
 	case d = <-discarded:
 	case <-time.After(15 * time.Second):
@@ -309,10 +315,10 @@ func TestPollerBisectsOnFunctionError(t *testing.T) {
 	for i := range 8 {
 		tt.put(t, fmt.Sprint("P#", i), i)
 	}
-	p := New(NewClient(tt.AWS, tt.Config.Endpoint), tt.stream, h, m)
-	var discarded []Discarded
+	p := streams.New(streams.NewClient(tt.AWS, tt.Config.Endpoint), tt.stream, h, m)
+	var discarded []streams.Discarded
 	var mu sync.Mutex
-	p.OnFailure = func(d Discarded) { mu.Lock(); discarded = append(discarded, d); mu.Unlock() }
+	p.OnFailure = func(d streams.Discarded) { mu.Lock(); discarded = append(discarded, d); mu.Unlock() }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer func() { cancel(); p.Wait() }()
 	if err := p.Start(ctx); err != nil {
@@ -337,35 +343,5 @@ func TestPollerBisectsOnFunctionError(t *testing.T) {
 	defer mu.Unlock()
 	if len(discarded) != 1 || discarded[0].BatchSize != 1 {
 		t.Errorf("gave up on %+v, want record 5 alone", discarded)
-	}
-}
-
-// TestCheckpoint reads partial batch responses as Lambda does.
-func TestCheckpoint(t *testing.T) {
-	t.Parallel()
-	batch := make([]events.DynamoDBEventRecord, 4)
-	for i := range batch {
-		batch[i].Change.SequenceNumber = fmt.Sprintf("00000000000000000000%d", i+1)
-	}
-	for _, tc := range []struct {
-		response string
-		done     int
-	}{
-		{``, 4},
-		{`null`, 4},
-		{`{}`, 4},
-		{`{"batchItemFailures":null}`, 4},
-		{`{"batchItemFailures":[]}`, 4},
-		{`{"batchItemFailures":[{"itemIdentifier":"000000000000000000003"}]}`, 2},
-		{`{"batchItemFailures":[{"itemIdentifier":"000000000000000000004"},{"itemIdentifier":"000000000000000000002"}]}`, 1},
-		{`{"batchItemFailures":[{"itemIdentifier":""}]}`, 0},
-		{`{"batchItemFailures":[{"itemIdentifier":null}]}`, 0},
-		{`{"batchItemFailures":[{"id":"000000000000000000003"}]}`, 0},
-		{`{"batchItemFailures":[{"itemIdentifier":"999"}]}`, 0},
-		{`not json`, 0},
-	} {
-		if got := checkpoint(batch, []byte(tc.response)); got != tc.done {
-			t.Errorf("checkpoint(%s) = %d, want %d", tc.response, got, tc.done)
-		}
 	}
 }
