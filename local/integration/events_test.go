@@ -138,11 +138,11 @@ func TestEventsOfAPIChanges(t *testing.T) {
 		marketing = []string{"updateTime", "marketingUpdates"}
 	}
 	checkEvents(t, evs, []publishedEvent{
-		{profileevents.Created, everything},
-		{profileevents.Updated, patched},
-		{profileevents.Updated, []string{"contacts"}},
-		{profileevents.Updated, marketing},
-		{profileevents.Deleted, everything},
+		{"Profile Created", everything},
+		{"Profile Updated", patched},
+		{"Profile Updated", []string{"contacts"}},
+		{"Profile Updated", marketing},
+		{"Profile Deleted", everything},
 	})
 	for i, ev := range evs[:min(len(evs), len(profiles))] {
 		if string(ev.Detail.Profile) != string(profiles[i]) {

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profiles-service/profiles/local/testenv"
-	profileevents "github.com/profiles-service/profiles/shared/events"
 )
 
 // fixtureStatus is the status each events/ fixture gives against the fixture
@@ -125,10 +124,10 @@ func checkStreamFixture(t *testing.T, a *api, raw []byte) {
 	everything := []string{"profileId", "contacts", "countryNumericCode", "country", "enabled", "firstName", "middleName",
 		"lastName", "name", "tags", "createTime", "updateTime", "uuid", "featureUpdates", "marketingUpdates"}
 	want := []publishedEvent{
-		{profileevents.Created, everything},
-		{profileevents.Updated, []string{"tags", "updateTime"}},
-		{profileevents.Updated, []string{"contacts"}},
-		{profileevents.Deleted, everything},
+		{"Profile Created", everything},
+		{"Profile Updated", []string{"tags", "updateTime"}},
+		{"Profile Updated", []string{"contacts"}},
+		{"Profile Deleted", everything},
 	}
 	checkEvents(t, readEvents(t, a.stack.Config.EventsFile), want)
 }

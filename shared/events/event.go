@@ -21,9 +21,9 @@ import (
 
 // The detail types of the events.
 const (
-	Created = "Profile Created"
-	Updated = "Profile Updated"
-	Deleted = "Profile Deleted"
+	created = "Profile Created"
+	updated = "Profile Updated"
+	deleted = "Profile Deleted"
 )
 
 // Event is one committed change of a profile as the publisher puts it on
@@ -63,10 +63,10 @@ type Detail struct {
 	OccurredAt string `json:"occurredAt"`
 }
 
-// FromRecord is the event of one stream record, and false when the record
+// fromRecord is the event of one stream record, and false when the record
 // makes none: a write of an item that is no profile, or of a profile that
 // changed nothing the API shows (only its version, say).
-func FromRecord(r lambdaevents.DynamoDBEventRecord, source string) (Event, bool, error) {
+func fromRecord(r lambdaevents.DynamoDBEventRecord, source string) (Event, bool, error) {
 	if r.Change.StreamViewType != string(lambdaevents.DynamoDBStreamViewTypeNewAndOldImages) {
 		return Event{}, false, fmt.Errorf("stream record %s has the view type %q: the table's stream must have NEW_AND_OLD_IMAGES",
 			r.EventID, r.Change.StreamViewType)
@@ -85,11 +85,11 @@ func FromRecord(r lambdaevents.DynamoDBEventRecord, source string) (Event, bool,
 	case before == nil && after == nil:
 		return Event{}, false, nil
 	case before == nil:
-		detailType, d.ProfileID, d.Version = Created, after.ID, after.Version
+		detailType, d.ProfileID, d.Version = created, after.ID, after.Version
 	case after == nil:
-		detailType, d.ProfileID, d.Version = Deleted, before.ID, before.Version+1
+		detailType, d.ProfileID, d.Version = deleted, before.ID, before.Version+1
 	default:
-		detailType, d.ProfileID, d.Version = Updated, after.ID, after.Version
+		detailType, d.ProfileID, d.Version = updated, after.ID, after.Version
 	}
 	if d.ChangedFields, err = changedFields(before, after); err != nil {
 		return Event{}, false, err

@@ -13,7 +13,6 @@ import (
 	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/dynamo"
-	"github.com/profiles-service/profiles/shared/events"
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
 )
@@ -76,26 +75,20 @@ func lifeOfAProfile(t *testing.T) ([]lambdaevents.DynamoDBEventRecord, []*profil
 func TestEventsOfAProfilesLife(t *testing.T) {
 	t.Parallel()
 	records, shown := lifeOfAProfile(t)
-	var got []events.Event
-	for _, r := range records {
-		ev, ok, err := events.FromRecord(r, "profiles")
-		if err != nil {
-			t.Fatalf("record %s: %v", r.EventID, err)
-		}
-		if ok {
-			got = append(got, ev)
-		}
+	got, failed := publish(t, records)
+	if len(failed) != 0 {
+		t.Fatalf("reported %v", failed)
 	}
 	want := []struct {
 		detailType string
 		changed    []string
 	}{
-		{events.Created, everyField},
-		{events.Updated, []string{"firstName", "name", "updateTime"}},
-		{events.Updated, []string{"contacts"}},
-		{events.Updated, []string{"updateTime", "marketingUpdates"}},
-		{events.Updated, []string{"tags", "updateTime", "uuid"}},
-		{events.Deleted, everyField},
+		{"Profile Created", everyField},
+		{"Profile Updated", []string{"firstName", "name", "updateTime"}},
+		{"Profile Updated", []string{"contacts"}},
+		{"Profile Updated", []string{"updateTime", "marketingUpdates"}},
+		{"Profile Updated", []string{"tags", "updateTime", "uuid"}},
+		{"Profile Deleted", everyField},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d events from %d records, want %d: %+v", len(got), len(records), len(want), got)
@@ -114,7 +107,7 @@ func TestEventsOfAProfilesLife(t *testing.T) {
 		if ev.Time.IsZero() || d.OccurredAt != profile.FormatTime(ev.Time) {
 			t.Errorf("event %d: time %v, occurredAt %s", i, ev.Time, d.OccurredAt)
 		}
-		if ev.DetailType == events.Deleted {
+		if ev.DetailType == "Profile Deleted" {
 			if d.Profile != nil || d.UserProfile != nil || d.Version != shown[len(shown)-1].Version+1 {
 				t.Errorf("delete: version %d, profile %s, userProfile %s", d.Version, d.Profile, d.UserProfile)
 			}
@@ -132,13 +125,14 @@ func TestEventsOfAProfilesLife(t *testing.T) {
 	}
 }
 
-// TestFromRecordRefuses records it cannot read rather than guess.
-func TestFromRecordRefuses(t *testing.T) {
+// TestPublisherRefusesRecordsItCannotRead rather than guess: such a
+// record is the batch's failure.
+func TestPublisherRefusesRecordsItCannotRead(t *testing.T) {
 	t.Parallel()
 	records, _ := lifeOfAProfile(t)
 	created := records[0]
-	if _, ok, err := events.FromRecord(created, "profiles"); !ok || err != nil {
-		t.Fatalf("the first record is no profile's create: %v", err)
+	if evs, failed := publish(t, records[:1]); len(evs) != 1 || len(failed) != 0 {
+		t.Fatalf("the first record is no profile's create: %d events, reported %v", len(evs), failed)
 	}
 	keysOnly := created
 	keysOnly.Change.StreamViewType = "KEYS_ONLY"
@@ -147,8 +141,8 @@ func TestFromRecordRefuses(t *testing.T) {
 	badVersion.Change.NewImage = cloneImage(created.Change.NewImage)
 	badVersion.Change.NewImage["version"] = lambdaevents.NewStringAttribute("7")
 	for name, r := range map[string]lambdaevents.DynamoDBEventRecord{"keys only": keysOnly, "a version that is no number": badVersion} {
-		if _, _, err := events.FromRecord(r, "profiles"); err == nil {
-			t.Errorf("%s: no error", name)
+		if evs, failed := publish(t, []lambdaevents.DynamoDBEventRecord{r}); len(evs) != 0 || !slices.Equal(failed, []string{r.Change.SequenceNumber}) {
+			t.Errorf("%s: %d events, reported %v", name, len(evs), failed)
 		}
 	}
 }

@@ -30,9 +30,9 @@ func newSink(t *testing.T) (*EventBridge, *eventbus.Bus) {
 	return sink, bus
 }
 
-// updated is the event of a profile's version; a large one has the most
-// and the longest contacts, tags and names a profile may have.
-func updated(profileN, version int, large bool) Event {
+// updatedEvent is the event of a profile's version; a large one has the
+// most and the longest contacts, tags and names a profile may have.
+func updatedEvent(profileN, version int, large bool) Event {
 	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	p := &profile.Profile{ID: fmt.Sprintf("%024x", profileN), FirstName: "Mary", Tags: []string{}, CreateTime: t0, UpdateTime: t0, Version: int64(version)}
 	if large {
@@ -49,7 +49,7 @@ func updated(profileN, version int, large bool) Event {
 	}
 	raw, _ := api.ProfileJSON(p)
 	id := eventID(fmt.Sprintf("record-%d-%d", profileN, version))
-	return Event{ID: id, Source: "profiles", DetailType: Updated, Time: t0.Add(time.Duration(version) * time.Second),
+	return Event{ID: id, Source: "profiles", DetailType: updated, Time: t0.Add(time.Duration(version) * time.Second),
 		Detail: Detail{EventID: id, ProfileID: p.ID, Version: p.Version, ChangedFields: []string{"firstName", "name"},
 			Profile: raw, OccurredAt: profile.FormatTime(t0)}}
 }
@@ -59,7 +59,7 @@ func interleaved(profiles, versions int, large bool) []Event {
 	var evs []Event
 	for v := 1; v <= versions; v++ {
 		for p := range profiles {
-			evs = append(evs, updated(p, v, large))
+			evs = append(evs, updatedEvent(p, v, large))
 		}
 	}
 	return evs

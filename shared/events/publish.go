@@ -50,7 +50,7 @@ func (p Publisher) Handle(ctx context.Context, batch lambdaevents.DynamoDBEvent)
 	var recordOf []int // the index in records of each event's record
 	failed := -1
 	for i, r := range records {
-		ev, ok, err := FromRecord(r, p.Source)
+		ev, ok, err := fromRecord(r, p.Source)
 		if err != nil {
 			// Retrying will not mend the record: after the retries Lambda
 			// sends the batch's position to the on-failure destination.

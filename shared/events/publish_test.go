@@ -39,14 +39,25 @@ func (s *stoppingSink) Publish(ctx context.Context, evs []events.Event) (int, er
 func eventRecords(t *testing.T, records []lambdaevents.DynamoDBEventRecord) []int {
 	t.Helper()
 	var idx []int
-	for i, r := range records {
-		if _, ok, err := events.FromRecord(r, "profiles"); err != nil {
-			t.Fatal(err)
-		} else if ok {
+	for i := range records {
+		evs, failed := publish(t, records[i:i+1])
+		if len(failed) != 0 {
+			t.Fatalf("record %d: reported %v", i, failed)
+		}
+		if len(evs) == 1 {
 			idx = append(idx, i)
 		}
 	}
 	return idx
+}
+
+// publish handles the records with a sink that keeps the events; it
+// returns them and the records reported.
+func publish(t *testing.T, records []lambdaevents.DynamoDBEventRecord) ([]events.Event, []string) {
+	t.Helper()
+	sink := &stoppingSink{stop: -1}
+	failed := handle(t, events.Publisher{Sink: sink, Source: "profiles"}, records)
+	return sink.published, failed
 }
 
 func handle(t *testing.T, p events.Publisher, records []lambdaevents.DynamoDBEventRecord) []string {
