@@ -57,10 +57,11 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := events.Start(ctx); err != nil {
+	eventsCtx, stopEvents := context.WithCancel(ctx)
+	defer func() { stopEvents(); events.Wait() }()
+	if err := events.Start(eventsCtx); err != nil {
 		return fmt.Errorf("read the table's stream: %w", err)
 	}
-	defer events.Wait()
 	if cfg.EventsFile != "" {
 		logf("profile change events: appended to %s, and logged (msg \"event\")", cfg.EventsFile)
 	} else {

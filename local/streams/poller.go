@@ -129,36 +129,10 @@ func StreamARN(ctx context.Context, db *dynamodb.Client, table string) (string, 
 // and then feeds the stream to the handler in the background until ctx
 // ends. With LATEST, every record written after Start returns is read.
 func (p *Poller) Start(ctx context.Context) error {
-	shards, err := p.listShards(ctx)
+	first, err := p.openShards(ctx)
 	if err != nil {
+		close(p.done) // nothing to wait for
 		return err
-	}
-	type start struct {
-		id, lastRead string
-		iter         *string
-	}
-	var first []start
-	for _, sh := range shards {
-		id := aws.ToString(sh.ShardId)
-		p.shards[id] = &shardState{parent: aws.ToString(sh.ParentShardId)}
-		if sh.SequenceNumberRange != nil && sh.SequenceNumberRange.EndingSequenceNumber != nil {
-			// Closed: it holds only records older than Start. From the
-			// oldest, discover reads it; from the latest, there is nothing.
-			if p.mapping.StartingPosition == types.ShardIteratorTypeLatest {
-				p.shards[id].started, p.shards[id].finished = true, true
-			}
-			continue
-		}
-		iter, err := p.iterator(ctx, id, types.ShardIteratorTypeTrimHorizon, "")
-		lastRead := ""
-		if err == nil && p.mapping.StartingPosition == types.ShardIteratorTypeLatest {
-			iter, lastRead, err = p.skipToEnd(ctx, iter)
-		}
-		if err != nil {
-			return err
-		}
-		p.shards[id].started = true
-		first = append(first, start{id: id, iter: iter, lastRead: lastRead})
 	}
 	var wg sync.WaitGroup
 	for _, s := range first {
@@ -178,6 +152,45 @@ func (p *Poller) Start(ctx context.Context) error {
 		close(p.done)
 	}()
 	return nil
+}
+
+// shardStart is where reading a shard starts.
+type shardStart struct {
+	id, lastRead string
+	iter         *string
+}
+
+// openShards records the stream's shards and takes the starting position
+// in those open now.
+func (p *Poller) openShards(ctx context.Context) ([]shardStart, error) {
+	shards, err := p.listShards(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var first []shardStart
+	for _, sh := range shards {
+		id := aws.ToString(sh.ShardId)
+		p.shards[id] = &shardState{parent: aws.ToString(sh.ParentShardId)}
+		if sh.SequenceNumberRange != nil && sh.SequenceNumberRange.EndingSequenceNumber != nil {
+			// Closed: it holds only records older than Start. From the
+			// oldest, discover reads it; from the latest, there is nothing.
+			if p.mapping.StartingPosition == types.ShardIteratorTypeLatest {
+				p.shards[id].started, p.shards[id].finished = true, true
+			}
+			continue
+		}
+		iter, err := p.iterator(ctx, id, types.ShardIteratorTypeTrimHorizon, "")
+		lastRead := ""
+		if err == nil && p.mapping.StartingPosition == types.ShardIteratorTypeLatest {
+			iter, lastRead, err = p.skipToEnd(ctx, iter)
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.shards[id].started = true
+		first = append(first, shardStart{id: id, iter: iter, lastRead: lastRead})
+	}
+	return first, nil
 }
 
 // Wait returns once the poller has stopped (its context ended).
