@@ -65,6 +65,9 @@ type testTable struct {
 
 func newTable(t *testing.T) *testTable {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs DynamoDB Local")
+	}
 	st := testenv.NewStack(t)
 	arn, err := streams.StreamARN(context.Background(), st.DB, st.Config.TableName)
 	if err != nil {

@@ -49,6 +49,9 @@ func (c *collector) all() []lambdaevents.DynamoDBEventRecord {
 // event source mapping).
 func capture(t *testing.T, writes func(ctx context.Context, store *dynamo.Store)) []lambdaevents.DynamoDBEventRecord {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs DynamoDB Local")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stack := testenv.NewStack(t)
 	arn, err := streams.StreamARN(ctx, stack.DB, stack.Config.TableName)
