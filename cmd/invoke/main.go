@@ -1,17 +1,21 @@
 // Command invoke runs one function's Lambda handler with an event fixture
 // against the local table and prints the Lambda response (make invoke): what
-// `sam local invoke -e` does, without Docker.
+// `sam local invoke -e` does, without Docker. The profile change events a
+// function publishes are printed before its response.
 package main
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/profiles-service/profiles/local/devstack"
 	"github.com/profiles-service/profiles/local/fixtures"
@@ -42,7 +46,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	cfg, err := config.FromEnv(devstack.LocalEnv(getenv))
+	env := devstack.LocalEnv(getenv)
+	// The events the function publishes (PublishProfileEvents does) are
+	// printed before its response, unless they are sent elsewhere.
+	eventsFile := ""
+	if getenv("EVENTS_FILE") == "" && getenv("EVENTBRIDGE_ENDPOINT") == "" {
+		dir, err := os.MkdirTemp("", "invoke-events-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		eventsFile = filepath.Join(dir, "events.jsonl")
+		env = withDefault(env, "EVENTS_FILE", eventsFile)
+	}
+	cfg, err := config.FromEnv(env)
 	if err != nil {
 		return err
 	}
@@ -61,15 +78,52 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	out, err := h.Invoke(ctx, event)
+	if eventsFile != "" {
+		if perr := printEvents(eventsFile, stdout, stderr); perr != nil && err == nil {
+			err = perr
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%s returned an error: %w", *function, err)
 	}
-	var pretty bytes.Buffer
-	if json.Indent(&pretty, out, "", "  ") != nil {
-		pretty.Write(out)
-	}
-	fmt.Fprintln(stdout, pretty.String())
+	fmt.Fprintln(stdout, indent(out))
 	return nil
+}
+
+// printEvents prints the events the function published, one indented
+// JSON object each, and says on stderr how many.
+func printEvents(path string, stdout, stderr io.Writer) error {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	lines := bytes.Split(bytes.TrimSpace(raw), []byte("\n"))
+	fmt.Fprintf(stderr, "published %d events, as they would be put on the bus (then the function's response):\n", len(lines))
+	for _, line := range lines {
+		fmt.Fprintln(stdout, indent(line))
+	}
+	return nil
+}
+
+func indent(b []byte) string {
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, b, "", "  ") != nil {
+		return string(b)
+	}
+	return pretty.String()
+}
+
+// withDefault is getenv with a value for key when it has none.
+func withDefault(getenv func(string) string, key, value string) func(string) string {
+	return func(k string) string {
+		if v := getenv(k); v != "" || k != key {
+			return v
+		}
+		return value
+	}
 }
 
 func readEvent(path string) ([]byte, error) {

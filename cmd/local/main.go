@@ -1,6 +1,8 @@
 // Command local runs the whole service on this machine (make run): DynamoDB
-// Local, the table from template.yaml, and the local API gateway on
-// 127.0.0.1:$PORT (3000) in front of every function's handler.
+// Local, the table from template.yaml, the local API gateway on
+// 127.0.0.1:$PORT (3000) in front of every function's handler, and the
+// table's stream fed to PublishProfileEvents, whose events go to
+// $EVENTS_FILE (.local/events.jsonl).
 package main
 
 import (
@@ -15,6 +17,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/profiles-service/profiles/local/devstack"
 	"github.com/profiles-service/profiles/shared/config"
@@ -46,6 +50,22 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 	gw, err := stack.Gateway()
 	if err != nil {
 		return err
+	}
+	// The profile change events of every write after this point: the
+	// stream's position is taken before the API serves.
+	events, err := stack.EventSource(ctx, types.ShardIteratorTypeLatest)
+	if err != nil {
+		return err
+	}
+	eventsCtx, stopEvents := context.WithCancel(ctx)
+	defer func() { stopEvents(); events.Wait() }()
+	if err := events.Start(eventsCtx); err != nil {
+		return fmt.Errorf("read the table's stream: %w", err)
+	}
+	if cfg.EventsFile != "" {
+		logf("profile change events: appended to %s, and logged (msg \"event\")", cfg.EventsFile)
+	} else {
+		logf("profile change events: put on the bus %s at %s", cfg.EventBusName, cfg.EventBridgeEndpoint)
 	}
 	port := env("PORT")
 	if port == "" {

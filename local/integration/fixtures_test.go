@@ -62,6 +62,26 @@ func TestEventFixtures(t *testing.T) {
 			if _, err := f.Check(out); err != nil {
 				t.Errorf("%s via %s: %v", name, f.Function, err)
 			}
+			if f.Kind == fixtures.Stream {
+				checkStreamEvents(t, a)
+			}
 		})
 	}
+}
+
+// checkStreamEvents reads what PublishProfileEvents published for the
+// stream fixture (the fixture profile written, patched, given a contact and
+// deleted, with its contact items, marker and an API key): exactly four
+// events, each valid against the published schema.
+func checkStreamEvents(t *testing.T, a *api) {
+	t.Helper()
+	everything := []string{"profileId", "contacts", "countryNumericCode", "country", "enabled", "firstName", "middleName",
+		"lastName", "name", "tags", "createTime", "updateTime", "uuid", "featureUpdates", "marketingUpdates"}
+	want := []publishedEvent{
+		{"Profile Created", everything},
+		{"Profile Updated", []string{"tags", "updateTime"}},
+		{"Profile Updated", []string{"contacts"}},
+		{"Profile Deleted", everything},
+	}
+	checkEvents(t, readEvents(t, a.stack.Config.EventsFile), want)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,6 +112,18 @@ func TestSAMGeneratedEventsReachHandlers(t *testing.T) {
 			req.check(t, []byte(resp.Body))
 		})
 	}
+	t.Run("dynamodb update", func(t *testing.T) {
+		// SAM's sample changes items that are no profiles: no event, no failure.
+		raw := generateEvent(t, sam, "dynamodb", "update")
+		out, err := a.stack.Handlers["PublishProfileEvents"].Invoke(ctx, raw)
+		var resp events.DynamoDBEventResponse
+		if err != nil || json.Unmarshal(out, &resp) != nil || len(resp.BatchItemFailures) != 0 {
+			t.Errorf("PublishProfileEvents on SAM's dynamodb update event: %s, %v", out, err)
+		}
+		if evs := readEvents(t, a.stack.Config.EventsFile); len(evs) != 0 {
+			t.Errorf("%d events of SAM's sample items", len(evs))
+		}
+	})
 	t.Run("scheduled-event", func(t *testing.T) {
 		raw := generateEvent(t, sam, "cloudwatch", "scheduled-event", "--rule", "profiles-RetentionPurgeDaily")
 		out, err := a.stack.Handlers["RetentionPurge"].Invoke(ctx, raw)
@@ -193,12 +206,14 @@ func wantProfileID(id string) func(*testing.T, []byte) {
 
 // TestSAMGeneratedEventsShapeFixtures holds the events/ fixtures to SAM's
 // samples: every field an HTTP API fixture sets is one SAM's http-api-proxy
-// sample has, with the same JSON type, and the scheduled-event fixture has
-// every field of SAM's scheduled-event sample.
+// sample has, with the same JSON type, the scheduled-event fixture has
+// every field of SAM's scheduled-event sample, and the stream fixture's
+// records have exactly the fields of SAM's dynamodb update sample's.
 func TestSAMGeneratedEventsShapeFixtures(t *testing.T) {
 	sam := samCLI(t)
 	httpShape := jsonShape(t, generateEvent(t, sam, "apigateway", "http-api-proxy"))
 	scheduledShape := jsonShape(t, generateEvent(t, sam, "cloudwatch", "scheduled-event"))
+	streamShape := recordsShape(t, generateEvent(t, sam, "dynamodb", "update"))
 	files, _ := filepath.Glob(filepath.Join(testenv.Root(t), "events", "*.json"))
 	checked := 0
 	for _, f := range files {
@@ -206,7 +221,12 @@ func TestSAMGeneratedEventsShapeFixtures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var head struct{ Version, Type, Source string }
+		var head struct {
+			Version, Type, Source string
+			Records               []struct {
+				EventSource string `json:"eventSource"`
+			}
+		}
 		if err := json.Unmarshal(raw, &head); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
@@ -216,6 +236,19 @@ func TestSAMGeneratedEventsShapeFixtures(t *testing.T) {
 			for path, typ := range jsonShape(t, raw) {
 				if got, ok := httpShape[path]; !ok || (got != typ && typ != "null") {
 					t.Errorf("%s: %s (%s) is not in SAM's http-api-proxy event (%s)", filepath.Base(f), path, typ, got)
+				}
+			}
+		case len(head.Records) > 0 && head.Records[0].EventSource == "aws:dynamodb":
+			checked++
+			fixture := recordsShape(t, raw)
+			for path, typ := range streamShape {
+				if fixture[path] != typ {
+					t.Errorf("%s: no record has %s (%s) of SAM's dynamodb update event", filepath.Base(f), path, typ)
+				}
+			}
+			for path, typ := range fixture {
+				if streamShape[path] != typ {
+					t.Errorf("%s: %s (%s) is not in SAM's dynamodb update event", filepath.Base(f), path, typ)
 				}
 			}
 		case head.Source == "aws.events":
@@ -236,7 +269,21 @@ func TestSAMGeneratedEventsShapeFixtures(t *testing.T) {
 // freeForm are the event maps whose keys are the request's own (headers,
 // parameters, claims), compared as maps only.
 var freeForm = []string{"headers", "queryStringParameters", "pathParameters", "stageVariables",
-	"requestContext.authorizer.jwt.claims", "detail"}
+	"requestContext.authorizer.jwt.claims", "detail", "dynamodb.Keys", "dynamodb.NewImage", "dynamodb.OldImage"}
+
+// recordsShape is the union of the shapes of a stream event's records.
+func recordsShape(t *testing.T, raw []byte) map[string]string {
+	t.Helper()
+	var ev struct{ Records []json.RawMessage }
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	shape := map[string]string{}
+	for _, r := range ev.Records {
+		maps.Copy(shape, jsonShape(t, r))
+	}
+	return shape
+}
 
 // jsonShape maps each field's dotted path to its JSON type.
 func jsonShape(t *testing.T, raw []byte) map[string]string {

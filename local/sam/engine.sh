@@ -173,11 +173,14 @@ start() {
 	rm -f "$SOCK" "$PIDFILE"
 	# setsid: its own session, so the caller's Ctrl-C or exit does not end it.
 	setsid podman system service --time=0 "unix://$SOCK" </dev/null >>"$LOG" 2>&1 &
-	echo $! >"$PIDFILE"
+	local started=$!
+	echo "$started" >"$PIDFILE"
 
+	# Only whether it lives: until the child has exec'd podman, its cmdline
+	# is still this script's, which service_pid would not count.
 	for _ in $(seq 1 100); do
 		sock_answers && break
-		service_pid >/dev/null || { tail -20 "$LOG" >&2; die "podman service exited"; }
+		kill -0 "$started" 2>/dev/null || { tail -20 "$LOG" >&2; die "podman service exited"; }
 		sleep 0.1
 	done
 	sock_answers || { tail -20 "$LOG" >&2; die "podman service does not answer on $SOCK"; }

@@ -35,9 +35,12 @@ func HostArchitecture() (string, error) {
 // EnvFile is the file for `sam local --env-vars`: every function in local
 // mode, on table at the DynamoDB endpoint as the containers reach it. Without
 // it SAM gives the functions the template's values (TABLE_NAME=Table, no
-// endpoint), and they would call AWS.
+// endpoint), and they would call AWS. PublishProfileEvents appends its
+// events to a file in the container's /tmp, the one writable directory of a
+// Lambda (the default, .local/ under the code, is read-only there).
 func EnvFile(table, endpoint string) []byte {
-	vars := map[string]string{"LOCAL_MODE": "1", "TABLE_NAME": table, "DYNAMODB_ENDPOINT": endpoint}
+	vars := map[string]string{"LOCAL_MODE": "1", "TABLE_NAME": table, "DYNAMODB_ENDPOINT": endpoint,
+		"EVENTS_FILE": "/tmp/profile-events.jsonl"}
 	out, err := json.MarshalIndent(map[string]any{"Parameters": vars}, "", "  ")
 	if err != nil {
 		panic(err) // a map of strings always marshals

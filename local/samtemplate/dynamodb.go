@@ -7,7 +7,7 @@ import (
 )
 
 // CreateTableInput is the table as DynamoDB's CreateTable takes it, named
-// name, billed per request (dynamo.EnsureTable creates it).
+// name, billed per request, with its stream (devstack.EnsureTable creates it).
 func (t Table) CreateTableInput(name string) *dynamodb.CreateTableInput {
 	in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: types.BillingModePayPerRequest, KeySchema: keySchema(t.KeySchema)}
 	for _, a := range t.AttributeDefinitions {
@@ -21,6 +21,9 @@ func (t Table) CreateTableInput(name string) *dynamodb.CreateTableInput {
 			gsi.Projection.NonKeyAttributes = g.Projection.NonKeyAttributes
 		}
 		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, gsi)
+	}
+	if v := t.StreamSpecification.StreamViewType; v != "" {
+		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewType(v)}
 	}
 	return in
 }

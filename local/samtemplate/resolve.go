@@ -128,12 +128,30 @@ func (r *Resolver) Param(name string) (string, bool) {
 	return *p.Default, true
 }
 
-// Name is the physical name of a resource.
-func (r *Resolver) Name(logical string) string {
+// nameProperty is the property that names a resource of a type, where the
+// template may set it; without it CloudFormation generates a name.
+var nameProperty = map[string]string{
+	"AWS::DynamoDB::Table":        "TableName",
+	"AWS::Events::EventBus":       "Name",
+	"AWS::SQS::Queue":             "QueueName",
+	"AWS::SNS::Topic":             "TopicName",
+	"AWS::SecretsManager::Secret": "Name",
+	"AWS::Logs::LogGroup":         "LogGroupName",
+	"AWS::Serverless::Function":   "FunctionName",
+}
+
+// Name is the physical name of a resource: Names, or the name the template
+// gives it, or (for a name CloudFormation would generate) its logical id.
+func (r *Resolver) Name(logical string) (string, error) {
 	if n, ok := r.Names[logical]; ok {
-		return n
+		return n, nil
 	}
-	return logical
+	if res, ok := r.t.Resources[logical]; ok {
+		if n := Field(&res.Properties, nameProperty[res.Type]); n != nil {
+			return r.String(n)
+		}
+	}
+	return logical, nil
 }
 
 // ARN is the ARN of a resource of the template.
@@ -142,7 +160,10 @@ func (r *Resolver) ARN(logical string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("no resource %s", logical)
 	}
-	name := r.Name(logical)
+	name, err := r.Name(logical)
+	if err != nil {
+		return "", err
+	}
 	switch res.Type {
 	case "AWS::DynamoDB::Table":
 		return "arn:aws:dynamodb:" + r.Region + ":" + r.Account + ":table/" + name, nil
@@ -207,7 +228,7 @@ func (r *Resolver) ref(name string) (any, error) {
 		return v, nil
 	}
 	if _, ok := r.t.Resources[name]; ok {
-		return r.Name(name), nil
+		return r.Name(name)
 	}
 	return nil, fmt.Errorf("!Ref %s: no parameter or resource of that name", name)
 }

@@ -85,7 +85,8 @@ func Endpoint(tb testing.TB) string {
 }
 
 // Config is a local configuration on a fresh table of its own, deleted when
-// the test ends.
+// the test ends, whose profile change events go to a file of its own
+// (EventsFile, in the test's temporary folder).
 func Config(tb testing.TB) config.Config {
 	tb.Helper()
 	cfg, err := config.FromEnv(devstack.LocalEnv(func(k string) string {
@@ -94,6 +95,8 @@ func Config(tb testing.TB) config.Config {
 			return Endpoint(tb)
 		case "TABLE_NAME":
 			return tableName(tb)
+		case "EVENTS_FILE":
+			return filepath.Join(tb.TempDir(), "events.jsonl")
 		}
 		return ""
 	}))

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -42,6 +43,13 @@ type userBody struct {
 func (b *userBody) changes() profile.UserChanges {
 	return profile.UserChanges{GivenName: b.GivenName, FamilyName: b.FamilyName,
 		FeatureUpdates: b.FeatureUpdates, MarketingUpdates: b.MarketingUpdates, Email: b.Email}
+}
+
+// UserProfileJSON is the user's view of p, byte for byte as GET
+// /api/me/profile returns it: the change events of a profile linked to a
+// user carry it.
+func UserProfileJSON(p *profile.Profile) (json.RawMessage, error) {
+	return json.Marshal(userView(p))
 }
 
 func userView(p *profile.Profile) userProfileJSON {

@@ -59,6 +59,12 @@ func nullable(s string) *string {
 	return &s
 }
 
+// ProfileJSON is p's public Profile object, byte for byte as GET
+// /profiles/{profileId} returns it: the profile change events carry it.
+func ProfileJSON(p *profile.Profile) (json.RawMessage, error) {
+	return json.Marshal(profileView(p))
+}
+
 func profileView(p *profile.Profile) profileJSON {
 	v := profileJSON{
 		ProfileID: p.ID, Contacts: make([]contactJSON, len(p.Contacts)),

@@ -5,6 +5,7 @@ package config
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,7 +26,25 @@ type Config struct {
 	CursorSecretID string        // CURSOR_SECRET_ARN: the Secrets Manager secret that holds it in AWS
 	RequestTimeout time.Duration // REQUEST_TIMEOUT, default 8s (below the 10 s Lambda timeout)
 	RetentionDays  int           // RETENTION_DAYS, default 365; 0 turns the retention job off
+	// EventBusName is EVENT_BUS_NAME: the EventBridge bus PublishProfileEvents
+	// puts the profile change events on.
+	EventBusName string
+	// EventSource is EVENT_SOURCE, the events' source (default "profiles").
+	EventSource string
+	// EventsFile is EVENTS_FILE, local mode only: the file PublishProfileEvents
+	// appends each event to, as a JSON line, instead of putting it on a bus.
+	// Local mode publishes there unless EVENTBRIDGE_ENDPOINT is set; its
+	// default is .local/events.jsonl, relative to the working directory (make
+	// run's is the repository root).
+	EventsFile string
+	// EventBridgeEndpoint is EVENTBRIDGE_ENDPOINT, local mode only: the URL of
+	// a local stand-in for EventBridge's PutEvents API (the tests' own), so
+	// the real SDK client path runs without AWS.
+	EventBridgeEndpoint string
 }
+
+// defaultEventsFile is where local mode appends the events by default.
+const defaultEventsFile = ".local/events.jsonl"
 
 // MaxListShards is the most list partitions a table may have: the
 // template's ListShards parameter allows the same range.
@@ -37,16 +56,20 @@ const MinCursorSecret = 16
 // FromEnv reads the configuration with getenv (os.Getenv in main).
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		Local:          truthy(getenv("LOCAL_MODE")),
-		SAMLocal:       truthy(getenv("AWS_SAM_LOCAL")),
-		TableName:      getenv("TABLE_NAME"),
-		Endpoint:       getenv("DYNAMODB_ENDPOINT"),
-		Region:         first(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")),
-		CursorSecret:   getenv("CURSOR_SECRET"),
-		CursorSecretID: getenv("CURSOR_SECRET_ARN"),
-		ListShards:     1,
-		RequestTimeout: 8 * time.Second,
-		RetentionDays:  365,
+		Local:               truthy(getenv("LOCAL_MODE")),
+		SAMLocal:            truthy(getenv("AWS_SAM_LOCAL")),
+		TableName:           getenv("TABLE_NAME"),
+		Endpoint:            getenv("DYNAMODB_ENDPOINT"),
+		Region:              first(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")),
+		CursorSecret:        getenv("CURSOR_SECRET"),
+		CursorSecretID:      getenv("CURSOR_SECRET_ARN"),
+		ListShards:          1,
+		RequestTimeout:      8 * time.Second,
+		RetentionDays:       365,
+		EventBusName:        getenv("EVENT_BUS_NAME"),
+		EventSource:         first(getenv("EVENT_SOURCE"), "profiles"),
+		EventsFile:          getenv("EVENTS_FILE"),
+		EventBridgeEndpoint: getenv("EVENTBRIDGE_ENDPOINT"),
 	}
 	if c.SAMLocal && !c.Local {
 		return c, fmt.Errorf("sam local without the project's env file would call AWS with this machine's credentials: " +
@@ -76,10 +99,32 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.RequestTimeout = d
 	}
+	if err := c.checkEvents(); err != nil {
+		return c, err
+	}
 	if c.CursorSecret != "" && !c.Local {
 		return c, fmt.Errorf("CURSOR_SECRET is for local mode only: in AWS the functions read the secret named by CURSOR_SECRET_ARN")
 	}
 	return c, nil
+}
+
+// checkEvents checks where the events go, and fills in local mode's
+// default: a local run never reaches for a real bus with the fixed local
+// credentials, so it writes the events to a file unless it is given a
+// local PutEvents endpoint.
+func (c *Config) checkEvents() error {
+	if strings.HasPrefix(c.EventSource, "aws.") {
+		return fmt.Errorf("EVENT_SOURCE must not begin with \"aws.\" (EventBridge keeps those for AWS's own events), got %q", c.EventSource)
+	}
+	switch {
+	case !c.Local && (c.EventsFile != "" || c.EventBridgeEndpoint != ""):
+		return fmt.Errorf("EVENTS_FILE and EVENTBRIDGE_ENDPOINT are for local mode only: in AWS the events go to the bus EVENT_BUS_NAME names")
+	case c.EventsFile != "" && c.EventBridgeEndpoint != "":
+		return fmt.Errorf("EVENTS_FILE and EVENTBRIDGE_ENDPOINT name two places to publish the events: set one")
+	case c.Local && c.EventBridgeEndpoint == "" && c.EventsFile == "":
+		c.EventsFile = defaultEventsFile
+	}
+	return nil
 }
 
 func truthy(v string) bool {

@@ -38,14 +38,18 @@ func idempotencyPK(key string) string {
 	return idempotencyPrefix + hex.EncodeToString(sum[:])
 }
 
-// onceItem is the transaction item that takes the key for a write: it
-// must be unused (or expired: TTL deletes expired items only eventually).
-func (s *Store) onceItem(rec *idempotency.Record, now time.Time) (otherItem, error) {
-	item, err := attributevalue.MarshalMap(idempotencyItem{
+func toIdempotencyItem(rec idempotency.Record) idempotencyItem {
+	return idempotencyItem{
 		PK: idempotencyPK(rec.Key), SK: markerSK, Type: "idempotency", RequestHash: rec.RequestHash,
 		Status: rec.Status, Kind: string(rec.Kind), ProfileID: rec.ProfileID, ContactID: rec.ContactID,
 		ExpiresAt: rec.Expires.Unix(),
-	})
+	}
+}
+
+// onceItem is the transaction item that takes the key for a write: it
+// must be unused (or expired: TTL deletes expired items only eventually).
+func (s *Store) onceItem(rec *idempotency.Record, now time.Time) (otherItem, error) {
+	item, err := attributevalue.MarshalMap(toIdempotencyItem(*rec))
 	if err != nil {
 		return otherItem{}, err
 	}

@@ -152,12 +152,7 @@ func (s *Store) fence(ctx context.Context, w write) (bool, error) {
 	var err error
 	if w.op == opCreate {
 		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: &s.table,
-			Item: map[string]types.AttributeValue{
-				"PK": &types.AttributeValueMemberS{Value: profileKey(w.profileID)}, "SK": &types.AttributeValueMemberS{Value: profileSK},
-				"type":      &types.AttributeValueMemberS{Value: "fence"},
-				"expiresAt": number(time.Now().Add(fenceTTL).Unix()),
-			},
+			TableName: &s.table, Item: fenceItem(w.profileID, time.Now()),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
 		})
 	} else {
@@ -173,6 +168,16 @@ func (s *Store) fence(ctx context.Context, w write) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// fenceItem is the inert item that takes a create's profile key: it has no
+// profileId, so reads (and the change events) treat it as no profile.
+func fenceItem(profileID string, now time.Time) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: profileKey(profileID)}, "SK": &types.AttributeValueMemberS{Value: profileSK},
+		"type":      &types.AttributeValueMemberS{Value: "fence"},
+		"expiresAt": number(now.Add(fenceTTL).Unix()),
+	}
 }
 
 func newWriteID() string {

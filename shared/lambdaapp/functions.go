@@ -3,14 +3,18 @@ package lambdaapp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/dynamo"
+	profileevents "github.com/profiles-service/profiles/shared/events"
 	"github.com/profiles-service/profiles/shared/retention"
 )
 
@@ -44,6 +48,36 @@ var RetentionPurge = Function{Name: "RetentionPurge", build: func(_ context.Cont
 	job := retention.Job{Store: newStore(env), Days: env.Config.RetentionDays, Margin: 5 * time.Second}
 	return jsonHandler[json.RawMessage, retention.Summary](job.Handler), nil
 }}
+
+// PublishProfileEvents publishes the profile change events of the table's
+// stream (its DynamoDB event source in template.yaml).
+var PublishProfileEvents = Function{Name: "PublishProfileEvents", build: func(_ context.Context, env Env) (lambda.Handler, error) {
+	sink, err := eventSink(env)
+	if err != nil {
+		return nil, err
+	}
+	// The margin leaves time to answer with the records not published
+	// before the Lambda's deadline.
+	p := profileevents.Publisher{Sink: sink, Source: env.Config.EventSource, Margin: 2 * time.Second}
+	return jsonHandler[events.DynamoDBEvent, events.DynamoDBEventResponse](p.Handle), nil
+}}
+
+// eventSink is where the events go: locally the events file (or a local
+// PutEvents endpoint), in AWS the bus.
+func eventSink(env Env) (profileevents.Sink, error) {
+	if env.Config.EventsFile != "" {
+		return profileevents.NewFile(env.Config.EventsFile), nil
+	}
+	if env.Config.EventBusName == "" {
+		return nil, fmt.Errorf("EVENT_BUS_NAME is not set: PublishProfileEvents puts the events on that bus")
+	}
+	client := eventbridge.NewFromConfig(env.AWS, func(o *eventbridge.Options) {
+		if env.Config.EventBridgeEndpoint != "" {
+			o.BaseEndpoint = aws.String(env.Config.EventBridgeEndpoint)
+		}
+	})
+	return profileevents.NewEventBridge(client, env.Config.EventBusName), nil
+}
 
 func newStore(env Env) *dynamo.Store {
 	db := dynamo.NewClient(env.AWS, env.Config.Endpoint, env.Config.Local)

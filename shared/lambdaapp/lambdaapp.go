@@ -70,7 +70,7 @@ func fatal(f Function, stage string, err error) {
 // All is every function of the service: the local stack builds each one
 // that template.yaml declares, and a test holds the two to each other.
 func All() []Function {
-	fs := []Function{APIKeyAuthorizer, RetentionPurge}
+	fs := []Function{APIKeyAuthorizer, RetentionPurge, PublishProfileEvents}
 	for _, f := range api.Functions() {
 		fs = append(fs, HTTP(f))
 	}

@@ -77,8 +77,9 @@ func functionNamed(expr string) string {
 		}
 	}
 	for ident, f := range map[string]lambdaapp.Function{
-		"lambdaapp.APIKeyAuthorizer": lambdaapp.APIKeyAuthorizer,
-		"lambdaapp.RetentionPurge":   lambdaapp.RetentionPurge,
+		"lambdaapp.APIKeyAuthorizer":     lambdaapp.APIKeyAuthorizer,
+		"lambdaapp.RetentionPurge":       lambdaapp.RetentionPurge,
+		"lambdaapp.PublishProfileEvents": lambdaapp.PublishProfileEvents,
 	} {
 		if expr == ident {
 			return f.Name

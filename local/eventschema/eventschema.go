@@ -1,0 +1,89 @@
+// Package eventschema holds the tests to the published schema of the
+// profile change events, shared/api/events.schema.json, whose profile
+// schemas are those of the API's contract, openapi.yaml beside it. Only
+// tests import it.
+package eventschema
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"gopkg.in/yaml.v3"
+
+	"github.com/profiles-service/profiles/local/samtemplate"
+)
+
+var compiled = sync.OnceValues(compile)
+
+// compile reads both documents from shared/api and compiles the event
+// schema, each document at its file URL, so the schema's relative
+// references ("openapi.yaml#/components/schemas/Profile") reach the API's
+// own schemas.
+func compile() (*jsonschema.Schema, error) {
+	tpl, err := samtemplate.Find(".")
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(filepath.Dir(tpl), "shared", "api")
+	fileURL := func(name string) string {
+		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, name))}).String()
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	for _, name := range []string{"openapi.yaml", "events.schema.json"} {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		doc, err := jsonDocument(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if err := c.AddResource(fileURL(name), doc); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return c.Compile(fileURL("events.schema.json"))
+}
+
+// jsonDocument reads a JSON or YAML document as the validator takes it.
+func jsonDocument(raw []byte) (any, error) {
+	var v any
+	if err := yaml.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return jsonschema.UnmarshalJSON(bytes.NewReader(j))
+}
+
+// Check fails the test unless event, one event as JSON, is valid.
+func Check(tb testing.TB, event []byte) {
+	tb.Helper()
+	if err := Validate(event); err != nil {
+		tb.Errorf("the event breaks shared/api/events.schema.json: %v\n%s", err, event)
+	}
+}
+
+// Validate is nil when event, one event as JSON, is valid.
+func Validate(event []byte) error {
+	sch, err := compiled()
+	if err != nil {
+		return fmt.Errorf("compile the event schema: %w", err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(event))
+	if err != nil {
+		return err
+	}
+	return sch.Validate(v)
+}

@@ -1,0 +1,308 @@
+package integration
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/profiles-service/profiles/local/eventbus"
+	"github.com/profiles-service/profiles/local/eventschema"
+	"github.com/profiles-service/profiles/local/samtemplate"
+	"github.com/profiles-service/profiles/local/testenv"
+	profileevents "github.com/profiles-service/profiles/shared/events"
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// publishedEvent is what a test expects of an event.
+type publishedEvent struct {
+	detailType string
+	changed    []string
+}
+
+// readEvents reads the events file (none when it does not exist yet),
+// holding each line to the published schema.
+func readEvents(t *testing.T, path string) []profileevents.Event {
+	t.Helper()
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var evs []profileevents.Event
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		eventschema.Check(t, sc.Bytes())
+		var ev profileevents.Event
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			t.Fatalf("events file: %v: %s", err, sc.Bytes())
+		}
+		evs = append(evs, ev)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// checkEvents holds the events to what is wanted, in order.
+func checkEvents(t *testing.T, got []profileevents.Event, want []publishedEvent) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%d events, want %d", len(got), len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		if got[i].DetailType != want[i].detailType || !slices.Equal(got[i].Detail.ChangedFields, want[i].changed) {
+			t.Errorf("event %d: %s %v, want %s %v", i, got[i].DetailType, got[i].Detail.ChangedFields, want[i].detailType, want[i].changed)
+		}
+	}
+}
+
+// startEvents runs the stack's event source mapping, from the template,
+// until the test ends: its table's stream fed to PublishProfileEvents.
+func startEvents(t *testing.T, stack *testenv.Stack) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := stack.EventSource(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); p.Wait() })
+}
+
+// waitForEvents reads the events file until it holds n events.
+func waitForEvents(t *testing.T, path string, n int) []profileevents.Event {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		evs := readEvents(t, path)
+		if len(evs) >= n || time.Now().After(deadline) {
+			return evs
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestEventsOfAPIChanges: a create, a PATCH, a contact added, a user's
+// update and a delete through the API are exactly five events, in order,
+// within seconds; each carries the profile exactly as GET returns it then.
+func TestEventsOfAPIChanges(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	startEvents(t, a.stack)
+	get := func(id string) []byte { return a.do("GET", "/profiles/"+id, nil).expect(t, 200, nil).Body }
+
+	user := a.as(t, testenv.UserToken(t, "events-user"))
+	user.do("POST", "/api/me/profile/update", `{"givenName": "Mary", "email": "mary@example.com"}`).expect(t, 200, nil)
+	id := profile.UserProfileID("events-user") // a user's first update creates the profile of this id
+	var profiles [][]byte
+	profiles = append(profiles, get(id))
+	a.do("PATCH", "/profiles/"+id, `{"lastName": "Smith", "tags": ["vip"]}`).expect(t, 200, nil)
+	profiles = append(profiles, get(id))
+	a.do("POST", "/profiles/"+id+"/contacts", `{"key": "phone", "value": "+64271112222"}`).expect(t, 201, nil)
+	profiles = append(profiles, get(id))
+	user.do("POST", "/api/me/profile/update", `{"marketingUpdates": true}`).expect(t, 200, nil)
+	profiles = append(profiles, get(id))
+	userView := user.do("GET", "/api/me/profile", nil).expect(t, 200, nil).Body
+	a.do("DELETE", "/profiles/"+id, nil).expect(t, 204, nil)
+	deleted := time.Now()
+
+	evs := waitForEvents(t, a.stack.Config.EventsFile, 5)
+	if took := time.Since(deleted); took > 5*time.Second {
+		t.Errorf("the delete's event came %v after it", took)
+	}
+	everything := []string{"profileId", "contacts", "countryNumericCode", "country", "enabled", "firstName", "middleName",
+		"lastName", "name", "tags", "createTime", "updateTime", "uuid", "featureUpdates", "marketingUpdates"}
+	// The user's update and the PATCH may fall in one second: updateTime
+	// moves only when the second does.
+	patched := []string{"lastName", "name", "tags"}
+	if len(evs) > 1 && slices.Contains(evs[1].Detail.ChangedFields, "updateTime") {
+		patched = []string{"lastName", "name", "tags", "updateTime"}
+	}
+	marketing := []string{"marketingUpdates"}
+	if len(evs) > 3 && slices.Contains(evs[3].Detail.ChangedFields, "updateTime") {
+		marketing = []string{"updateTime", "marketingUpdates"}
+	}
+	checkEvents(t, evs, []publishedEvent{
+		{"Profile Created", everything},
+		{"Profile Updated", patched},
+		{"Profile Updated", []string{"contacts"}},
+		{"Profile Updated", marketing},
+		{"Profile Deleted", everything},
+	})
+	for i, ev := range evs[:min(len(evs), len(profiles))] {
+		if string(ev.Detail.Profile) != string(profiles[i]) {
+			t.Errorf("event %d carries the profile\n%s\nGET returned\n%s", i, ev.Detail.Profile, profiles[i])
+		}
+		if ev.Detail.ProfileID != id || ev.Detail.Version != int64(i+1) || ev.Source != "profiles" {
+			t.Errorf("event %d: profile %s version %d source %s", i, ev.Detail.ProfileID, ev.Detail.Version, ev.Source)
+		}
+	}
+	if len(evs) == 5 && string(evs[3].Detail.UserProfile) != string(userView) {
+		t.Errorf("the user's update carries the user view\n%s\nGET /api/me/profile returned\n%s", evs[3].Detail.UserProfile, userView)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if n := len(readEvents(t, a.stack.Config.EventsFile)); n != 5 {
+		t.Errorf("%d events in the end, want 5: one per change", n)
+	}
+}
+
+// TestEventsOfABurstComeInVersionOrder: concurrent PATCHes of one profile
+// give one event each, in the order of their versions.
+func TestEventsOfABurstComeInVersionOrder(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	startEvents(t, a.stack)
+	var p Profile
+	a.do("POST", "/profiles", `{"firstName": "Burst"}`).expect(t, 201, &p)
+	const writes = 30
+	rs := parallel(writes, func(i int) *response {
+		return a.do("PATCH", "/profiles/"+p.ProfileID, fmt.Sprintf(`{"tags": ["t%d"]}`, i))
+	})
+	if got := statuses(rs); got[200] != writes {
+		t.Fatalf("statuses %v", got)
+	}
+	evs := waitForEvents(t, a.stack.Config.EventsFile, 1+writes)
+	if len(evs) != 1+writes {
+		t.Fatalf("%d events, want %d", len(evs), 1+writes)
+	}
+	for i, ev := range evs {
+		if ev.Detail.Version != int64(i+1) {
+			t.Errorf("event %d has version %d, want %d: events out of version order", i, ev.Detail.Version, i+1)
+		}
+	}
+}
+
+// TestEventsSurviveAPublisherFailureMidBatch: with the events going to a
+// bus (the SDK's EventBridge client, to a local PutEvents endpoint) that
+// fails one entry for longer than the handler retries it, the handler
+// reports that record and the event source mapping retries from it: in
+// the end every event is on the bus, each profile's in version order.
+func TestEventsSurviveAPublisherFailureMidBatch(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("integration test: needs DynamoDB Local")
+	}
+	bus := eventbus.Start(t)
+	cfg := testenv.Config(t)
+	tpl, err := samtemplate.FindAndLoad(testenv.Root(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	busName, err := tpl.Resolver().Name("EventBus") // the bus its IAM policy allows
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.EventsFile, cfg.EventBusName, cfg.EventBridgeEndpoint = "", busName, bus.URL
+	a := &api{t: t, stack: testenv.NewStackWith(t, cfg), token: testenv.Token(t, "admin", "profiles:read", "profiles:write")}
+
+	var mu sync.Mutex
+	failures := 0
+	bus.FailWhen(func(e eventbus.Entry) bool {
+		// The third event of the first profile fails 7 times: more than
+		// one invocation's tries.
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Contains(e.Detail, `"version":3`) && strings.Contains(e.Detail, `"firstName":"A"`) && failures < 7 {
+			failures++
+			return true
+		}
+		return false
+	})
+	var pa, pb Profile
+	a.do("POST", "/profiles", `{"firstName": "A"}`).expect(t, 201, &pa)
+	a.do("POST", "/profiles", `{"firstName": "B"}`).expect(t, 201, &pb)
+	for i := range 4 {
+		a.do("PATCH", "/profiles/"+pa.ProfileID, fmt.Sprintf(`{"tags": ["a%d"]}`, i)).expect(t, 200, nil)
+		a.do("PATCH", "/profiles/"+pb.ProfileID, fmt.Sprintf(`{"tags": ["b%d"]}`, i)).expect(t, 200, nil)
+	}
+	startEvents(t, a.stack) // after the writes: one batch holds them all
+
+	versions := func() map[string][]int64 {
+		got := map[string][]int64{}
+		for _, e := range bus.Accepted() {
+			eventschema.Check(t, e.Delivered())
+			var d profileevents.Detail
+			if err := json.Unmarshal([]byte(e.Detail), &d); err != nil {
+				t.Fatal(err)
+			}
+			got[d.ProfileID] = append(got[d.ProfileID], d.Version)
+		}
+		return got
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for v := versions(); len(v[pa.ProfileID]) < 5 || len(v[pb.ProfileID]) < 5; v = versions() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bus holds %v", v)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for id, vs := range versions() {
+		// Records after the failed one were published again: a version may
+		// come twice, never out of order, none missing.
+		if !slices.IsSorted(vs) || !slices.Equal(slices.Compact(slices.Clone(vs)), []int64{1, 2, 3, 4, 5}) {
+			t.Errorf("profile %s: versions %v on the bus, want 1 to 5 in order", id, vs)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if failures != 7 {
+		t.Errorf("the entry failed %d times, want 7", failures)
+	}
+}
+
+// TestReplayedBatchYieldsTheSameIDs: a batch delivered again (Lambda's
+// retries deliver at least once) publishes the same events, with the same
+// ids, so consumers de-duplicate them.
+func TestReplayedBatchYieldsTheSameIDs(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	publisher := a.stack.Handlers["PublishProfileEvents"]
+	var mu sync.Mutex
+	var batches [][]byte
+	a.stack.Handlers["PublishProfileEvents"] = handlerFunc(func(payload []byte) ([]byte, error) {
+		mu.Lock()
+		batches = append(batches, payload)
+		mu.Unlock()
+		return publisher.Invoke(context.Background(), payload)
+	})
+	startEvents(t, a.stack)
+	var p Profile
+	a.do("POST", "/profiles", `{"firstName": "Replay"}`).expect(t, 201, &p)
+	a.do("PATCH", "/profiles/"+p.ProfileID, `{"tags": ["again"]}`).expect(t, 200, nil)
+	first := waitForEvents(t, a.stack.Config.EventsFile, 2)
+	mu.Lock()
+	replay := slices.Clone(batches)
+	mu.Unlock()
+	for _, b := range replay {
+		if _, err := publisher.Invoke(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := readEvents(t, a.stack.Config.EventsFile)
+	if len(first) != 2 || len(all) != 4 {
+		t.Fatalf("%d events, then %d after the replay; want 2 and 4", len(first), len(all))
+	}
+	for i := range 2 {
+		a, _ := json.Marshal(all[i])
+		b, _ := json.Marshal(all[2+i])
+		if string(a) != string(b) {
+			t.Errorf("the replayed event differs:\n%s\n%s", a, b)
+		}
+	}
+}

@@ -1,0 +1,38 @@
+package config
+
+import "testing"
+
+// TestEventSettings: where the profile change events go, by environment.
+func TestEventSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		env       map[string]string
+		file, bus string
+		source    string
+		wantErr   bool
+	}{
+		{name: "AWS", env: map[string]string{"EVENT_BUS_NAME": "profiles-events", "EVENT_SOURCE": "crm.profiles"},
+			bus: "profiles-events", source: "crm.profiles"},
+		{name: "AWS, default source", env: map[string]string{"EVENT_BUS_NAME": "b"}, bus: "b", source: "profiles"},
+		{name: "local: the default file", env: map[string]string{"LOCAL_MODE": "1", "EVENT_BUS_NAME": "b"},
+			file: ".local/events.jsonl", bus: "b", source: "profiles"},
+		{name: "local: a file", env: map[string]string{"LOCAL_MODE": "1", "EVENTS_FILE": "/tmp/e.jsonl"}, file: "/tmp/e.jsonl", source: "profiles"},
+		{name: "local: a local bus", env: map[string]string{"LOCAL_MODE": "1", "EVENT_BUS_NAME": "b", "EVENTBRIDGE_ENDPOINT": "http://127.0.0.1:9"},
+			bus: "b", source: "profiles"},
+		{name: "local: a file and a local bus", env: map[string]string{"LOCAL_MODE": "1", "EVENTS_FILE": "e", "EVENTBRIDGE_ENDPOINT": "http://x"}, wantErr: true},
+		{name: "AWS: a file", env: map[string]string{"EVENTS_FILE": "e"}, wantErr: true},
+		{name: "AWS: a local bus", env: map[string]string{"EVENTBRIDGE_ENDPOINT": "http://x"}, wantErr: true},
+		{name: "an AWS source", env: map[string]string{"EVENT_SOURCE": "aws.profiles"}, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.env["TABLE_NAME"] = "profiles"
+			c, err := FromEnv(func(k string) string { return tc.env[k] })
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error %v, want one: %v", err, tc.wantErr)
+			}
+			if !tc.wantErr && (c.EventsFile != tc.file || c.EventBusName != tc.bus || c.EventSource != tc.source) {
+				t.Errorf("file %q, bus %q, source %q; want %q, %q, %q", c.EventsFile, c.EventBusName, c.EventSource, tc.file, tc.bus, tc.source)
+			}
+		})
+	}
+}

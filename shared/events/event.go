@@ -1,0 +1,243 @@
+// Package events turns the table's stream into profile change events and
+// publishes them, in the order of each profile's changes: the
+// PublishProfileEvents function. An event's schema is
+// shared/api/events.schema.json.
+package events
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// The detail types of the events.
+const (
+	created = "Profile Created"
+	updated = "Profile Updated"
+	deleted = "Profile Deleted"
+)
+
+// Event is one committed change of a profile as the publisher puts it on
+// the bus: the envelope fields EventBridge takes from the publisher, and
+// the detail.
+type Event struct {
+	// ID is stable for the stream record the event comes from, so a
+	// consumer de-duplicates redeliveries by it. EventBridge gives every
+	// event an id of its own; this one also travels as detail.eventId.
+	ID         string    `json:"id"`
+	Source     string    `json:"source"`
+	DetailType string    `json:"detail-type"`
+	Time       time.Time `json:"time"`
+	Detail     Detail    `json:"detail"`
+}
+
+// Detail is what changed.
+type Detail struct {
+	EventID   string `json:"eventId"`
+	ProfileID string `json:"profileId"`
+	// Version is the profile's version after the change, as its ETag
+	// shows it; a delete, a change too, has the deleted version + 1.
+	Version int64 `json:"version"`
+	// ChangedFields are the public names of the fields whose values
+	// differ: the Profile object's, then the user view's featureUpdates and
+	// marketingUpdates, which the Profile object lacks. A create or a
+	// delete changes every field the profile shows.
+	ChangedFields []string `json:"changedFields"`
+	// Profile is the Profile object after the change, exactly as GET
+	// /profiles/{profileId} returns it; absent after a delete.
+	Profile json.RawMessage `json:"profile,omitempty"`
+	// UserProfile is the user's view after the change, as GET
+	// /api/me/profile returns it, for a profile linked to a user.
+	UserProfile json.RawMessage `json:"userProfile,omitempty"`
+	// OccurredAt is when DynamoDB committed the change: the stream
+	// record's ApproximateCreationDateTime, in the API's timestamp format.
+	OccurredAt string `json:"occurredAt"`
+}
+
+// fromRecord is the event of one stream record, and false when the record
+// makes none: a write of an item that is no profile, or of a profile that
+// changed nothing the API shows (only its version, say).
+func fromRecord(r lambdaevents.DynamoDBEventRecord, source string) (Event, bool, error) {
+	if r.Change.StreamViewType != string(lambdaevents.DynamoDBStreamViewTypeNewAndOldImages) {
+		return Event{}, false, fmt.Errorf("stream record %s has the view type %q: the table's stream must have NEW_AND_OLD_IMAGES",
+			r.EventID, r.Change.StreamViewType)
+	}
+	before, err := profileOf(r.Change.OldImage)
+	if err != nil {
+		return Event{}, false, fmt.Errorf("stream record %s: old image: %w", r.EventID, err)
+	}
+	after, err := profileOf(r.Change.NewImage)
+	if err != nil {
+		return Event{}, false, fmt.Errorf("stream record %s: new image: %w", r.EventID, err)
+	}
+	d := Detail{EventID: eventID(r.EventID)}
+	var detailType string
+	switch {
+	case before == nil && after == nil:
+		return Event{}, false, nil
+	case before == nil:
+		detailType, d.ProfileID, d.Version = created, after.ID, after.Version
+	case after == nil:
+		detailType, d.ProfileID, d.Version = deleted, before.ID, before.Version+1
+	default:
+		detailType, d.ProfileID, d.Version = updated, after.ID, after.Version
+	}
+	if d.ChangedFields, err = changedFields(before, after); err != nil {
+		return Event{}, false, err
+	}
+	if len(d.ChangedFields) == 0 {
+		return Event{}, false, nil
+	}
+	if after != nil {
+		if d.Profile, err = api.ProfileJSON(after); err != nil {
+			return Event{}, false, err
+		}
+		if after.UserID != "" {
+			if d.UserProfile, err = api.UserProfileJSON(after); err != nil {
+				return Event{}, false, err
+			}
+		}
+	}
+	// DynamoDB gives the time rounded down to the second (StreamRecord,
+	// ApproximateCreationDateTime, in the DynamoDB Streams API reference).
+	at := r.Change.ApproximateCreationDateTime.UTC().Truncate(time.Second)
+	d.OccurredAt = profile.FormatTime(at)
+	return Event{ID: d.EventID, Source: source, DetailType: detailType, Time: at, Detail: d}, true, nil
+}
+
+// profileOf is the profile an image holds, nil for no image or an item
+// that is no profile.
+func profileOf(image map[string]lambdaevents.DynamoDBAttributeValue) (*profile.Profile, error) {
+	if len(image) == 0 {
+		return nil, nil
+	}
+	av, err := attributeValues(image)
+	if err != nil {
+		return nil, err
+	}
+	p, ok, err := dynamo.ProfileFromImage(av)
+	if !ok {
+		return nil, err
+	}
+	return p, err
+}
+
+// userFields are the user view's fields the Profile object lacks: the email
+// service follows marketing preferences through them.
+var userFields = []string{"featureUpdates", "marketingUpdates"}
+
+// changedFields compares the public representations of a profile before
+// and after a change (nil when it does not exist): the Profile object's
+// top-level fields, in its order, then userFields of the user view (a
+// profile not linked to a user has none).
+func changedFields(before, after *profile.Profile) ([]string, error) {
+	var changed []string
+	b, err := publicFields(before, api.ProfileJSON)
+	if err != nil {
+		return nil, err
+	}
+	a, err := publicFields(after, api.ProfileJSON)
+	if err != nil {
+		return nil, err
+	}
+	names := a.names
+	if after == nil {
+		names = b.names
+	}
+	for _, name := range names {
+		if !bytes.Equal(a.values[name], b.values[name]) {
+			changed = append(changed, name)
+		}
+	}
+	linked := func(p *profile.Profile) *profile.Profile {
+		if p == nil || p.UserID == "" {
+			return nil
+		}
+		return p
+	}
+	if b, err = publicFields(linked(before), api.UserProfileJSON); err != nil {
+		return nil, err
+	}
+	if a, err = publicFields(linked(after), api.UserProfileJSON); err != nil {
+		return nil, err
+	}
+	for _, name := range userFields {
+		if !bytes.Equal(a.values[name], b.values[name]) {
+			changed = append(changed, name)
+		}
+	}
+	return changed, nil
+}
+
+// fields are a JSON object's top-level members: their names in order, and
+// their encoded values.
+type fields struct {
+	names  []string
+	values map[string][]byte
+}
+
+// publicFields are the members of p's representation by view; none for nil.
+func publicFields(p *profile.Profile, view func(*profile.Profile) (json.RawMessage, error)) (fields, error) {
+	f := fields{values: map[string][]byte{}}
+	if p == nil {
+		return f, nil
+	}
+	raw, err := view(p)
+	if err != nil {
+		return f, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // {
+		return f, err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return f, err
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return f, err
+		}
+		name := tok.(string)
+		f.names = append(f.names, name)
+		f.values[name] = v
+	}
+	return f, nil
+}
+
+// idNamespace is the namespace of the events' ids (a random UUID).
+var idNamespace = [16]byte{0x3c, 0x0b, 0x6e, 0x51, 0x9f, 0x2d, 0x4a, 0x87, 0xb1, 0x4e, 0x0d, 0x6a, 0x52, 0xc9, 0x7f, 0x13}
+
+// eventID is the event's id: the name-based UUID (version 5, RFC 9562) of
+// the stream record's eventID, which DynamoDB makes globally unique, so
+// every delivery of one record carries one id.
+func eventID(recordID string) string {
+	h := sha1.New()
+	h.Write(idNamespace[:])
+	h.Write([]byte(recordID))
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:])
+	return string(b[:])
+}
