@@ -46,6 +46,7 @@ type options struct {
 	small, large int           // table sizes of the listing comparison
 	shards       int           // list shards of the sharded table (of -small profiles)
 	samples      int           // requests per measured series (GET, each listing)
+	advSamples   int           // requests per adversarial listing (tens of ms each)
 	writes       int           // POST /profiles requests
 	concurrency  int           // the concurrent series (GET, writes)
 	loaders      int           // concurrent writers while loading
@@ -66,6 +67,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.large, "large", 50000, "profiles in the large table")
 	fs.IntVar(&o.shards, "shards", 8, "list shards of the sharded table (of -small profiles)")
 	fs.IntVar(&o.samples, "n", 1000, "requests per measured series")
+	fs.IntVar(&o.advSamples, "adversarial-n", 200, "requests per adversarial listing (some read a thousand index entries)")
 	fs.IntVar(&o.writes, "writes", 2000, "POST /profiles requests")
 	fs.IntVar(&o.concurrency, "c", 16, "concurrency of the concurrent series")
 	fs.IntVar(&o.loaders, "loaders", 16, "concurrent writers while loading")
@@ -88,15 +90,15 @@ func parseOptions(args []string) (options, error) {
 	}
 	if o.smoke {
 		o.small, o.large, o.shards = 20, 60, 2
-		o.samples, o.writes, o.concurrency, o.loaders = 20, 32, 4, 8
+		o.samples, o.advSamples, o.writes, o.concurrency, o.loaders = 20, 20, 32, 4, 8
 		o.coldStarts, o.invocations = 1, 20
 		if o.functions == nil {
 			o.functions = []string{"get-profile"}
 		}
 		o.timeout = 2 * time.Minute
 	}
-	if o.small < 11 || o.large < o.small || o.samples < 2 || o.concurrency < 1 || o.shards < 2 {
-		return o, fmt.Errorf("need -small >= 11, -large >= -small, -n >= 2, -c >= 1, -shards >= 2")
+	if o.small < 11 || o.large < o.small || o.samples < 2 || o.advSamples < 2 || o.concurrency < 1 || o.shards < 2 {
+		return o, fmt.Errorf("need -small >= 11, -large >= -small, -n >= 2, -adversarial-n >= 2, -c >= 1, -shards >= 2")
 	}
 	return o, nil
 }

@@ -95,6 +95,9 @@ func costQueries() map[string]profile.ListQuery {
 	}
 	out["deep offset, sort_by=createTime"] = profile.ListQuery{Page: profile.Page{Limit: 10, Offset: 900, SortBy: "createTime"}}
 	out["deep offset, sort_by=lastName desc"] = profile.ListQuery{Page: profile.Page{Limit: 10, Offset: 900, SortBy: "lastName", Desc: true}}
+	// Near the end of the smaller table: what follows the page must not
+	// change what it reads.
+	out["deep offset near the end of 2,200"] = profile.ListQuery{Page: profile.Page{Limit: 10, Offset: 2150, SortBy: "createTime"}}
 	out["deep offset, lastName on its index"] = profile.ListQuery{Page: profile.Page{Limit: 10, Offset: 900, SortBy: "lastName"}, Filter: profile.Filter{LastName: v("Shared")}}
 	out["limit 100, enabled=1, sort_by=name"] = profile.ListQuery{Page: profile.Page{Limit: 100, SortBy: "name"}, Filter: profile.Filter{Enabled: &yes}}
 	return out

@@ -146,8 +146,14 @@ func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profil
 			composed: q.SortBy == "enabled"}
 	}
 	// No read asks for more entries than the request may still examine:
-	// the page, its offset and the rejects allowed.
-	budget := q.Offset + q.Limit + 1 + profile.MaxSortMatches
+	// the page, its offset and (with a filter the index does not apply)
+	// the rejects allowed. A query may return fewer than it asked for (at
+	// 1 MB), and the next one asks only for what is still missing, so what
+	// a page reads never depends on how much the partition holds after it.
+	budget := q.Offset + q.Limit + 1
+	if len(others) > 0 {
+		budget += profile.MaxSortMatches
+	}
 	var page []entry
 	skipped, rejected := 0, 0
 	more := false
