@@ -129,6 +129,7 @@ func endpointCosts(ctx context.Context, e *env, rep *report, p *progress) error 
 		} `json:"contacts"`
 	}
 	var contactID string
+	idemKey := fmt.Sprintf("bench-%d", time.Now().UnixNano())
 	steps := []struct {
 		label, method, path, body string
 		want                      int
@@ -166,6 +167,10 @@ func endpointCosts(ctx context.Context, e *env, rep *report, p *progress) error 
 		{label: "GET /api/me/profile", method: "GET", path: "/api/me/profile", want: 200, header: []string{"Authorization", "Bearer " + userToken}},
 		{label: "GET /api/users/{userId}/profile (x-api-key, with the authorizer's call)", method: "GET", path: "/api/users/" + user + "/profile", want: 200,
 			header: []string{"x-api-key", key}},
+		{label: "POST /profiles with an Idempotency-Key (first)", method: "POST", path: "/profiles", want: 201,
+			body: `{"firstName": "Keyed"}`, header: []string{"Idempotency-Key", idemKey}},
+		{label: "POST /profiles with that Idempotency-Key again (the replay)", method: "POST", path: "/profiles", want: 201,
+			body: `{"firstName": "Keyed"}`, header: []string{"Idempotency-Key", idemKey}},
 		{label: "DELETE /profiles/{id}", method: "DELETE", path: "/profiles/{id}", want: 204},
 	}
 	for _, s := range steps {

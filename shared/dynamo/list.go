@@ -465,7 +465,10 @@ func (c *indexCursor) sortCondition() (expression.KeyConditionBuilder, bool) {
 	case c.prefix == "":
 		return sk.GreaterThan(expression.Value(after)), true
 	case after == "":
-		return sk.BeginsWith(c.prefix), true
+		// The same keys as begins_with(prefix); a range, which DynamoDB
+		// Local answers from its index, where begins_with slows down as the
+		// partition grows (at the same read capacity).
+		return sk.Between(expression.Value(c.prefix), expression.Value(c.prefix+"g")), true
 	case c.page.Desc:
 		// Keys of the prefix are the prefix then a hex id, all below prefix+"g".
 		return sk.Between(expression.Value(c.prefix), expression.Value(after)), true
