@@ -120,8 +120,15 @@ func Handlers(ctx context.Context, tpl *samtemplate.Template, cfg config.Config,
 	for _, f := range lambdaapp.All() {
 		byName[f.Name] = f
 	}
+	// The local table and bus stand for the template's: a policy naming
+	// them names what the config names.
 	res := tpl.Resolver()
 	res.Names[tpl.Table.Name] = cfg.TableName
+	if cfg.EventBusName != "" {
+		for _, bus := range tpl.ResourcesOfType("AWS::Events::EventBus") {
+			res.Names[bus] = cfg.EventBusName
+		}
+	}
 	handlers := map[string]lambda.Handler{}
 	for _, fn := range tpl.Functions {
 		f, ok := byName[fn.Name]

@@ -127,46 +127,97 @@ func TestReferenceCurlCommands(t *testing.T) {
 	var created Profile
 	status, body := curl(curlCreateProfile)
 	expect("POST /profiles", status, 201, body, &created)
-	if str(created.Name) != "Mary Jane Smith" || len(created.Contacts) != 2 || created.Country == nil || created.Country.Alpha2Code != "US" {
-		t.Errorf("created %s", body)
+	if created.ProfileID == "" || str(created.Name) != "Mary Jane Smith" || len(created.Contacts) != 2 || created.Country == nil || created.Country.Alpha2Code != "US" {
+		t.Fatalf("created %s", body)
+	}
+	wantContacts := map[string]string{"email": "client@email.com", "phone": "+9876543210"}
+	for _, c := range created.Contacts {
+		if c.ContactID == "" || wantContacts[c.Key] != c.Value {
+			t.Errorf("created contact %+v, want the reference's with an id", c)
+		}
+	}
+	if created.Contacts[0].ContactID == created.Contacts[1].ContactID {
+		t.Errorf("the two contacts share the id %s", created.Contacts[0].ContactID)
 	}
 	// The reference's ids, filled in: a contact's path first, then a profile's.
 	fillProfile := []string{"60ba407d15951453e60e49f8/contacts/60ba407d15951453e60e49f8", created.ProfileID + "/contacts/" + created.Contacts[0].ContactID,
 		"60ba407d15951453e60e49f8", created.ProfileID}
+	// isMary holds a profile body to the reference's Mary Jane Smith.
+	isMary := func(what string, p Profile, body []byte) {
+		t.Helper()
+		if p.ProfileID != created.ProfileID || str(p.Name) != "Mary Jane Smith" || str(p.FirstName) != "Mary" ||
+			str(p.MiddleName) != "Jane" || str(p.LastName) != "Smith" || !p.Enabled || p.Country == nil || p.Country.Alpha2Code != "US" ||
+			len(p.Contacts) != 2 || p.CreateTime != created.CreateTime {
+			t.Errorf("%s: %s, want the created Mary Jane Smith (%s) with her 2 contacts", what, body, created.ProfileID)
+		}
+	}
 
 	var got Profile
 	status, body = curl(curlGetProfile, fillProfile...)
 	expect("GET /profiles/{id}", status, 200, body, &got)
+	isMary("GET /profiles/{id}", got, body)
+	got = Profile{}
 	status, body = curl(curlUpdateProfile, fillProfile...)
 	expect("PUT /profiles/{id}", status, 200, body, &got)
+	isMary("PUT /profiles/{id}", got, body)
 	var list []Profile
 	// curl itself refuses the reference's URL as printed ("URL using
 	// bad/illegal format": filter[name] holds spaces); with the spaces
-	// percent-encoded, it is sent as written.
+	// percent-encoded, it is sent as written. Nobody here is Westley.
 	status, body = curl(curlListProfiles, "Westley Daniel Ivanov", "Westley%20Daniel%20Ivanov")
 	expect("GET /profiles with every filter", status, 200, body, &list)
+	if list == nil || len(list) != 0 {
+		t.Errorf("GET /profiles with every filter: %s, want []", body)
+	}
 	var contacts []Contact
 	status, body = curl(curlListContacts, fillProfile...)
 	expect("GET contacts", status, 200, body, &contacts)
+	if len(contacts) != 2 {
+		t.Errorf("GET contacts: %s, want the 2 created", body)
+	}
+	for i, c := range contacts {
+		if i < len(created.Contacts) && (c.ContactID != created.Contacts[i].ContactID || c.Key != created.Contacts[i].Key || c.Value != created.Contacts[i].Value) {
+			t.Errorf("GET contacts: contact %d is %+v, want %+v", i, c, created.Contacts[i])
+		}
+	}
 	var c Contact
 	status, body = curl(curlGetContact, fillProfile...)
 	expect("GET contact", status, 200, body, &c)
-	if c.Value != "client@email.com" {
-		t.Errorf("contact %s", body)
+	if c.ContactID != created.Contacts[0].ContactID || c.Key != created.Contacts[0].Key || c.Value != created.Contacts[0].Value || c.Value != "client@email.com" {
+		t.Errorf("contact %s, want %+v", body, created.Contacts[0])
 	}
 
 	// The contact commands on a second profile, without client@email.com.
 	var other Profile
 	a.do("POST", "/profiles", `{"firstName":"Other"}`).expect(t, 201, &other)
+	c = Contact{}
 	status, body = curl(curlCreateContact, "60ba407d15951453e60e49f8", other.ProfileID)
 	expect("POST contact", status, 201, body, &c)
-	fillContact := []string{"60ba407d15951453e60e49f8/contacts/60ba407d15951453e60e49f8", other.ProfileID + "/contacts/" + c.ContactID}
+	if c.ContactID == "" || c.Key != "email" || c.Value != "client@email.com" {
+		t.Errorf("POST contact: %s", body)
+	}
+	contactID := c.ContactID
+	fillContact := []string{"60ba407d15951453e60e49f8/contacts/60ba407d15951453e60e49f8", other.ProfileID + "/contacts/" + contactID}
+	c = Contact{}
 	status, body = curl(curlUpdateContact, fillContact...)
 	expect("PUT contact", status, 200, body, &c)
+	if c.ContactID != contactID || c.Key != "email" || c.Value != "client@email.com" {
+		t.Errorf("PUT contact: %s, want contact %s", body, contactID)
+	}
 	status, body = curl(curlDeleteContact, fillContact...)
 	expect("DELETE contact", status, 204, body, nil)
+	if len(body) != 0 {
+		t.Errorf("DELETE contact: body %s", body)
+	}
+	a.do("GET", "/profiles/"+other.ProfileID+"/contacts/"+contactID, nil).expectProblem(t, 404, "")
 	status, body = curl(curlDeleteProfile, fillProfile...)
 	expect("DELETE profile", status, 204, body, nil)
+	if len(body) != 0 {
+		t.Errorf("DELETE profile: body %s", body)
+	}
+	a.do("GET", "/profiles/"+created.ProfileID, nil).expectProblem(t, 404, "")
+	status, body = curl(curlGetProfile, fillProfile...)
+	expect("GET /profiles/{id} after the delete", status, 404, body, nil)
 
 	// The user-profile reference: the token alone in authorization.
 	user := "da75ad90-9a5b-4df0-8374-f48b3a8fbfcc"

@@ -84,13 +84,24 @@ func TestEveryWriteSettlesAnUnknownOutcome(t *testing.T) {
 	for range 2 {
 		a.do("POST", "/profiles/"+p.ProfileID+"/contacts", `{"key":"phone","value":"+15557770001"}`, "Idempotency-Key", "fence-contact").expect(t, 201, nil)
 	}
+	// The new user's profile has an id derived from the user id, which the
+	// fence of the first try holds: the retry must still create it, once.
+	newUser := a.as(t, testenv.UserToken(t, "fence-new-user"))
+	for range 2 {
+		newUser.do("POST", "/api/me/profile/update", `{"givenName":"First"}`, "Idempotency-Key", "fence-user-create").expect(t, 200, nil)
+	}
+	var first struct{ GivenName *string }
+	newUser.do("GET", "/api/me/profile", nil).expect(t, 200, &first)
+	if str(first.GivenName) != "First" {
+		t.Errorf("the new user's profile after the retries: %+v", first)
+	}
 	a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &after)
 	if len(after.Contacts) != 2 {
 		t.Errorf("%d contacts after the keyed add's retries, want 2", len(after.Contacts))
 	}
 	items := scanTable(t, a)
-	if n := count(items, func(it item) bool { return it.Type == "profile" }); n != 3 {
-		t.Errorf("%d profiles in the table, want 3 (the first, the user's, the keyed create)", n)
+	if n := count(items, func(it item) bool { return it.Type == "profile" }); n != 4 {
+		t.Errorf("%d profiles in the table, want 4 (the first, the two users', the keyed create)", n)
 	}
 }
 

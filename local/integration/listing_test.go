@@ -8,37 +8,46 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 )
 
 // seedProfiles creates n profiles with names that collide, differ only in
-// case, or are absent, and a mix of enabled flags.
+// case, or are absent, and a mix of enabled flags. The same n gives the
+// same profiles on every run (fixed seed, fields drawn in a fixed order).
 func seedProfiles(t *testing.T, a *api, n int) []Profile {
 	t.Helper()
-	firsts := []string{"Anna", "anna", "Ann", "Bob", "bob", "Émile", "Zoë", ""}
-	middles := []string{"", "Lee", "lee", "Marie"}
-	lasts := []string{"Smith", "smith", "Åberg", "Jones", "", "O'Neil"}
-	rng := rand.New(rand.NewPCG(1, 2))
+	calls := make([]call, n)
+	for i, body := range seedBodies(n) {
+		calls[i] = a.req("POST", "/profiles", body)
+	}
 	out := make([]Profile, n)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
+	for i, r := range sendAll(t, calls, 8) {
+		r.expect(t, http.StatusCreated, &out[i])
+	}
+	return out
+}
+
+// seedBodies are the bodies seedProfiles posts.
+func seedBodies(n int) []map[string]any {
+	fields := []struct {
+		name string
+		set  []string
+	}{
+		{"firstName", []string{"Anna", "anna", "Ann", "Bob", "bob", "Émile", "Zoë", ""}},
+		{"middleName", []string{"", "Lee", "lee", "Marie"}},
+		{"lastName", []string{"Smith", "smith", "Åberg", "Jones", "", "O'Neil"}},
+	}
+	rng := rand.New(rand.NewPCG(31, 2)) // a seed whose 30 profiles match every case of TestListingFilters
+	out := make([]map[string]any, n)
 	for i := range n {
 		body := map[string]any{"enabled": rng.IntN(3) != 0, "uuid": fmt.Sprintf("u-%d", i)}
-		for k, set := range map[string][]string{"firstName": firsts, "middleName": middles, "lastName": lasts} {
-			if v := set[rng.IntN(len(set))]; v != "" {
-				body[k] = v
+		for _, f := range fields {
+			if v := f.set[rng.IntN(len(f.set))]; v != "" {
+				body[f.name] = v
 			}
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			a.do("POST", "/profiles", body).expect(t, http.StatusCreated, &out[i])
-		}()
+		out[i] = body
 	}
-	wg.Wait()
 	return out
 }
 
@@ -176,33 +185,37 @@ func TestListingFilters(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
 	ps := seedProfiles(t, a, 30)
+	if ps[0].Name == nil {
+		t.Fatalf("the first seeded profile has no name to filter by: %+v", ps[0])
+	}
 	lower := strings.ToLower
 	for _, tc := range []struct {
 		query string
 		match func(Profile) bool
+		none  bool // the case is meant to find nothing
 	}{
-		{"filter[enabled]=1", func(p Profile) bool { return p.Enabled }},
-		{"filter[enabled]=true", func(p Profile) bool { return p.Enabled }},
-		{"filter[enabled]=0", func(p Profile) bool { return !p.Enabled }},
-		{"filter[enabled]=false", func(p Profile) bool { return !p.Enabled }},
-		{"filter[firstName]=ANNA", func(p Profile) bool { return lower(str(p.FirstName)) == "anna" }},
-		{"filter[profileFirstName]=anna", func(p Profile) bool { return lower(str(p.FirstName)) == "anna" }},
-		{"filter[profileFirstName]=Ann", func(p Profile) bool { return lower(str(p.FirstName)) == "ann" }},
-		{"filter[lastName]=smith", func(p Profile) bool { return lower(str(p.LastName)) == "smith" }},
-		{"filter[profileLastName]=%C3%85BERG", func(p Profile) bool { return lower(str(p.LastName)) == "åberg" }},
-		{"filter[middleName]=LEE", func(p Profile) bool { return lower(str(p.MiddleName)) == "lee" }},
-		{"filter[profileMiddleName]=Marie", func(p Profile) bool { return lower(str(p.MiddleName)) == "marie" }},
-		{"filter[name]=" + url.QueryEscape(str(ps[0].Name)), func(p Profile) bool { return lower(str(p.Name)) == lower(str(ps[0].Name)) }},
-		{"filter[uuid]=u-3", func(p Profile) bool { return str(p.UUID) == "u-3" }},
-		{"filter[uuid]=U-3", func(p Profile) bool { return false }},
-		{"filter[uuid]=u-3&filter[enabled]=" + map[bool]string{true: "0", false: "1"}[ps[3].Enabled], func(p Profile) bool { return false }},
-		{"filter[enabled]=1&filter[lastName]=Smith", func(p Profile) bool { return p.Enabled && lower(str(p.LastName)) == "smith" }},
+		{"filter[enabled]=1", func(p Profile) bool { return p.Enabled }, false},
+		{"filter[enabled]=true", func(p Profile) bool { return p.Enabled }, false},
+		{"filter[enabled]=0", func(p Profile) bool { return !p.Enabled }, false},
+		{"filter[enabled]=false", func(p Profile) bool { return !p.Enabled }, false},
+		{"filter[firstName]=ANNA", func(p Profile) bool { return lower(str(p.FirstName)) == "anna" }, false},
+		{"filter[profileFirstName]=anna", func(p Profile) bool { return lower(str(p.FirstName)) == "anna" }, false},
+		{"filter[profileFirstName]=Ann", func(p Profile) bool { return lower(str(p.FirstName)) == "ann" }, false},
+		{"filter[lastName]=smith", func(p Profile) bool { return lower(str(p.LastName)) == "smith" }, false},
+		{"filter[profileLastName]=%C3%85BERG", func(p Profile) bool { return lower(str(p.LastName)) == "åberg" }, false},
+		{"filter[middleName]=LEE", func(p Profile) bool { return lower(str(p.MiddleName)) == "lee" }, false},
+		{"filter[profileMiddleName]=Marie", func(p Profile) bool { return lower(str(p.MiddleName)) == "marie" }, false},
+		{"filter[name]=" + url.QueryEscape(str(ps[0].Name)), func(p Profile) bool { return lower(str(p.Name)) == lower(str(ps[0].Name)) }, false},
+		{"filter[uuid]=u-3", func(p Profile) bool { return str(p.UUID) == "u-3" }, false},
+		{"filter[uuid]=U-3", func(p Profile) bool { return false }, true},
+		{"filter[uuid]=u-3&filter[enabled]=" + map[bool]string{true: "0", false: "1"}[ps[3].Enabled], func(p Profile) bool { return false }, true},
+		{"filter[enabled]=1&filter[lastName]=Smith", func(p Profile) bool { return p.Enabled && lower(str(p.LastName)) == "smith" }, false},
 		{"filter[firstName]=anna&filter[lastName]=smith&filter[enabled]=1", func(p Profile) bool {
 			return p.Enabled && lower(str(p.LastName)) == "smith" && lower(str(p.FirstName)) == "anna"
-		}},
-		{"filter[lastName]=nobody", func(p Profile) bool { return false }},
-		{"filter[name]=" + url.QueryEscape("a OR 1=1"), func(p Profile) bool { return false }},
-		{"filter[lastName]=" + url.QueryEscape("#PK <> :v"), func(p Profile) bool { return false }},
+		}, false},
+		{"filter[lastName]=nobody", func(p Profile) bool { return false }, true},
+		{"filter[name]=" + url.QueryEscape("a OR 1=1"), func(p Profile) bool { return false }, true},
+		{"filter[lastName]=" + url.QueryEscape("#PK <> :v"), func(p Profile) bool { return false }, true},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			var want []Profile
@@ -210,6 +223,9 @@ func TestListingFilters(t *testing.T) {
 				if tc.match(p) {
 					want = append(want, p)
 				}
+			}
+			if !tc.none && len(want) == 0 {
+				t.Fatalf("no seeded profile matches %s: the case would check nothing", tc.query)
 			}
 			for _, sortBy := range []string{"createTime", "lastName", "firstName", "name"} {
 				for _, order := range []string{"asc", "desc"} {
@@ -317,10 +333,12 @@ func TestListingEmptyFilterValue(t *testing.T) {
 func TestListingTooBroad(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
-	parallel(101, func(i int) *response {
-		return a.do("POST", "/profiles", map[string]any{"firstName": fmt.Sprintf("P%03d", i),
-			"contacts": []map[string]any{{"key": "email", "value": "shared@example.com"}}}).expect(t, 201, nil)
-	})
+	for _, r := range parallel(t, 101, func(i int) call {
+		return a.req("POST", "/profiles", map[string]any{"firstName": fmt.Sprintf("P%03d", i),
+			"contacts": []map[string]any{{"key": "email", "value": "shared@example.com"}}})
+	}) {
+		r.expect(t, 201, nil)
+	}
 	p := a.do("GET", "/profiles?filter[email]=shared%40example.com", nil).expectProblem(t, http.StatusUnprocessableEntity, "")
 	if !strings.Contains(p.Detail, "filter[email]") || !strings.Contains(p.Type, "query-too-broad") {
 		t.Errorf("422 %+v does not say which filter is too broad", p)

@@ -26,20 +26,37 @@ func TestEveryFunctionIsOperable(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := tpl.Resolver()
-	alarmed := map[string]bool{}
+	// alarmed[function][metric]: an alarm that notifies watches the
+	// function's AWS/Lambda metric (as its metric, or one its math reads).
+	alarmed := map[string]map[string]bool{}
 	for name, r := range tpl.Resources {
 		if r.Type != "AWS::CloudWatch::Alarm" {
 			continue
 		}
-		for _, dims := range findAll(&r.Properties, "Dimensions") {
-			for _, d := range dims.Content {
-				if samtemplate.Field(d, "Name").Value == "FunctionName" {
-					alarmed[samtemplate.Field(d, "Value").Value] = true
-				}
-			}
-		}
 		if samtemplate.Field(&r.Properties, "AlarmActions") == nil {
 			t.Errorf("alarm %s notifies nobody", name)
+			continue
+		}
+		for _, m := range metricsOf(&r.Properties) {
+			if ns := samtemplate.Field(m, "Namespace"); ns == nil || ns.Value != "AWS/Lambda" {
+				continue
+			}
+			dims := samtemplate.Field(m, "Dimensions")
+			if dims == nil {
+				continue
+			}
+			for _, d := range dims.Content {
+				if n := samtemplate.Field(d, "Name"); n != nil && n.Value == "FunctionName" {
+					fn := samtemplate.Field(d, "Value")
+					if fn == nil {
+						continue
+					}
+					if alarmed[fn.Value] == nil {
+						alarmed[fn.Value] = map[string]bool{}
+					}
+					alarmed[fn.Value][samtemplate.Field(m, "MetricName").Value] = true
+				}
+			}
 		}
 	}
 	for _, fn := range tpl.Functions {
@@ -53,8 +70,10 @@ func TestEveryFunctionIsOperable(t *testing.T) {
 		if c := samtemplate.Field(fn.Properties, "ReservedConcurrentExecutions"); c == nil {
 			t.Errorf("%s: no ReservedConcurrentExecutions", fn.Name)
 		}
-		if !alarmed[fn.Name] {
-			t.Errorf("%s: no alarm on its errors and throttles", fn.Name)
+		for _, metric := range []string{"Errors", "Throttles"} {
+			if !alarmed[fn.Name][metric] {
+				t.Errorf("%s: no alarm on its %s (alarmed on %v)", fn.Name, metric, alarmed[fn.Name])
+			}
 		}
 	}
 	for k, want := range map[string]string{"LogFormat": "JSON", "ApplicationLogLevel": "LogLevel"} {
@@ -99,12 +118,31 @@ func TestLogsDoNotOutliveProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	def := func(p string) string {
+		d := tpl.Parameters[p].Default
+		if d == nil {
+			t.Fatalf("template.yaml: parameter %s has no default", p)
+		}
+		return *d
+	}
 	for what, value := range map[string]func(string) string{
-		"the defaults":   func(p string) string { return *tpl.Parameters[p].Default },
-		"samconfig.toml": func(p string) string { return overrides[p] },
+		"the defaults": def,
+		// A parameter samconfig.toml does not override is deployed with its default.
+		"samconfig.toml": func(p string) string {
+			if v, ok := overrides[p]; ok {
+				return v
+			}
+			return def(p)
+		},
 	} {
-		logs, _ := strconv.Atoi(value("LogRetentionDays"))
-		days, _ := strconv.Atoi(value("RetentionDays"))
+		daysOf := func(p string) int {
+			n, err := strconv.Atoi(value(p))
+			if err != nil {
+				t.Fatalf("with %s, %s is no number of days: %v", what, p, err)
+			}
+			return n
+		}
+		logs, days := daysOf("LogRetentionDays"), daysOf("RetentionDays")
 		if days > 0 && logs > days {
 			t.Errorf("with %s logs are kept %d days, longer than the %d days after which profiles are deleted", what, logs, days)
 		}
@@ -135,21 +173,18 @@ func TestCheckovSkipsGiveReasons(t *testing.T) {
 	}
 }
 
-// findAll returns every value of key below n.
-func findAll(n *yaml.Node, key string) []*yaml.Node {
+// metricsOf returns every metric below an alarm's properties n: the
+// mappings that name a MetricName (the alarm's own, or a MetricStat's).
+func metricsOf(n *yaml.Node) []*yaml.Node {
 	var out []*yaml.Node
 	if n == nil {
 		return nil
 	}
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key {
-				out = append(out, n.Content[i+1])
-			}
-		}
+	if n.Kind == yaml.MappingNode && samtemplate.Field(n, "MetricName") != nil {
+		out = append(out, n)
 	}
 	for _, c := range n.Content {
-		out = append(out, findAll(c, key)...)
+		out = append(out, metricsOf(c)...)
 	}
 	return out
 }

@@ -214,8 +214,12 @@ func TestSAMGeneratedEventsShapeFixtures(t *testing.T) {
 	httpShape := jsonShape(t, generateEvent(t, sam, "apigateway", "http-api-proxy"))
 	scheduledShape := jsonShape(t, generateEvent(t, sam, "cloudwatch", "scheduled-event"))
 	streamShape := recordsShape(t, generateEvent(t, sam, "dynamodb", "update"))
-	files, _ := filepath.Glob(filepath.Join(testenv.Root(t), "events", "*.json"))
-	checked := 0
+	files, err := filepath.Glob(filepath.Join(testenv.Root(t), "events", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// checked counts the fixtures held to a sample, by kind.
+	checked := map[string]int{}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
@@ -232,14 +236,14 @@ func TestSAMGeneratedEventsShapeFixtures(t *testing.T) {
 		}
 		switch {
 		case head.Version == "2.0" && head.Type == "":
-			checked++
+			checked["HTTP API"]++
 			for path, typ := range jsonShape(t, raw) {
 				if got, ok := httpShape[path]; !ok || (got != typ && typ != "null") {
 					t.Errorf("%s: %s (%s) is not in SAM's http-api-proxy event (%s)", filepath.Base(f), path, typ, got)
 				}
 			}
 		case len(head.Records) > 0 && head.Records[0].EventSource == "aws:dynamodb":
-			checked++
+			checked["stream"]++
 			fixture := recordsShape(t, raw)
 			for path, typ := range streamShape {
 				if fixture[path] != typ {
@@ -252,7 +256,7 @@ func TestSAMGeneratedEventsShapeFixtures(t *testing.T) {
 				}
 			}
 		case head.Source == "aws.events":
-			checked++
+			checked["scheduled"]++
 			fixture := jsonShape(t, raw)
 			for path, typ := range scheduledShape {
 				if fixture[path] != typ {
@@ -261,8 +265,11 @@ func TestSAMGeneratedEventsShapeFixtures(t *testing.T) {
 			}
 		}
 	}
-	if checked == 0 {
-		t.Fatal("no HTTP API or scheduled fixture in events/")
+	// events/ holds an HTTP API fixture per route, the one stream fixture
+	// (publish-profile-events.json) and RetentionPurge's scheduled event.
+	if checked["HTTP API"] < 1 || checked["stream"] != 1 || checked["scheduled"] < 1 {
+		t.Errorf("fixtures held to SAM's samples, by kind: %v (of %d files in events/); want at least 1 HTTP API, exactly 1 stream and at least 1 scheduled",
+			checked, len(files))
 	}
 }
 

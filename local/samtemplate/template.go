@@ -266,6 +266,18 @@ func Field(n *yaml.Node, keys ...string) *yaml.Node {
 	return n
 }
 
+// ResourcesOfType lists the logical ids of the resources of a type, in order.
+func (t *Template) ResourcesOfType(typ string) []string {
+	var out []string
+	for name, r := range t.Resources {
+		if r.Type == typ {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Routes lists every HttpApi route of every function.
 func (t *Template) Routes() []Route {
 	var out []Route

@@ -3,6 +3,7 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -30,6 +31,7 @@ const (
 	// Late holds each write transaction for Delay and then applies it even
 	// though the client has given up: the one fault that acts after the
 	// request is sent, the case of a write whose outcome is unknown.
+	// LateWrites tells what DynamoDB answered each.
 	Late
 	// ResetWrites closes the connection of each write transaction without
 	// forwarding it, and passes every other call: a write whose outcome the
@@ -45,6 +47,25 @@ type FaultProxy struct {
 	fault Fault
 	rate  float64
 	delay time.Duration
+	held  int         // writes the Late fault has held so far
+	late  []LateWrite // what DynamoDB answered the held writes once forwarded
+}
+
+// LateWrite is what became of a write transaction the Late fault held and
+// then forwarded to DynamoDB after its client had given up.
+type LateWrite struct {
+	Status int    // the HTTP status of DynamoDB's answer; 0 when none came
+	Type   string // the __type of an error answer, e.g. "com.amazonaws.dynamodb.v20120810#TransactionCanceledException"
+	Body   string // the answer
+	Err    error  // why no answer came
+}
+
+// Refused reports whether DynamoDB refused the write on its conditions (a
+// transaction cancelled by a failed condition), so it did not apply.
+func (lw LateWrite) Refused() bool {
+	return lw.Status == http.StatusBadRequest &&
+		(strings.HasSuffix(lw.Type, "#TransactionCanceledException") && strings.Contains(lw.Body, "ConditionalCheckFailed") ||
+			strings.HasSuffix(lw.Type, "#ConditionalCheckFailedException"))
 }
 
 // NewFaultProxy starts a proxy to the DynamoDB Local endpoint.
@@ -61,13 +82,20 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 		fault, rate, delay := fp.fault, fp.rate, fp.delay
 		fp.mu.Unlock()
 		if fault == Late && strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".TransactWriteItems") && rand.Float64() < rate {
-			body, _ := io.ReadAll(r.Body)
-			time.Sleep(delay)
-			late, _ := http.NewRequestWithContext(context.Background(), r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
-			late.Header = r.Header.Clone()
-			if resp, err := http.DefaultTransport.RoundTrip(late); err == nil {
-				_ = resp.Body.Close()
+			fp.mu.Lock()
+			fp.held++
+			fp.mu.Unlock()
+			body, err := io.ReadAll(r.Body)
+			var lw LateWrite
+			if err == nil {
+				time.Sleep(delay)
+				lw = forward(target, r, body)
+			} else {
+				lw.Err = err
 			}
+			fp.mu.Lock()
+			fp.late = append(fp.late, lw)
+			fp.mu.Unlock()
 			return
 		}
 		if fault == ResetWrites && !strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".TransactWriteItems") {
@@ -97,6 +125,13 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 				}
 				panic(http.ErrAbortHandler)
 			case Slow:
+				// Read the body first: only then does the server watch the
+				// connection, and end r's context when the client hangs up.
+				body, err := io.ReadAll(r.Body)
+				if err != nil {
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
 				select {
 				case <-time.After(delay):
 				case <-r.Context().Done():
@@ -109,6 +144,47 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 	tb.Cleanup(srv.Close)
 	fp.URL = srv.URL
 	return fp
+}
+
+// forward sends the request, with the body, to DynamoDB whether or not its
+// client still waits, and tells what DynamoDB answered.
+func forward(target string, r *http.Request, body []byte) LateWrite {
+	late, err := http.NewRequestWithContext(context.Background(), r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return LateWrite{Err: err}
+	}
+	late.Header = r.Header.Clone()
+	resp, err := http.DefaultTransport.RoundTrip(late)
+	if err != nil {
+		return LateWrite{Err: err}
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	lw := LateWrite{Status: resp.StatusCode, Body: string(answer), Err: err}
+	var e struct {
+		Type string `json:"__type"`
+	}
+	if json.Unmarshal(answer, &e) == nil {
+		lw.Type = e.Type
+	}
+	return lw
+}
+
+// LateWrites waits until every write the Late fault has held so far has
+// been forwarded, at most timeout, and returns what DynamoDB answered each,
+// in the order they were forwarded. done is false when some were still
+// held at the timeout.
+func (fp *FaultProxy) LateWrites(timeout time.Duration) (writes []LateWrite, done bool) {
+	deadline := time.Now().Add(timeout)
+	for {
+		fp.mu.Lock()
+		writes, done = append([]LateWrite(nil), fp.late...), len(fp.late) == fp.held
+		fp.mu.Unlock()
+		if done || time.Now().After(deadline) {
+			return writes, done
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Set makes the proxy inject fault with probability rate (Slow waits delay).

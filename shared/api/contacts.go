@@ -62,7 +62,7 @@ func createContact(d Deps, once *idempotency.Record) handlerFunc {
 			}
 			created = *c
 			if once != nil {
-				once.Kind, once.Status, once.ProfileID, once.ContactID = idempotency.KindContact, http.StatusCreated, p.ID, c.ID
+				once.ProfileID, once.ContactID = p.ID, c.ID
 			}
 			return nil
 		}, once)

@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -99,3 +101,19 @@ func TestCursorSignedNonJSONRejected(t *testing.T) {
 }
 
 // query parses a raw query string, failing the test on a syntax error.
+
+// TestListWithoutCursorSecretFailsClosed: a list route served without a
+// cursor secret (its function not marked Cursors) answers a 500 and never
+// a page whose cursor anyone could have signed.
+func TestListWithoutCursorSecretFailsClosed(t *testing.T) {
+	for _, f := range []Function{ListProfiles, ListContacts} {
+		srv := NewServer(Deps{}, f)
+		pattern := f.routes[0].pattern
+		path := strings.Replace(strings.TrimPrefix(pattern, "GET "), "{profileId}", "6006dda272f002519c3eb505", 1)
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("GET", path+"?cursor=x.y", nil))
+		if rec.Code != http.StatusInternalServerError {
+			t.Errorf("%s without a cursor secret: %d, want 500", f.Name, rec.Code)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -30,7 +31,10 @@ type keyedHandler func(d Deps, once *idempotency.Record) handlerFunc
 // effect (idempotency package), so a first request costs no extra round
 // trip, a request that failed leaves the key free, and a concurrent
 // duplicate loses the transaction's condition and replays the winner.
-func idempotent(h keyedHandler) func(Deps) http.Handler {
+//
+// kind and status are what the route makes and answers, which a replay
+// answers again; the handler records the ids of what it made in once.
+func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) http.Handler {
 	return func(d Deps) http.Handler {
 		return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			key := r.Header.Get("Idempotency-Key")
@@ -41,6 +45,7 @@ func idempotent(h keyedHandler) func(Deps) http.Handler {
 			if err != nil {
 				return err
 			}
+			once.Kind, once.Status = kind, status
 			err = h(d, once)(w, r)
 			var used *idempotency.UsedError
 			switch {
@@ -107,13 +112,15 @@ func replay(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Re
 			return err
 		}
 		writeUser(w, used.Status, p)
-	default:
+	case idempotency.KindProfile:
 		p, err := d.Store.Get(ctx, used.ProfileID)
 		if err != nil {
 			return err
 		}
 		w.Header().Set("Location", profileLocation(p.ID))
 		writeProfile(w, used.Status, p)
+	default:
+		return fmt.Errorf("idempotency record of unknown kind %q", used.Kind)
 	}
 	return nil
 }

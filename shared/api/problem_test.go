@@ -46,6 +46,8 @@ func TestWriteError(t *testing.T) {
 		{Field: "firstName", Message: "must be at most 255 characters"},
 		{Field: "contacts[1].value", Message: "must be a valid email address"},
 	}}
+	const hint = "the email belongs to more than 1000 profiles; add filter[uuid] or a name filter sorted by that name"
+	tooBroad := &profile.TooBroadError{Limit: 1000, Hint: hint}
 	tests := []struct {
 		name       string
 		err        error
@@ -55,6 +57,7 @@ func TestWriteError(t *testing.T) {
 		errors     []profile.FieldError
 		existing   string
 		detail     string // "" means not checked
+		inDetail   string // a text the detail holds; "" means not checked
 		retryAfter string
 	}{
 		{name: "validation", err: validation, status: 400, typ: problemBase + "validation", title: "Invalid request", errors: validation.Errors},
@@ -68,6 +71,9 @@ func TestWriteError(t *testing.T) {
 		{name: "conflict", err: &profile.ConflictError{Detail: "the email a@b.com belongs to another profile", ExistingID: "6006dda272f002519c3eb505"},
 			status: 409, typ: problemBase + "conflict", title: "Conflict", existing: "6006dda272f002519c3eb505", detail: "the email a@b.com belongs to another profile"},
 		{name: "conflict without id", err: &profile.ConflictError{Detail: "a profile holds at most 50 contacts"}, status: 409, typ: problemBase + "conflict", title: "Conflict"},
+		{name: "query too broad", err: tooBroad, status: 422, typ: problemBase + "query-too-broad", title: "Query too broad",
+			detail: "the query matches more than 1000 profiles: " + hint, inDetail: hint},
+		{name: "wrapped query too broad", err: fmt.Errorf("list: %w", tooBroad), status: 422, typ: problemBase + "query-too-broad", title: "Query too broad", inDetail: hint},
 		{name: "precondition", err: profile.ErrPreconditionFailed, status: 412, typ: "about:blank", title: "Precondition Failed"},
 		{name: "unauthenticated", err: errUnauthenticated, status: 401, typ: "about:blank", title: "Unauthorized"},
 		{name: "unavailable", err: fmt.Errorf("query: %w", profile.ErrUnavailable), status: 503, typ: "about:blank", title: "Service Unavailable", retryAfter: "1"},
@@ -102,6 +108,9 @@ func TestWriteError(t *testing.T) {
 			}
 			if tt.detail != "" && p.Detail != tt.detail {
 				t.Errorf("detail = %q, want %q", p.Detail, tt.detail)
+			}
+			if !strings.Contains(p.Detail, tt.inDetail) {
+				t.Errorf("detail = %q, want it to hold %q", p.Detail, tt.inDetail)
 			}
 			if tt.status == 500 && strings.Contains(string(body), "secret") {
 				t.Errorf("500 body leaks the error: %s", body)

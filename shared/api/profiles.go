@@ -61,7 +61,7 @@ func createProfile(d Deps, once *idempotency.Record) handlerFunc {
 			return err
 		}
 		if once != nil {
-			once.Kind, once.Status, once.ProfileID = idempotency.KindProfile, http.StatusCreated, p.ID
+			once.ProfileID = p.ID
 		}
 		if err := d.Store.Create(r.Context(), p, once); err != nil {
 			return err

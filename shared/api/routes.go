@@ -4,6 +4,8 @@ package api
 
 import (
 	"net/http"
+
+	"github.com/profiles-service/profiles/shared/idempotency"
 )
 
 // Function is one Lambda function's share of the API: its logical id in
@@ -28,7 +30,7 @@ type route struct {
 var (
 	ListProfiles  = Function{Name: "ListProfiles", Cursors: true, routes: []route{{"GET /profiles", listProfiles}}}
 	GetProfile    = Function{Name: "GetProfile", routes: []route{{"GET /profiles/{profileId}", getProfile}}}
-	CreateProfile = Function{Name: "CreateProfile", routes: []route{{"POST /profiles", idempotent(createProfile)}}}
+	CreateProfile = Function{Name: "CreateProfile", routes: []route{{"POST /profiles", idempotent(idempotency.KindProfile, http.StatusCreated, createProfile)}}}
 	UpdateProfile = Function{Name: "UpdateProfile", routes: []route{
 		{"PUT /profiles/{profileId}", updateProfile},
 		{"PATCH /profiles/{profileId}", updateProfile},
@@ -37,13 +39,13 @@ var (
 	DeleteProfile = Function{Name: "DeleteProfile", routes: []route{{"DELETE /profiles/{profileId}", deleteProfile}}}
 	ListContacts  = Function{Name: "ListContacts", Cursors: true, routes: []route{{"GET /profiles/{profileId}/contacts", listContacts}}}
 	GetContact    = Function{Name: "GetContact", routes: []route{{"GET /profiles/{profileId}/contacts/{contactId}", getContact}}}
-	CreateContact = Function{Name: "CreateContact", routes: []route{{"POST /profiles/{profileId}/contacts", idempotent(createContact)}}}
+	CreateContact = Function{Name: "CreateContact", routes: []route{{"POST /profiles/{profileId}/contacts", idempotent(idempotency.KindContact, http.StatusCreated, createContact)}}}
 	UpdateContact = Function{Name: "UpdateContact", routes: []route{
 		{"PUT /profiles/{profileId}/contacts/{contactId}", updateContact},
 		{"PATCH /profiles/{profileId}/contacts/{contactId}", updateContact},
 	}}
 	DeleteContact   = Function{Name: "DeleteContact", routes: []route{{"DELETE /profiles/{profileId}/contacts/{contactId}", deleteContact}}}
-	UpdateMyProfile = Function{Name: "UpdateMyProfile", routes: []route{{"POST /api/me/profile/update", idempotent(updateMyProfile)}}}
+	UpdateMyProfile = Function{Name: "UpdateMyProfile", routes: []route{{"POST /api/me/profile/update", idempotent(idempotency.KindUser, http.StatusOK, updateMyProfile)}}}
 	GetMyProfile    = Function{Name: "GetMyProfile", routes: []route{{"GET /api/me/profile", getMyProfile}}}
 	GetUserProfile  = Function{Name: "GetUserProfile", routes: []route{{"GET /api/users/{userId}/profile", getUserProfile}}}
 )

@@ -27,19 +27,22 @@ type Deps struct {
 	Timeout time.Duration
 }
 
-func (d Deps) cursors() cursorCodec { return cursorCodec{key: []byte(d.CursorSecret)} }
-
-// NewServer returns the handler of the functions' routes (every route when
-// none is given): one Lambda serves only its own.
-func NewServer(d Deps, functions ...Function) http.Handler {
-	if len(functions) == 0 {
-		functions = Functions()
+// cursors is the codec of list cursors. Without a secret anyone could sign
+// one, so a route that uses cursors in a function not marked Cursors (whose
+// secret lambdaapp does not fetch) fails closed: a logged 500.
+func (d Deps) cursors() cursorCodec {
+	if d.CursorSecret == "" {
+		panic("list cursors without a cursor secret: mark the function Cursors in shared/api/routes.go")
 	}
+	return cursorCodec{key: []byte(d.CursorSecret)}
+}
+
+// NewServer returns the handler of one function's routes: one Lambda serves
+// only its own.
+func NewServer(d Deps, f Function) http.Handler {
 	mux := http.NewServeMux()
-	for _, f := range functions {
-		for _, rt := range f.routes {
-			mux.Handle(rt.pattern, rt.handler(d))
-		}
+	for _, rt := range f.routes {
+		mux.Handle(rt.pattern, rt.handler(d))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, profile.ErrNotFound)
@@ -68,8 +71,10 @@ func withDefaults(d Deps, next http.Handler) http.Handler {
 				slog.ErrorContext(ctx, "panic", "value", fmt.Sprint(v), "method", r.Method, "path", r.URL.Path)
 				writeError(sw, req, errPanic)
 			}
-			slog.InfoContext(ctx, "request", "method", r.Method, "route", req.Pattern, "query", loggedQuery(r.URL.Query()),
-				"caller", caller(r), "status", sw.status, "durationMs", float64(time.Since(start).Microseconds())/1000)
+			if slog.Default().Enabled(ctx, slog.LevelInfo) {
+				slog.InfoContext(ctx, "request", "method", r.Method, "route", req.Pattern, "query", loggedQuery(r.URL.Query()),
+					"caller", caller(r), "status", sw.status, "durationMs", float64(time.Since(start).Microseconds())/1000)
+			}
 		}()
 		next.ServeHTTP(sw, req)
 	})
@@ -105,12 +110,12 @@ func (f handlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // caller names who made the request, as the access log does: the token's
 // subject, or the API key's name (never the key), "" for neither.
 func caller(r *http.Request) string {
+	if sub := subject(r); sub != "" {
+		return "sub:" + sub
+	}
 	rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context())
 	if !ok || rc.Authorizer == nil {
 		return ""
-	}
-	if rc.Authorizer.JWT != nil {
-		return "sub:" + rc.Authorizer.JWT.Claims["sub"]
 	}
 	if name, ok := rc.Authorizer.Lambda["apiKeyName"].(string); ok {
 		return "apiKey:" + name

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -104,15 +105,12 @@ func writeUser(w http.ResponseWriter, status int, p *profile.Profile) {
 }
 
 // upsertUser updates the user's profile, or creates it on their first
-// update. A user's profile has an id derived from the user id
-// (profile.UserProfileID), so an update reads it by key; a profile linked
-// under another id (before ids were derived) is found through its user
-// marker. A create that races another for the same user becomes an update.
+// update. A create that races another for the same user becomes an update.
 func upsertUser(r *http.Request, store profile.Store, sub string, changes profile.UserChanges, once *idempotency.Record) (*profile.Profile, error) {
 	ctx := r.Context()
 	keep := func(p *profile.Profile) {
 		if once != nil {
-			once.Kind, once.Status, once.ProfileID = idempotency.KindUser, http.StatusOK, p.ID
+			once.ProfileID = p.ID
 		}
 	}
 	apply := func(p *profile.Profile) error {
@@ -123,20 +121,11 @@ func upsertUser(r *http.Request, store profile.Store, sub string, changes profil
 		return p.ApplyUser(changes, profile.Now())
 	}
 	for attempt := 0; ; attempt++ {
-		p, err := store.Update(ctx, profile.UserProfileID(sub), profile.Precondition{}, apply, once)
+		p, err := userProfile(ctx, store, sub, func(id string) (*profile.Profile, error) {
+			return store.Update(ctx, id, profile.Precondition{}, apply, once)
+		})
 		if !errors.Is(err, profile.ErrNotFound) {
 			return p, err
-		}
-		id, err := store.ProfileIDByUser(ctx, sub)
-		switch {
-		case err == nil:
-			p, err = store.Update(ctx, id, profile.Precondition{}, apply, once)
-			if errors.Is(err, profile.ErrNotFound) && attempt < 2 {
-				continue
-			}
-			return p, err
-		case !errors.Is(err, profile.ErrNotFound):
-			return nil, err
 		}
 		if p, err = profile.NewForUser(sub, changes, profile.Now()); err != nil {
 			return nil, err
@@ -149,6 +138,22 @@ func upsertUser(r *http.Request, store profile.Store, sub string, changes profil
 		}
 		return p, err
 	}
+}
+
+// userProfile runs do on the user's profile: by its id derived from the
+// user id (profile.UserProfileID), or, for a profile linked before ids were
+// derived, by the id its user marker names. do answers ErrNotFound for a
+// profile that is not the user's.
+func userProfile(ctx context.Context, store profile.Store, user string, do func(id string) (*profile.Profile, error)) (*profile.Profile, error) {
+	p, err := do(profile.UserProfileID(user))
+	if !errors.Is(err, profile.ErrNotFound) {
+		return p, err
+	}
+	id, err := store.ProfileIDByUser(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	return do(id)
 }
 
 func getMyProfile(d Deps) http.Handler {
@@ -177,19 +182,13 @@ func getUserProfile(d Deps) http.Handler {
 	})
 }
 
-// profileOfUser reads a user's profile: by its derived id, one read, or
-// for a profile linked under another id, through the user marker.
+// profileOfUser reads a user's profile.
 func profileOfUser(r *http.Request, store profile.Store, user string) (*profile.Profile, error) {
-	p, err := store.Get(r.Context(), profile.UserProfileID(user))
-	switch {
-	case err == nil && p.UserID == user:
-		return p, nil
-	case err != nil && !errors.Is(err, profile.ErrNotFound):
-		return nil, err
-	}
-	id, err := store.ProfileIDByUser(r.Context(), user)
-	if err != nil {
-		return nil, err
-	}
-	return store.Get(r.Context(), id)
+	return userProfile(r.Context(), store, user, func(id string) (*profile.Profile, error) {
+		p, err := store.Get(r.Context(), id)
+		if err == nil && p.UserID != user {
+			return nil, profile.ErrNotFound
+		}
+		return p, err
+	})
 }

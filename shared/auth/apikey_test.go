@@ -14,10 +14,38 @@ func TestNewKeysAreWellFormed(t *testing.T) {
 			t.Fatalf("NewAPIKey = %q (%v): not well formed", key, err)
 		}
 	}
-	good, _, _ := NewAPIKey("p", time.Now())
-	for _, bad := range []string{"", "pk_", good[:len(good)-1], good + "A", "sk_" + good[3:], strings.Replace(good, good[5:6], "+", 1), " " + good[1:]} {
+	good, _, err := NewAPIKey("p", time.Now())
+	if err != nil || !WellFormed(good) {
+		t.Fatalf("NewAPIKey = %q (%v): not well formed", good, err)
+	}
+	for _, bad := range []string{"", "pk_", good[:len(good)-1], good + "A"} {
 		if WellFormed(bad) {
 			t.Errorf("WellFormed(%q) = true", bad)
+		}
+	}
+	// good with another prefix: only the prefix check refuses it.
+	for _, bad := range []string{"sk_" + good[3:], "PK_" + good[3:], "pk-" + good[3:], " " + good[1:]} {
+		if len(bad) != len(good) || bad[len(apiKeyPrefix):] != good[len(apiKeyPrefix):] {
+			t.Fatalf("%q is not good with only its prefix changed", bad)
+		}
+		if WellFormed(bad) {
+			t.Errorf("WellFormed(%q) = true: another prefix", bad)
+		}
+	}
+	// good with characters of its body (never of the prefix) replaced by one
+	// outside base64url, of as many bytes: only the alphabet check refuses it.
+	for _, tt := range []struct {
+		at int
+		c  string
+	}{
+		{5, "+"}, {len(apiKeyPrefix), "/"}, {len(good) - 1, "="}, {20, "."}, {30, " "}, {10, "\x00"}, {15, "é"}, {25, "\xff"},
+	} {
+		bad := good[:tt.at] + tt.c + good[tt.at+len(tt.c):]
+		if len(bad) != len(good) || !strings.HasPrefix(bad, apiKeyPrefix) || tt.at < len(apiKeyPrefix) {
+			t.Fatalf("%q is not good with only characters of its body changed", bad)
+		}
+		if WellFormed(bad) {
+			t.Errorf("WellFormed(%q) = true: %q is not base64url", bad, tt.c)
 		}
 	}
 }

@@ -15,9 +15,7 @@ type Config struct {
 	// run, make invoke, sam local with local/sam/env.json). It is chosen
 	// explicitly, never inferred from an endpoint: AWS_ENDPOINT_URL_DYNAMODB
 	// is also a normal setting in AWS (a VPC or FIPS endpoint).
-	Local bool
-	// SAMLocal is AWS_SAM_LOCAL, which `sam local` sets in its containers.
-	SAMLocal       bool
+	Local          bool
 	TableName      string        // TABLE_NAME
 	Endpoint       string        // DYNAMODB_ENDPOINT: DynamoDB Local's URL; empty in AWS
 	Region         string        // AWS_REGION (or AWS_DEFAULT_REGION); empty leaves it to the SDK's chain
@@ -57,7 +55,6 @@ const MinCursorSecret = 16
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		Local:               truthy(getenv("LOCAL_MODE")),
-		SAMLocal:            truthy(getenv("AWS_SAM_LOCAL")),
 		TableName:           getenv("TABLE_NAME"),
 		Endpoint:            getenv("DYNAMODB_ENDPOINT"),
 		Region:              first(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")),
@@ -71,7 +68,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		EventsFile:          getenv("EVENTS_FILE"),
 		EventBridgeEndpoint: getenv("EVENTBRIDGE_ENDPOINT"),
 	}
-	if c.SAMLocal && !c.Local {
+	// sam local sets AWS_SAM_LOCAL in its containers.
+	if truthy(getenv("AWS_SAM_LOCAL")) && !c.Local {
 		return c, fmt.Errorf("sam local without the project's env file would call AWS with this machine's credentials: " +
 			"pass --env-vars local/sam/env.json (make sam-invoke and make sam-api write their own)")
 	}

@@ -36,3 +36,28 @@ func TestEventSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestLocalOnlySettings: settings that belong to local runs are refused
+// outside local mode, and sam local without the project's env file (which
+// sets LOCAL_MODE) is refused rather than calling AWS; the same settings in
+// local mode start.
+func TestLocalOnlySettings(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		wantErr bool
+	}{
+		{"sam local without LOCAL_MODE", map[string]string{"AWS_SAM_LOCAL": "true"}, true},
+		{"sam local with LOCAL_MODE", map[string]string{"AWS_SAM_LOCAL": "true", "LOCAL_MODE": "1"}, false},
+		{"CURSOR_SECRET in AWS", map[string]string{"CURSOR_SECRET": "0123456789abcdef0123"}, true},
+		{"CURSOR_SECRET in local mode", map[string]string{"CURSOR_SECRET": "0123456789abcdef0123", "LOCAL_MODE": "1"}, false},
+		{"AWS", map[string]string{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.env["TABLE_NAME"] = "profiles"
+			if _, err := FromEnv(func(k string) string { return tc.env[k] }); (err != nil) != tc.wantErr {
+				t.Errorf("error %v, want one: %v", err, tc.wantErr)
+			}
+		})
+	}
+}

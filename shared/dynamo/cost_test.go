@@ -113,7 +113,8 @@ type cost struct {
 // TestListingCostDoesNotGrowWithTable: every listing reads the same
 // capacity at 2,200 and at 6,600 profiles of the skewed distributions,
 // first page and the page after its cursor, or is refused as too broad at
-// both sizes, having read no more than its cap. No filter or sort reads
+// both sizes, having read the same capacity at both (the cap's entries, not
+// the table). No filter or sort reads
 // more as the table grows.
 func TestListingCostDoesNotGrowWithTable(t *testing.T) {
 	if testing.Short() {

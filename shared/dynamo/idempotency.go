@@ -38,22 +38,18 @@ func idempotencyPK(key string) string {
 	return idempotencyPrefix + hex.EncodeToString(sum[:])
 }
 
-func toIdempotencyItem(rec idempotency.Record) idempotencyItem {
-	return idempotencyItem{
-		PK: idempotencyPK(rec.Key), SK: markerSK, Type: "idempotency", RequestHash: rec.RequestHash,
-		Status: rec.Status, Kind: string(rec.Kind), ProfileID: rec.ProfileID, ContactID: rec.ContactID,
-		ExpiresAt: rec.Expires.Unix(),
-	}
-}
-
 // onceItem is the transaction item that takes the key for a write: it
 // must be unused (or expired: TTL deletes expired items only eventually).
 func (s *Store) onceItem(rec *idempotency.Record, now time.Time) (otherItem, error) {
-	item, err := attributevalue.MarshalMap(toIdempotencyItem(*rec))
+	item, err := attributevalue.MarshalMap(idempotencyItem{
+		PK: idempotencyPK(rec.Key), SK: markerSK, Type: "idempotency", RequestHash: rec.RequestHash,
+		Status: rec.Status, Kind: string(rec.Kind), ProfileID: rec.ProfileID, ContactID: rec.ContactID,
+		ExpiresAt: rec.Expires.Unix(),
+	})
 	if err != nil {
 		return otherItem{}, err
 	}
-	return otherItem{once: true, tx: types.TransactWriteItem{Put: &types.Put{
+	return otherItem{once: rec, tx: types.TransactWriteItem{Put: &types.Put{
 		TableName: &s.table, Item: item,
 		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR expiresAt < :now"),
 		ExpressionAttributeValues:           map[string]types.AttributeValue{":now": number(now.Unix())},
@@ -80,27 +76,27 @@ func (s *Store) usedKey(ctx context.Context, key string, old map[string]types.At
 }
 
 // Lookup returns the record of the key unless it expired before now.
-func (s *Store) Lookup(ctx context.Context, key string, now time.Time) (idempotency.Record, error) {
+func (s *Store) Lookup(ctx context.Context, idemKey string, now time.Time) (idempotency.Record, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: idempotencyPK(key)}, "SK": &types.AttributeValueMemberS{Value: markerSK}}})
+		Key: key(idempotencyPK(idemKey), markerSK)})
 	if err != nil {
 		return idempotency.Record{}, classify(err)
 	}
 	if out.Item == nil {
 		return idempotency.Record{}, idempotency.ErrUnknownKey
 	}
-	rec, err := decodeRecord(key, out.Item)
+	rec, err := decodeRecord(idemKey, out.Item)
 	if err == nil && rec.Expires.Before(now) {
 		return idempotency.Record{}, idempotency.ErrUnknownKey
 	}
 	return rec, err
 }
 
-func decodeRecord(key string, av map[string]types.AttributeValue) (idempotency.Record, error) {
+func decodeRecord(idemKey string, av map[string]types.AttributeValue) (idempotency.Record, error) {
 	var it idempotencyItem
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 		return idempotency.Record{}, err
 	}
-	return idempotency.Record{Key: key, RequestHash: it.RequestHash, Status: it.Status, Kind: idempotency.Kind(it.Kind),
+	return idempotency.Record{Key: idemKey, RequestHash: it.RequestHash, Status: it.Status, Kind: idempotency.Kind(it.Kind),
 		ProfileID: it.ProfileID, ContactID: it.ContactID, Expires: time.Unix(it.ExpiresAt, 0)}, nil
 }

@@ -6,18 +6,13 @@ import (
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
-// ProfileFromImage reads an item image of the table's stream. It reports
-// whether the item is a profile item (type profile, SK PROFILE, with a
-// profileId), and if so returns its profile, decoded as a GET decodes it.
-// Every other item (contact items, markers, API keys, idempotency records,
-// the fence of a create that never landed) is no profile, and no error.
-func ProfileFromImage(image map[string]types.AttributeValue) (*profile.Profile, bool, error) {
+// ProfileFromImage reads an item image of the table's stream: the profile
+// of a profile item (type profile, SK PROFILE, with a profileId), decoded
+// as a GET decodes it, or nil for every other item (contact items, markers,
+// API keys, idempotency records, the fence of a create that never landed).
+func ProfileFromImage(image map[string]types.AttributeValue) (*profile.Profile, error) {
 	if stringAttr(image, "type") != "profile" || stringAttr(image, "SK") != profileSK || stringAttr(image, "profileId") == "" {
-		return nil, false, nil
+		return nil, nil
 	}
-	p, err := decodeProfile(image)
-	if err != nil {
-		return nil, true, err
-	}
-	return p, true, nil
+	return decodeProfile(image)
 }

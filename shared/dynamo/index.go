@@ -2,8 +2,8 @@ package dynamo
 
 import "strings"
 
-// The indexes of the table (template.yaml's GlobalSecondaryIndexes; a test
-// holds the two to each other).
+// The indexes of the table (template.yaml's GlobalSecondaryIndexes;
+// TestIndexesMatchTemplate holds the two to each other).
 //
 // A list index per sort field, named by indexFor, orders profiles by the
 // attribute of the same name (sortKey). Its partition key, listPK, is the
@@ -35,12 +35,3 @@ func indexFor(field string) string {
 	}
 	return "by" + strings.ToUpper(field[:1]) + field[1:]
 }
-
-// nameFields are the sort fields a name filter selects on: their indexes
-// carry the other sort values (nameIndexProjection).
-var nameFields = []string{"firstName", "middleName", "lastName", "name"}
-
-// nameIndexProjection is what every name index holds besides its keys: the
-// sort values a name-filtered listing may order by. enabled and profileId
-// come from the keys.
-var nameIndexProjection = []string{"byCreateTime", "byFirstName", "byLastName", "byMiddleName", "byName", "byUpdateTime"}

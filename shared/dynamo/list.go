@@ -97,7 +97,7 @@ func (s *Store) listByContact(ctx context.Context, q profile.ListQuery) (profile
 		}
 		if len(ids) > profile.MaxContactMatches {
 			return profile.Result[profile.Profile]{}, &profile.TooBroadError{Limit: profile.MaxContactMatches,
-				Hint: what + " belongs to more than " + fmt.Sprint(profile.MaxContactMatches) + " profiles; add filter[uuid] or a name filter sorted by that name"}
+				Hint: what + " belongs to more than " + fmt.Sprint(profile.MaxContactMatches) + " profiles; look them up by filter[uuid] instead"}
 		}
 		if in.ExclusiveStartKey = out.LastEvaluatedKey; in.ExclusiveStartKey == nil {
 			break
@@ -158,14 +158,7 @@ func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profil
 	skipped, rejected := 0, 0
 	more := false
 	for {
-		left := budget
-		for _, c := range cursors {
-			left -= c.fetched
-		}
-		for _, c := range cursors {
-			c.batch = int32(max(1, min(int(c.batch), left)))
-		}
-		if err := fillAll(ctx, cursors); err != nil {
+		if err := fillAll(ctx, cursors, budget); err != nil {
 			return profile.Result[profile.Profile]{}, err
 		}
 		var best *indexCursor
@@ -318,13 +311,19 @@ func streamBatch(need int, filtered bool, partitions int) int32 {
 
 // fillAll fills every cursor that has run empty, the partitions' queries
 // concurrently, so a page over several partitions waits for one round
-// trip, not one per partition.
-func fillAll(ctx context.Context, cursors []*indexCursor) error {
+// trip, not one per partition. No query asks for more entries than are
+// left of budget, the entries the cursors may return in all.
+func fillAll(ctx context.Context, cursors []*indexCursor, budget int) error {
 	var empty []*indexCursor
+	left := budget
 	for _, c := range cursors {
+		left -= c.fetched
 		if len(c.buf) == 0 && !c.exhausted() {
 			empty = append(empty, c)
 		}
+	}
+	for _, c := range empty {
+		c.batch = int32(max(1, min(int(c.batch), left)))
 	}
 	switch len(empty) {
 	case 0:

@@ -40,31 +40,26 @@ func (s *Store) DisabledBefore(ctx context.Context, cutoff time.Time, limit int3
 			ExpressionAttributeValues: expr.Values(), Limit: aws.Int32(limit),
 		}
 		if last != "" {
-			id := last[len(last)-24:]
-			in.ExclusiveStartKey = map[string]types.AttributeValue{
-				listPartitionAttr: &types.AttributeValueMemberS{Value: pk},
-				"byUpdateTime":    &types.AttributeValueMemberS{Value: last},
-				"PK":              &types.AttributeValueMemberS{Value: profileKey(id)},
-				"SK":              &types.AttributeValueMemberS{Value: profileSK},
-			}
+			// An index's key is the table's key and the index's own.
+			in.ExclusiveStartKey = key(profileKey(last[len(last)-24:]), profileSK)
+			in.ExclusiveStartKey[listPartitionAttr] = &types.AttributeValueMemberS{Value: pk}
+			in.ExclusiveStartKey["byUpdateTime"] = &types.AttributeValueMemberS{Value: last}
 		}
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
 			return nil, "", classify(err)
 		}
 		res := make([]profile.Disabled, 0, len(out.Items))
-		next := ""
 		for _, it := range out.Items {
 			d := decoder{av: it}
-			key := d.str("byUpdateTime")
-			updated, _ := profile.ParseTime(strings.TrimSuffix(key, key[strings.LastIndex(key, keySep):]))
-			res = append(res, profile.Disabled{
-				ID: strings.TrimPrefix(d.str("PK"), profilePrefix), Version: d.int("version"), UpdateTime: updated,
-			})
-			next = strconv.Itoa(shard) + "|" + key
+			res = append(res, profile.Disabled{ID: strings.TrimPrefix(d.str("PK"), profilePrefix), Version: d.int("version")})
 			if d.err != nil {
 				return nil, "", d.err
 			}
+		}
+		next := ""
+		if len(out.Items) > 0 {
+			next = strconv.Itoa(shard) + "|" + stringAttr(out.Items[len(out.Items)-1], "byUpdateTime")
 		}
 		if out.LastEvaluatedKey == nil {
 			next = ""

@@ -37,20 +37,11 @@ func New(db *dynamodb.Client, table string, shards int) *Store {
 // Create writes a new profile, its contacts and its uniqueness markers in
 // one transaction, with the Idempotency-Key once (nil: none).
 func (s *Store) Create(ctx context.Context, p *profile.Profile, once *idempotency.Record) error {
-	item, err := attributevalue.MarshalMap(toItem(p, s.shards))
+	// A create turns no profile into p.
+	w, err := s.profileWrite(opCreate, &profile.Profile{}, p)
 	if err != nil {
 		return err
 	}
-	w := write{op: opCreate, profileID: p.ID, item: item}
-	for i := range p.Contacts {
-		ci, err := attributevalue.MarshalMap(toContactItem(&p.Contacts[i]).standalone(p.ID))
-		if err != nil {
-			return err
-		}
-		w.others = append(w.others, otherItem{tx: types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: ci}}})
-	}
-	w.others = append(w.others, s.markerWrites(p.ID, "", p.UUID, uuidField)...)
-	w.others = append(w.others, s.markerWrites(p.ID, "", userMarked(p), userField)...)
 	if err := s.takeKey(&w, once); err != nil {
 		return err
 	}
@@ -159,7 +150,7 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 			return err
 		}
 		after.Version = before.Version + 1
-		w, err := s.updateWrite(before, after)
+		w, err := s.profileWrite(opUpdate, before, after)
 		if err != nil {
 			return err
 		}
@@ -196,15 +187,16 @@ func (s *Store) Delete(ctx context.Context, id string, pre profile.Precondition)
 	})
 }
 
-// updateWrite is the write that turns before into after: the profile item
-// guarded by its version, the contact items that changed, and the markers
-// of a changed uuid or userId.
-func (s *Store) updateWrite(before, after *profile.Profile) (write, error) {
+// profileWrite is the write (a create or an update) that turns before into
+// after: the profile item on op's condition (an update's on before's
+// version), the contact items that changed, and the markers of a changed
+// uuid or userId.
+func (s *Store) profileWrite(op writeOp, before, after *profile.Profile) (write, error) {
 	item, err := attributevalue.MarshalMap(toItem(after, s.shards))
 	if err != nil {
 		return write{}, err
 	}
-	w := write{op: opUpdate, profileID: after.ID, version: before.Version, item: item}
+	w := write{op: op, profileID: after.ID, version: before.Version, item: item}
 	for i := range after.Contacts {
 		c := &after.Contacts[i]
 		if old := before.Contact(c.ID); old != nil && *old == *c {
@@ -330,17 +322,13 @@ func (s *Store) Rewrite(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		item, err := attributevalue.MarshalMap(toItem(p, s.shards))
+		// From the same profile without its contacts: every contact item
+		// is written again, the markers stay.
+		before := *p
+		before.Contacts = nil
+		w, err := s.profileWrite(opUpdate, &before, p)
 		if err != nil {
 			return err
-		}
-		w := write{op: opUpdate, profileID: id, version: p.Version, item: item}
-		for i := range p.Contacts {
-			ci, err := attributevalue.MarshalMap(toContactItem(&p.Contacts[i]).standalone(id))
-			if err != nil {
-				return err
-			}
-			w.others = append(w.others, otherItem{tx: types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: ci}}})
 		}
 		return s.commit(ctx, w)
 	})

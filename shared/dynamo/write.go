@@ -35,7 +35,6 @@ type write struct {
 	version   int64                           // the version an update or delete requires
 	item      map[string]types.AttributeValue // the profile item a create or update puts
 	others    []otherItem
-	once      *idempotency.Record // the Idempotency-Key the write takes, if any
 }
 
 // takeKey adds the item that takes the write's Idempotency-Key, if it has one.
@@ -47,15 +46,15 @@ func (s *Store) takeKey(w *write, once *idempotency.Record) error {
 	if err != nil {
 		return err
 	}
-	w.others, w.once = append(w.others, item), once
+	w.others = append(w.others, item)
 	return nil
 }
 
 // otherItem is an item a write changes besides the profile item.
 type otherItem struct {
 	tx     types.TransactWriteItem
-	marker *markerRef // set when the item takes a uniqueness marker
-	once   bool       // the item takes the write's Idempotency-Key
+	marker *markerRef          // set when the item takes a uniqueness marker
+	once   *idempotency.Record // set when the item takes the write's Idempotency-Key
 }
 
 // markerRef is a uniqueness marker a write takes: its key and what it keeps unique.
@@ -71,14 +70,16 @@ func (w write) transaction(table, writeID string) []types.TransactWriteItem {
 	var first types.TransactWriteItem
 	switch w.op {
 	case opCreate, opUpdate:
-		item := make(map[string]types.AttributeValue, len(w.item)+1)
-		for k, v := range w.item {
-			item[k] = v
-		}
-		item["writeId"] = &types.AttributeValueMemberS{Value: writeID}
-		put := &types.Put{TableName: &table, Item: item}
+		w.item["writeId"] = &types.AttributeValueMemberS{Value: writeID} // each try's own
+		put := &types.Put{TableName: &table, Item: w.item}
 		if w.op == opCreate {
-			put.ConditionExpression = aws.String("attribute_not_exists(PK)")
+			// The id is free, or held only by the fences of other creates
+			// (a retry of one whose outcome was unknown takes the id; the
+			// fenced one never can).
+			put.ConditionExpression = aws.String("attribute_not_exists(PK) OR (#type = :fence AND NOT contains(fenced, :w))")
+			put.ExpressionAttributeNames = map[string]string{"#type": "type"}
+			put.ExpressionAttributeValues = map[string]types.AttributeValue{
+				":fence": &types.AttributeValueMemberS{Value: fenceType}, ":w": &types.AttributeValueMemberS{Value: writeID}}
 		} else {
 			put.ConditionExpression = aws.String("version = :v")
 			put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": number(w.version)}
@@ -121,7 +122,7 @@ func (s *Store) commit(ctx context.Context, w write) error {
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
-	fenced, ferr := s.fence(sctx, w)
+	fenced, ferr := s.fence(sctx, w, writeID)
 	if ferr != nil || fenced {
 		return err
 	}
@@ -145,15 +146,23 @@ func (s *Store) commit(ctx context.Context, w write) error {
 }
 
 // fence makes the condition of a write's profile item false for good, if
-// it still holds: for a create, an inert item takes the id (it has no
-// profileId, reads treat it as absent, and TTL removes it); otherwise the
-// version moves on by one. It reports whether it applied.
-func (s *Store) fence(ctx context.Context, w write) (bool, error) {
+// it still holds: for a create, an inert item takes the id and lists the
+// write among those it fences (it has no profileId, reads treat it as
+// absent, another create may take its place, and TTL removes it); otherwise
+// the version moves on by one. It reports whether it applied.
+func (s *Store) fence(ctx context.Context, w write, writeID string) (bool, error) {
 	var err error
 	if w.op == opCreate {
-		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: &s.table, Item: fenceItem(w.profileID, time.Now()),
-			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: key(profileKey(w.profileID), profileSK),
+			UpdateExpression:         aws.String("SET #type = :fence, expiresAt = :exp ADD fenced :w"),
+			ConditionExpression:      aws.String("attribute_not_exists(PK) OR #type = :fence"),
+			ExpressionAttributeNames: map[string]string{"#type": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":fence": &types.AttributeValueMemberS{Value: fenceType},
+				":exp":   number(time.Now().Add(fenceTTL).Unix()),
+				":w":     &types.AttributeValueMemberSS{Value: []string{writeID}},
+			},
 		})
 	} else {
 		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -170,15 +179,10 @@ func (s *Store) fence(ctx context.Context, w write) (bool, error) {
 	return err == nil, err
 }
 
-// fenceItem is the inert item that takes a create's profile key: it has no
+// fenceType is the type of the inert item that holds a create's profile key
+// against the creates it fences (its fenced set of write ids): it has no
 // profileId, so reads (and the change events) treat it as no profile.
-func fenceItem(profileID string, now time.Time) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: profileKey(profileID)}, "SK": &types.AttributeValueMemberS{Value: profileSK},
-		"type":      &types.AttributeValueMemberS{Value: "fence"},
-		"expiresAt": number(now.Add(fenceTTL).Unix()),
-	}
-}
+const fenceType = "fence"
 
 func newWriteID() string {
 	var b [12]byte
@@ -205,8 +209,8 @@ func (s *Store) transact(ctx context.Context, w write, items []types.TransactWri
 		return classify(err)
 	}
 	for i, r := range tce.CancellationReasons {
-		if i > 0 && w.others[i-1].once && aws.ToString(r.Code) == "ConditionalCheckFailed" {
-			return s.usedKey(ctx, w.once.Key, r.Item)
+		if i > 0 && w.others[i-1].once != nil && aws.ToString(r.Code) == "ConditionalCheckFailed" {
+			return s.usedKey(ctx, w.others[i-1].once.Key, r.Item)
 		}
 	}
 	for i, r := range tce.CancellationReasons {

@@ -91,22 +91,21 @@ func fromRecord(r lambdaevents.DynamoDBEventRecord, source string) (Event, bool,
 	default:
 		detailType, d.ProfileID, d.Version = updated, after.ID, after.Version
 	}
-	if d.ChangedFields, err = changedFields(before, after); err != nil {
+	was, err := render(before)
+	if err != nil {
+		return Event{}, false, err
+	}
+	is, err := render(after)
+	if err != nil {
+		return Event{}, false, err
+	}
+	if d.ChangedFields, err = changedFields(was, is); err != nil {
 		return Event{}, false, err
 	}
 	if len(d.ChangedFields) == 0 {
 		return Event{}, false, nil
 	}
-	if after != nil {
-		if d.Profile, err = api.ProfileJSON(after); err != nil {
-			return Event{}, false, err
-		}
-		if after.UserID != "" {
-			if d.UserProfile, err = api.UserProfileJSON(after); err != nil {
-				return Event{}, false, err
-			}
-		}
-	}
+	d.Profile, d.UserProfile = is.profile, is.user
 	// DynamoDB gives the time rounded down to the second (StreamRecord,
 	// ApproximateCreationDateTime, in the DynamoDB Streams API reference).
 	at := r.Change.ApproximateCreationDateTime.UTC().Truncate(time.Second)
@@ -124,11 +123,24 @@ func profileOf(image map[string]lambdaevents.DynamoDBAttributeValue) (*profile.P
 	if err != nil {
 		return nil, err
 	}
-	p, ok, err := dynamo.ProfileFromImage(av)
-	if !ok {
-		return nil, err
+	return dynamo.ProfileFromImage(av)
+}
+
+// rendered is a profile's public representations: the Profile object,
+// and the user's view for a profile linked to a user; none for nil.
+type rendered struct{ profile, user json.RawMessage }
+
+func render(p *profile.Profile) (rendered, error) {
+	var r rendered
+	if p == nil {
+		return r, nil
 	}
-	return p, err
+	var err error
+	if r.profile, err = api.ProfileJSON(p); err != nil || p.UserID == "" {
+		return r, err
+	}
+	r.user, err = api.UserProfileJSON(p)
+	return r, err
 }
 
 // userFields are the user view's fields the Profile object lacks: the email
@@ -136,43 +148,32 @@ func profileOf(image map[string]lambdaevents.DynamoDBAttributeValue) (*profile.P
 var userFields = []string{"featureUpdates", "marketingUpdates"}
 
 // changedFields compares the public representations of a profile before
-// and after a change (nil when it does not exist): the Profile object's
-// top-level fields, in its order, then userFields of the user view (a
-// profile not linked to a user has none).
-func changedFields(before, after *profile.Profile) ([]string, error) {
+// and after a change: the Profile object's top-level fields, in its order,
+// then userFields of the user view.
+func changedFields(before, after rendered) ([]string, error) {
 	var changed []string
-	b, err := publicFields(before, api.ProfileJSON)
-	if err != nil {
-		return nil, err
-	}
-	a, err := publicFields(after, api.ProfileJSON)
-	if err != nil {
-		return nil, err
-	}
-	names := a.names
-	if after == nil {
-		names = b.names
-	}
-	for _, name := range names {
-		if !bytes.Equal(a.values[name], b.values[name]) {
-			changed = append(changed, name)
+	for _, view := range []struct {
+		before, after json.RawMessage
+		only          []string // the fields compared; nil: every field, in order
+	}{{before.profile, after.profile, nil}, {before.user, after.user, userFields}} {
+		b, err := publicFields(view.before)
+		if err != nil {
+			return nil, err
 		}
-	}
-	linked := func(p *profile.Profile) *profile.Profile {
-		if p == nil || p.UserID == "" {
-			return nil
+		a, err := publicFields(view.after)
+		if err != nil {
+			return nil, err
 		}
-		return p
-	}
-	if b, err = publicFields(linked(before), api.UserProfileJSON); err != nil {
-		return nil, err
-	}
-	if a, err = publicFields(linked(after), api.UserProfileJSON); err != nil {
-		return nil, err
-	}
-	for _, name := range userFields {
-		if !bytes.Equal(a.values[name], b.values[name]) {
-			changed = append(changed, name)
+		names := view.only
+		if names == nil {
+			if names = a.names; view.after == nil {
+				names = b.names
+			}
+		}
+		for _, name := range names {
+			if !bytes.Equal(a.values[name], b.values[name]) {
+				changed = append(changed, name)
+			}
 		}
 	}
 	return changed, nil
@@ -185,15 +186,11 @@ type fields struct {
 	values map[string][]byte
 }
 
-// publicFields are the members of p's representation by view; none for nil.
-func publicFields(p *profile.Profile, view func(*profile.Profile) (json.RawMessage, error)) (fields, error) {
+// publicFields are the members of a JSON object; none for nil.
+func publicFields(raw json.RawMessage) (fields, error) {
 	f := fields{values: map[string][]byte{}}
-	if p == nil {
+	if raw == nil {
 		return f, nil
-	}
-	raw, err := view(p)
-	if err != nil {
-		return f, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if _, err := dec.Token(); err != nil { // {

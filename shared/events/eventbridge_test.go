@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -191,6 +192,35 @@ func TestEventBridgeStopsAtAnEntryThatKeepsFailing(t *testing.T) {
 	if tries != 1+sink.retries {
 		t.Errorf("the failing entry was sent %d times, want %d", tries, 1+sink.retries)
 	}
+	// The calls: the first three hold one version of each of the three
+	// profiles, evs[0:3], evs[3:6] and evs[6:9] (the third has stuck in
+	// it); then each retry holds stuck alone (the other two of its call went
+	// through); then none: nothing of evs[9:] is ever sent.
+	var want [][]string
+	for start := 0; start < 9; start += 3 {
+		want = append(want, eventIDs(evs[start:start+3]))
+	}
+	for range sink.retries {
+		want = append(want, []string{stuck.ID})
+	}
+	var got [][]string
+	for _, call := range calls {
+		var ids []string
+		for _, e := range call {
+			var d Detail
+			if err := json.Unmarshal([]byte(e.Detail), &d); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, d.EventID)
+		}
+		got = append(got, ids)
+	}
+	if len(calls) != 3+sink.retries {
+		t.Errorf("%d PutEvents calls, want %d: 3, then %d retries of the failing entry, then none", len(calls), 3+sink.retries, sink.retries)
+	}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("the PutEvents calls held the events\n%v\nwant\n%v", got, want)
+	}
 	for _, e := range bus.Accepted() {
 		var d Detail
 		_ = json.Unmarshal([]byte(e.Detail), &d)
@@ -211,4 +241,13 @@ func TestEventBridgeCallFails(t *testing.T) {
 	if n, err := sink.Publish(context.Background(), interleaved(2, 1, false)); n != 0 || err == nil {
 		t.Errorf("Publish to nowhere = %d, %v", n, err)
 	}
+}
+
+// eventIDs are the events' ids, in order.
+func eventIDs(evs []Event) []string {
+	ids := make([]string, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.ID
+	}
+	return ids
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
+	"slices"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,10 +68,15 @@ func fatal(f Function, stage string, err error) {
 	os.Exit(1)
 }
 
+// Others are the functions of the service that serve no HTTP route: each
+// is a Function variable of this package, which its functions/ main
+// starts with Start.
+var Others = []Function{APIKeyAuthorizer, RetentionPurge, PublishProfileEvents}
+
 // All is every function of the service: the local stack builds each one
 // that template.yaml declares, and a test holds the two to each other.
 func All() []Function {
-	fs := []Function{APIKeyAuthorizer, RetentionPurge, PublishProfileEvents}
+	fs := slices.Clone(Others)
 	for _, f := range api.Functions() {
 		fs = append(fs, HTTP(f))
 	}

@@ -1,13 +1,17 @@
 package lambdaapp_test
 
 import (
+	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -45,7 +49,27 @@ func TestFunctionsMatchTemplate(t *testing.T) {
 		patterns[f.Name] = f.Patterns()
 		slices.Sort(patterns[f.Name])
 	}
-	dirs, _ := filepath.Glob(filepath.Join(root, "functions", "*"))
+	vars, err := functionVars()
+	if err != nil {
+		t.Fatalf("lambdaapp's Function variables: %v", err)
+	}
+	var others, declared []string
+	for _, f := range lambdaapp.Others {
+		others = append(others, f.Name)
+	}
+	for _, name := range vars {
+		declared = append(declared, name)
+	}
+	slices.Sort(others)
+	slices.Sort(declared)
+	if !slices.Equal(others, declared) {
+		t.Errorf("lambdaapp.Others is %v, lambdaapp declares the Function variables %v", others, declared)
+	}
+
+	dirs, err := filepath.Glob(filepath.Join(root, "functions", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(dirs) != len(tpl.Functions) {
 		t.Errorf("%d function folders, %d template functions", len(dirs), len(tpl.Functions))
 	}
@@ -62,30 +86,102 @@ func TestFunctionsMatchTemplate(t *testing.T) {
 			t.Errorf("%s (CodeUri %s): %v", fn.Name, fn.CodeURI, err)
 			continue
 		}
-		if name := functionNamed(started); name != fn.Name {
+		if name := functionNamed(started, vars); name != fn.Name {
 			t.Errorf("template function %s has CodeUri %s, whose main starts %s (%q)", fn.Name, fn.CodeURI, started, name)
 		}
 	}
 }
 
-// functionNamed is the Name of the Function a main names in Go ("api.X" or
-// "lambdaapp.X"), "" when there is none.
-func functionNamed(expr string) string {
+// functionNamed is the Name of the Function a main names in Go ("api.X",
+// or "lambdaapp.X" for one of lambdaapp.Others), "" when there is none.
+// vars are lambdaapp's Function variables (functionVars).
+func functionNamed(expr string, vars map[string]string) string {
 	for _, f := range api.Functions() {
 		if expr == "api."+f.Name {
 			return f.Name
 		}
 	}
-	for ident, f := range map[string]lambdaapp.Function{
-		"lambdaapp.APIKeyAuthorizer":     lambdaapp.APIKeyAuthorizer,
-		"lambdaapp.RetentionPurge":       lambdaapp.RetentionPurge,
-		"lambdaapp.PublishProfileEvents": lambdaapp.PublishProfileEvents,
-	} {
-		if expr == ident {
+	ident, ok := strings.CutPrefix(expr, "lambdaapp.")
+	if !ok {
+		return ""
+	}
+	name, ok := vars[ident]
+	if !ok {
+		return ""
+	}
+	for _, f := range lambdaapp.Others {
+		if f.Name == name {
 			return f.Name
 		}
 	}
 	return ""
+}
+
+// functionVars reads the package's own source (the test runs in its
+// folder): its package-level variables that are a Function literal, each
+// identifier with the Name the literal gives. A main names a Function by
+// its identifier, which need not be its Name (APIKeyAuthorizer is
+// "ApiKeyAuthorizer").
+func functionVars() (map[string]string, error) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]string{}
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.VAR {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs, ok := spec.(*ast.ValueSpec)
+				if !ok {
+					continue
+				}
+				for i, v := range vs.Values {
+					lit, ok := v.(*ast.CompositeLit)
+					if !ok || i >= len(vs.Names) {
+						continue
+					}
+					if typ, ok := lit.Type.(*ast.Ident); !ok || typ.Name != "Function" {
+						continue
+					}
+					name, err := literalName(lit)
+					if err != nil {
+						return nil, fmt.Errorf("%s: var %s: %w", file, vs.Names[i].Name, err)
+					}
+					vars[vs.Names[i].Name] = name
+				}
+			}
+		}
+	}
+	return vars, nil
+}
+
+// literalName is the Name a Function literal gives, a string literal.
+func literalName(lit *ast.CompositeLit) (string, error) {
+	for _, e := range lit.Elts {
+		kv, ok := e.(*ast.KeyValueExpr)
+		if !ok {
+			continue
+		}
+		if key, ok := kv.Key.(*ast.Ident); !ok || key.Name != "Name" {
+			continue
+		}
+		if v, ok := kv.Value.(*ast.BasicLit); ok && v.Kind == token.STRING {
+			return strconv.Unquote(v.Value)
+		}
+		return "", errors.New("its Name is not a string literal")
+	}
+	return "", errors.New("it sets no Name")
 }
 
 // startedFunction reads a function's main.go: its main must be the one
@@ -101,7 +197,11 @@ func startedFunction(file string) (string, error) {
 		if !ok || fd.Name.Name != "main" || len(fd.Body.List) != 1 {
 			continue
 		}
-		call, ok := fd.Body.List[0].(*ast.ExprStmt).X.(*ast.CallExpr)
+		stmt, ok := fd.Body.List[0].(*ast.ExprStmt)
+		if !ok {
+			return "", fmt.Errorf("%w: its statement is a %T", errNoStart, fd.Body.List[0])
+		}
+		call, ok := stmt.X.(*ast.CallExpr)
 		if !ok || len(call.Args) != 1 {
 			break
 		}
@@ -116,11 +216,7 @@ func startedFunction(file string) (string, error) {
 	return "", errNoStart
 }
 
-type startError string
-
-func (e startError) Error() string { return string(e) }
-
-const errNoStart = startError("main is not one call of lambdaapp.StartHTTP(api.X) or lambdaapp.Start(lambdaapp.X)")
+var errNoStart = errors.New("main is not one call of lambdaapp.StartHTTP(api.X) or lambdaapp.Start(lambdaapp.X)")
 
 func selector(e ast.Expr) string {
 	s, ok := e.(*ast.SelectorExpr)
@@ -132,6 +228,42 @@ func selector(e ast.Expr) string {
 		return ""
 	}
 	return x.Name + "." + s.Sel.Name
+}
+
+// TestStartedFunction: startedFunction returns the Function a main starts,
+// and reports, without panicking, a main that is anything else.
+func TestStartedFunction(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for i, tt := range []struct {
+		main string
+		want string // "" means an error
+	}{
+		{"func main() { lambdaapp.StartHTTP(api.GetProfile) }", "api.GetProfile"},
+		{"func main() { lambdaapp.Start(lambdaapp.RetentionPurge) }", "lambdaapp.RetentionPurge"},
+		{"func main() { lambdaapp.Start(api.GetProfile) }", ""},
+		{"func main() { lambdaapp.StartHTTP(lambdaapp.RetentionPurge) }", ""},
+		{"func main() { lambdaapp.Start(lambdaapp.RetentionPurge, nil) }", ""},
+		{"func main() { lambdaapp.Start(lambdaapp.RetentionPurge); select {} }", ""},
+		{"func main() { var _ = lambdaapp.RetentionPurge }", ""},
+		{"func main() { go lambdaapp.Start(lambdaapp.RetentionPurge) }", ""},
+		{"func main() { defer lambdaapp.Start(lambdaapp.RetentionPurge) }", ""},
+		{"func main() { lambdaapp.Start }", ""},
+		{"func main() {}", ""},
+		{"func start() { lambdaapp.Start(lambdaapp.RetentionPurge) }", ""},
+	} {
+		file := filepath.Join(dir, fmt.Sprintf("main%d.go", i))
+		if err := os.WriteFile(file, []byte("package main\n\n"+tt.main+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := startedFunction(file)
+		switch {
+		case tt.want != "" && (got != tt.want || err != nil):
+			t.Errorf("%s: startedFunction = %q, %v; want %q", tt.main, got, err, tt.want)
+		case tt.want == "" && (got != "" || !errors.Is(err, errNoStart)):
+			t.Errorf("%s: startedFunction = %q, %v; want errNoStart", tt.main, got, err)
+		}
+	}
 }
 
 // TestSharedIsWhatTheLambdasLink: the packages the functions link are

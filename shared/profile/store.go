@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"slices"
-	"time"
 
 	"github.com/profiles-service/profiles/shared/idempotency"
 )
@@ -64,7 +63,6 @@ func (p Precondition) Pinned() bool { return p.pinned }
 // Disabled is a disabled profile found by the retention job: its id, and
 // the version it may delete.
 type Disabled struct {
-	ID         string
-	Version    int64
-	UpdateTime time.Time
+	ID      string
+	Version int64
 }

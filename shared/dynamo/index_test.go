@@ -1,0 +1,63 @@
+package dynamo
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/profiles-service/profiles/local/samtemplate"
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// TestIndexesMatchTemplate holds the indexes the store reads to
+// template.yaml's: a list index per sort field, keyed by the list partition
+// and the sort key of its name; the projections a listing relies on (a name
+// index carries every other sort value, byUpdateTime the version the
+// retention job deletes at); the contact look-up index. No other index.
+func TestIndexesMatchTemplate(t *testing.T) {
+	tpl, err := samtemplate.FindAndLoad(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]samtemplate.Index{}
+	for _, ix := range tpl.Table.GlobalSecondaryIndexes {
+		got[ix.IndexName] = ix
+	}
+	names := []string{"firstName", "middleName", "lastName", "name"}
+	want := map[string]bool{contactIndex: true}
+	for _, field := range profile.ProfileSortFields {
+		index := indexFor(field)
+		want[index] = true
+		ix, ok := got[index]
+		if !ok {
+			t.Errorf("sort_by=%s reads %s, which template.yaml does not define", field, index)
+			continue
+		}
+		if len(ix.KeySchema) != 2 || ix.KeySchema[0].AttributeName != listPartitionAttr || ix.KeySchema[1].AttributeName != index {
+			t.Errorf("%s's keys are %+v, want %s and %s", index, ix.KeySchema, listPartitionAttr, index)
+		}
+		var projected []string
+		switch {
+		case slices.Contains(names, field):
+			for _, other := range profile.ProfileSortFields {
+				if o := indexFor(other); o != index && other != "enabled" && other != "profileId" && !slices.Contains(projected, o) {
+					projected = append(projected, o)
+				}
+			}
+		case index == "byUpdateTime":
+			projected = []string{"version"}
+		}
+		slices.Sort(projected)
+		has := slices.Sorted(slices.Values(ix.Projection.NonKeyAttributes))
+		if !slices.Equal(has, projected) || (len(projected) == 0) != (ix.Projection.ProjectionType == "KEYS_ONLY") {
+			t.Errorf("%s projects %s %v, want %v", index, ix.Projection.ProjectionType, has, projected)
+		}
+	}
+	if ix := got[contactIndex]; len(ix.KeySchema) != 1 || ix.KeySchema[0].AttributeName != contactLookupAttr || ix.Projection.ProjectionType != "KEYS_ONLY" {
+		t.Errorf("%s is %+v, want keyed by %s, keys only", contactIndex, ix, contactLookupAttr)
+	}
+	for name := range got {
+		if !want[name] {
+			t.Errorf("template.yaml defines %s, which the store never reads", name)
+		}
+	}
+}
