@@ -341,7 +341,9 @@ func sequenceNumbers(records []lambdaevents.DynamoDBEventRecord) []string {
 // invokeFunc is a Lambda handler of a function of its context and payload.
 type invokeFunc func(ctx context.Context, payload []byte) ([]byte, error)
 
-func (f invokeFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) { return f(ctx, payload) }
+func (f invokeFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return f(ctx, payload)
+}
 
 // TestReplayedBatchYieldsTheSameIDs: a batch delivered again (Lambda's
 // retries deliver at least once) publishes the same events, with the same
