@@ -38,17 +38,28 @@ func compile() (*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
+	docs := map[string]any{}
 	for _, name := range []string{"openapi.yaml", "events.schema.json"} {
 		raw, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
 		}
-		doc, err := jsonDocument(raw)
-		if err != nil {
+		if docs[name], err = jsonDocument(raw); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if err := c.AddResource(fileURL(name), doc); err != nil {
+		if err := c.AddResource(fileURL(name), docs[name]); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	// The schema's $id (which carries the API's version) is the base of its
+	// relative references: the contract is beside it there too.
+	if id, _ := docs["events.schema.json"].(map[string]any)["$id"].(string); id != "" {
+		base, err := url.Parse(id)
+		if err != nil {
+			return nil, fmt.Errorf("events.schema.json: $id: %w", err)
+		}
+		if err := c.AddResource(base.ResolveReference(&url.URL{Path: "openapi.yaml"}).String(), docs["openapi.yaml"]); err != nil {
+			return nil, err
 		}
 	}
 	return c.Compile(fileURL("events.schema.json"))

@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -68,6 +69,11 @@ func New(t *samtemplate.Template, functions map[string]lambda.Handler, jwtSecret
 // matches no route; it gets that 404 rather than the redirect Go's ServeMux
 // would send.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every answer, the gateway's own included, carries the request's id
+	// as API Gateway's does: the id the function's event and logs carry.
+	id := requestID()
+	w.Header().Set("Apigw-Requestid", id)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 	if g.cors.preflight(w, r) {
 		return
 	}
@@ -157,7 +163,7 @@ func Event(rt samtemplate.Route, r *http.Request, body []byte, authz *events.API
 		Version: "2.0", RouteKey: rt.Pattern(), RawPath: r.URL.EscapedPath(), RawQueryString: r.URL.RawQuery,
 		Cookies: cookies, Headers: headers, QueryStringParameters: query, PathParameters: params,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RouteKey: rt.Pattern(), AccountID: "123456789012", Stage: "$default", RequestID: requestID(),
+			RouteKey: rt.Pattern(), AccountID: "123456789012", Stage: "$default", RequestID: requestIDOf(r),
 			APIID: "local", DomainName: r.Host, DomainPrefix: strings.Split(r.Host, ".")[0],
 			Time: now.UTC().Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
@@ -174,6 +180,17 @@ func Event(rt samtemplate.Route, r *http.Request, body []byte, authz *events.API
 		}
 	}
 	return e
+}
+
+type requestIDKey struct{}
+
+// requestIDOf is the id ServeHTTP gave the request, or a new one for a
+// request that did not come through it.
+func requestIDOf(r *http.Request) string {
+	if id, ok := r.Context().Value(requestIDKey{}).(string); ok {
+		return id
+	}
+	return requestID()
 }
 
 func requestID() string {

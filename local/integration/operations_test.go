@@ -76,6 +76,15 @@ func TestEveryFunctionIsOperable(t *testing.T) {
 			}
 		}
 	}
+	// Active tracing on every function (SAM adds the X-Ray write policy).
+	if v := samtemplate.Field(tpl.Globals, "Tracing"); v == nil || v.Value != "Active" {
+		t.Error("Globals: Tracing is not Active")
+	}
+	for _, fn := range tpl.Functions {
+		if v := samtemplate.Field(fn.Properties, "Tracing"); v != nil && v.Value != "Active" {
+			t.Errorf("%s: Tracing %s overrides Globals' Active", fn.Name, v.Value)
+		}
+	}
 	for k, want := range map[string]string{"LogFormat": "JSON", "ApplicationLogLevel": "LogLevel"} {
 		if v := samtemplate.Field(tpl.Globals, "LoggingConfig", k); v == nil || v.Value != want {
 			t.Errorf("Globals LoggingConfig.%s is not %s", k, want)

@@ -12,8 +12,9 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/profiles-service/profiles/shared/dynamo"
 )
 
 // Meter is what the calls made under one context cost.
@@ -111,40 +112,10 @@ func clone(input any) any {
 	return c.Interface()
 }
 
-// askCapacity sets the input's ReturnConsumedCapacity to TOTAL, on every
-// operation that has one (the SDK's inputs share the field, not a type).
-func askCapacity(input any) {
-	v := reflect.ValueOf(input)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return
-	}
-	if f := v.Elem().FieldByName("ReturnConsumedCapacity"); f.IsValid() && f.CanSet() {
-		f.Set(reflect.ValueOf(types.ReturnConsumedCapacityTotal))
-	}
-}
-
-// consumed is the read and write capacity an operation's output reports
-// (its ConsumedCapacity: one, or one per table). DynamoDB reports a total
-// per call (CapacityUnits); reads consume read units and writes write
-// units, so the operation says which.
-func consumed(op string, output any) (read, write float64) {
-	units := 0.0
-	v := reflect.ValueOf(output)
-	if v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct && v.Elem().FieldByName("ConsumedCapacity").IsValid() {
-		switch cc := v.Elem().FieldByName("ConsumedCapacity").Interface().(type) {
-		case *types.ConsumedCapacity:
-			if cc != nil {
-				units = aws.ToFloat64(cc.CapacityUnits)
-			}
-		case []types.ConsumedCapacity:
-			for _, c := range cc {
-				units += aws.ToFloat64(c.CapacityUnits)
-			}
-		}
-	}
-	switch op {
-	case "GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems":
-		return units, 0
-	}
-	return 0, units
-}
+// askCapacity and consumed are the store's own reading of capacity, which
+// its client asks for on every call (shared/dynamo, capacity.go): the meter
+// asks again only for a client built without it.
+var (
+	askCapacity = dynamo.AskConsumedCapacity
+	consumed    = dynamo.ConsumedCapacity
+)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/logging"
+	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -25,6 +27,18 @@ type Deps struct {
 	// Timeout bounds each request, below the Lambda timeout, so a slow
 	// database gives a 503 in time rather than a killed function.
 	Timeout time.Duration
+	// Now is the clock of the times the handlers write (createTime,
+	// updateTime); profile.Now when nil. Tests set it to move time without
+	// sleeping.
+	Now func() time.Time
+}
+
+// now is the time a handler writes: d.Now's, else profile.Now's.
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return profile.Now()
 }
 
 // cursors is the codec of list cursors. Without a secret anyone could sign
@@ -62,7 +76,9 @@ func withDefaults(d Deps, next http.Handler) http.Handler {
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
 		start := time.Now()
-		ctx, cancel := context.WithTimeout(logging.WithRequestID(r.Context(), requestID(r)), requestBudget(r.Context(), timeout))
+		ctx := logging.WithTraceID(logging.WithRequestID(r.Context(), requestID(r)), logging.TraceID(r.Context()))
+		ctx, set := metrics.Start(ctx)
+		ctx, cancel := context.WithTimeout(ctx, requestBudget(r.Context(), timeout))
 		defer cancel()
 		req := r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
@@ -71,13 +87,42 @@ func withDefaults(d Deps, next http.Handler) http.Handler {
 				slog.ErrorContext(ctx, "panic", "value", fmt.Sprint(v), "method", r.Method, "path", r.URL.Path)
 				writeError(sw, req, errPanic)
 			}
+			duration := float64(time.Since(start).Microseconds()) / 1000
+			recordRequest(set, req.Pattern, sw, duration)
 			if slog.Default().Enabled(ctx, slog.LevelInfo) {
 				slog.InfoContext(ctx, "request", "method", r.Method, "route", req.Pattern, "query", loggedQuery(r.URL.Query()),
-					"caller", caller(r), "status", sw.status, "durationMs", float64(time.Since(start).Microseconds())/1000)
+					"caller", caller(r), "status", sw.status, "durationMs", duration,
+					"dynamodb", set.Calls(), "rcu", set.Value(metrics.ConsumedRCU), "wcu", set.Value(metrics.ConsumedWCU))
 			}
+			metrics.Flush(set)
 		}()
 		next.ServeHTTP(sw, req)
 	})
+}
+
+// recordRequest adds the request's own metrics to its set: one request of
+// its route and status class, its duration, and a replay of an earlier
+// response (Idempotent-Replayed).
+func recordRequest(set *metrics.Set, route string, sw *statusWriter, durationMs float64) {
+	if route == "" {
+		route = "unmatched"
+	}
+	set.SetRoute(route)
+	set.Add(metrics.Requests, 1)
+	switch status := cmp.Or(sw.status, http.StatusOK); {
+	case status >= 500:
+		set.Add(metrics.Requests5xx, 1)
+	case status >= 400:
+		set.Add(metrics.Requests4xx, 1)
+	case status >= 300:
+		set.Add(metrics.Requests3xx, 1)
+	default:
+		set.Add(metrics.Requests2xx, 1)
+	}
+	set.Add(metrics.RequestDuration, durationMs)
+	if sw.Header().Get("Idempotent-Replayed") == "true" {
+		set.Add(metrics.IdempotentReplay, 1)
+	}
 }
 
 // deadlineMargin is kept back from the Lambda's own deadline so the

@@ -8,9 +8,12 @@ import (
 // NewClient builds the DynamoDB client from the function's AWS
 // configuration, once per process. endpoint, when set, is DynamoDB Local's
 // URL (DYNAMODB_ENDPOINT); without it the SDK resolves the endpoint itself,
-// honouring AWS_ENDPOINT_URL_DYNAMODB. local is local mode.
+// honouring AWS_ENDPOINT_URL_DYNAMODB. local is local mode. Every call
+// asks for its consumed capacity and is recorded in the invocation's
+// metrics (capacity.go).
 func NewClient(cfg aws.Config, endpoint string, local bool) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, addCapacityMiddleware)
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
+
+	"github.com/profiles-service/profiles/shared/metrics"
 )
 
 // Sink is where the events go: an EventBridge bus, or locally a file.
@@ -71,6 +73,10 @@ func (p Publisher) Handle(ctx context.Context, batch lambdaevents.DynamoDBEvent)
 		failed = recordOf[n]
 	}
 	slog.InfoContext(ctx, "published profile events", "records", len(records), "events", n)
+	metrics.Add(ctx, metrics.EventsPublished, float64(n))
+	if failed >= 0 {
+		metrics.Add(ctx, metrics.EventsFailed, 1)
+	}
 	// An empty list is a complete success.
 	resp := lambdaevents.DynamoDBEventResponse{BatchItemFailures: []lambdaevents.DynamoDBBatchItemFailure{}}
 	if failed >= 0 {

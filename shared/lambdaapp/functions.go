@@ -2,7 +2,6 @@ package lambdaapp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	profileevents "github.com/profiles-service/profiles/shared/events"
+	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/retention"
 )
 
@@ -38,15 +38,17 @@ func HTTP(f api.Function) Function {
 
 // APIKeyAuthorizer is the HTTP API's Lambda authorizer of x-api-key.
 var APIKeyAuthorizer = Function{Name: "ApiKeyAuthorizer", build: func(_ context.Context, env Env) (lambda.Handler, error) {
-	return jsonHandler[events.APIGatewayV2CustomAuthorizerV2Request, events.APIGatewayV2CustomAuthorizerSimpleResponse](
-		api.Authorizer(newStore(env))), nil
+	return measured(api.Authorizer(newStore(env)), nil), nil
 }}
 
 // RetentionPurge is the scheduled job that deletes long-disabled profiles.
 var RetentionPurge = Function{Name: "RetentionPurge", build: func(_ context.Context, env Env) (lambda.Handler, error) {
 	// The margin leaves time to log the summary before the Lambda's deadline.
 	job := retention.Job{Store: newStore(env), Days: env.Config.RetentionDays, Margin: 5 * time.Second}
-	return jsonHandler[json.RawMessage, retention.Summary](job.Handler), nil
+	return measured(job.Handler, func(set *metrics.Set, s retention.Summary) {
+		set.Add(metrics.RetentionExamined, float64(s.Examined))
+		set.Add(metrics.RetentionDeleted, float64(s.Deleted))
+	}), nil
 }}
 
 // PublishProfileEvents publishes the profile change events of the table's
@@ -59,8 +61,23 @@ var PublishProfileEvents = Function{Name: "PublishProfileEvents", build: func(_ 
 	// The margin leaves time to answer with the records not published
 	// before the Lambda's deadline.
 	p := profileevents.Publisher{Sink: sink, Source: env.Config.EventSource, Margin: 2 * time.Second}
-	return jsonHandler[events.DynamoDBEvent, events.DynamoDBEventResponse](p.Handle), nil
+	return measured(p.Handle, nil), nil
 }}
+
+// measured is the Lambda handler of a function that serves no HTTP route:
+// each invocation gets its metrics (its DynamoDB calls, and what record
+// adds from the result) and writes them as one EMF line at its end.
+func measured[E, R any](f func(context.Context, E) (R, error), record func(*metrics.Set, R)) jsonHandler[E, R] {
+	return func(ctx context.Context, event E) (R, error) {
+		ctx, set := metrics.Start(ctx)
+		defer metrics.Flush(set)
+		resp, err := f(ctx, event)
+		if err == nil && record != nil {
+			record(set, resp)
+		}
+		return resp, err
+	}
+}
 
 // eventSink is where the events go: locally the events file (or a local
 // PutEvents endpoint), in AWS the bus.

@@ -4,6 +4,7 @@
 package lambdaapp
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/logging"
+	"github.com/profiles-service/profiles/shared/metrics"
 )
 
 // Function is one Lambda function of the service: its logical id in
@@ -47,6 +49,9 @@ func StartHTTP(f api.Function) { Start(HTTP(f)) }
 // built logs why and exits, so Lambda reports an init error at once.
 func Start(f Function) {
 	slog.SetDefault(logging.New(os.Stdout, logging.LevelFromEnv(os.Getenv)))
+	// The metrics' Function dimension is the function's name in AWS, which
+	// holds the stack's name: two stacks in one account never mix.
+	metrics.SetDefault(metrics.NewEmitter(os.Stdout, cmp.Or(os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), f.Name)))
 	ctx := context.Background()
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {

@@ -130,12 +130,42 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
-// requestIDHandler adds the context's request id to each record.
+// RequestID is the context's request id, "" for none.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+type traceIDKey struct{}
+
+// WithTraceID returns a context whose log lines carry the X-Ray trace id.
+func WithTraceID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, traceIDKey{}, id)
+}
+
+// TraceID is the X-Ray trace id of the Lambda invocation ctx belongs to
+// (its Root), "" outside Lambda or without active tracing. The Lambda
+// runtime puts the X-Amzn-Trace-Id header of each invocation in its context
+// (and in _X_AMZN_TRACE_ID, which concurrent local invocations would share).
+func TraceID(ctx context.Context) string {
+	header, _ := ctx.Value("x-amzn-trace-id").(string)
+	for part := range strings.SplitSeq(header, ";") {
+		if root, ok := strings.CutPrefix(part, "Root="); ok {
+			return root
+		}
+	}
+	return ""
+}
+
+// requestIDHandler adds the context's request and trace ids to each record.
 type requestIDHandler struct{ slog.Handler }
 
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id, ok := ctx.Value(requestIDKey{}).(string); ok && id != "" {
 		r.AddAttrs(slog.String("requestId", id))
+	}
+	if id, ok := ctx.Value(traceIDKey{}).(string); ok && id != "" {
+		r.AddAttrs(slog.String("traceId", id))
 	}
 	return h.Handler.Handle(ctx, r)
 }
