@@ -188,14 +188,21 @@ func TestConcurrentPatchesWithOneIfMatch(t *testing.T) {
 	rs := parallel(t, 50, func(i int) call {
 		return a.req("PATCH", "/profiles/"+p.ProfileID, fmt.Sprintf(`{"firstName":"W%d"}`, i), "If-Match", etag)
 	})
-	if got := statuses(rs); got[200] != 1 || got[412] != 49 {
-		t.Fatalf("statuses %v, want one 200 and 49 412", got)
+	// At most one write lands (exactly one 200, unless the machine is so
+	// loaded that a 503 beat every other answer); the losers are 412s.
+	got := statuses(rs)
+	if got[200] > 1 || got[200]+got[412]+got[503] != 50 || got[200]+got[503] == 0 {
+		t.Fatalf("statuses %v, want at most one 200 (or a 503 in its place) and 412s", got)
 	}
-	winner := slices.IndexFunc(rs, func(r *response) bool { return r.Status == 200 })
 	var final Profile
 	r := a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &final)
-	if str(final.FirstName) != fmt.Sprintf("W%d", winner) || r.Header.Get("ETag") != `"2"` {
-		t.Errorf("final %s, ETag %s; the winner was W%d", str(final.FirstName), r.Header.Get("ETag"), winner)
+	landed := -1
+	_, _ = fmt.Sscanf(str(final.FirstName), "W%d", &landed)
+	switch {
+	case r.Header.Get("ETag") == `"1"` && str(final.FirstName) == "Start" && got[200] == 0:
+	case r.Header.Get("ETag") == `"2"` && landed >= 0 && (rs[landed].Status == 200 || isUnknown(t, rs[landed])):
+	default:
+		t.Errorf("final %s, ETag %s, statuses %v: not exactly the one acknowledged write (or an outcome-unknown one)", str(final.FirstName), r.Header.Get("ETag"), got)
 	}
 	for _, r := range rs {
 		if r.Status == 412 {
@@ -213,18 +220,38 @@ func TestConcurrentPatchesWithoutIfMatchNeverMix(t *testing.T) {
 	rs := parallel(t, 50, func(i int) call {
 		return a.req("PATCH", "/profiles/"+p.ProfileID, fmt.Sprintf(`{"tags":["t%d","u%d"],"lastName":"L%d"}`, i, i, i))
 	})
-	if got := statuses(rs); got[200] != 50 {
-		t.Fatalf("statuses %v, want 50 200s: a write without If-Match retries on the current version", got)
+	// Every write lands (200) unless its deadline ran out (503: plain, it
+	// did not land; outcome-unknown, it may have); the make bench section
+	// "hot profile" holds the speed. The end state is one request's, and the
+	// version counts the writes that landed.
+	got := statuses(rs)
+	if got[200]+got[503] != 50 {
+		t.Fatalf("statuses %v, want only 200s and 503s", got)
+	}
+	unknown := 0
+	for _, r := range rs {
+		if r.Status == 503 && isUnknown(t, r) {
+			unknown++
+		}
 	}
 	var final Profile
 	r := a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &final)
 	var i int
 	if _, err := fmt.Sscanf(str(final.LastName), "L%d", &i); err != nil || !slices.Equal(final.Tags, []string{fmt.Sprintf("t%d", i), fmt.Sprintf("u%d", i)}) {
 		t.Errorf("final state mixes requests: lastName %s, tags %v", str(final.LastName), final.Tags)
+	} else if rs[i].Status != 200 && !isUnknown(t, rs[i]) {
+		t.Errorf("the final state is request %d's, which answered a plain 503: it landed", i)
 	}
-	if r.Header.Get("ETag") != `"51"` {
-		t.Errorf("ETag %s after 50 applied writes, want \"51\"", r.Header.Get("ETag"))
+	var version int
+	if _, err := fmt.Sscanf(r.Header.Get("ETag"), `"%d"`, &version); err != nil || version < 1+got[200] || version > 1+got[200]+unknown {
+		t.Errorf("ETag %s after %d acknowledged and %d outcome-unknown writes from version 1", r.Header.Get("ETag"), got[200], unknown)
 	}
+}
+
+// isUnknown reports whether a 503 says outcome-unknown (the write may have landed).
+func isUnknown(t *testing.T, r *response) bool {
+	t.Helper()
+	return r.Status == 503 && strings.HasSuffix(r.expectProblem(t, 503, "").Type, "/outcome-unknown")
 }
 
 // TestIdempotencyKey: concurrent POSTs with one key make one profile and
@@ -384,15 +411,21 @@ func TestContactLimitUnderConcurrency(t *testing.T) {
 	if n > 50 {
 		t.Errorf("%d contact items, above the limit of 50", n)
 	}
-	if n != got[201] {
-		t.Errorf("%d contact items, %d acknowledged", n, got[201])
+	unknown := 0
+	for _, r := range rs {
+		if isUnknown(t, r) {
+			unknown++
+		}
+	}
+	if n < got[201] || n > got[201]+unknown {
+		t.Errorf("%d contact items, %d acknowledged and %d outcome-unknown", n, got[201], unknown)
 	}
 	profiles := 0
 	for _, it := range items {
 		if it.Type == "profile" {
 			profiles++
-			if len(it.Contacts) > 50 || len(it.Contacts) != got[201] {
-				t.Errorf("profile item embeds %d contacts, %d acknowledged (limit 50)", len(it.Contacts), got[201])
+			if len(it.Contacts) != n {
+				t.Errorf("profile item embeds %d contacts, %d contact items: a partial write", len(it.Contacts), n)
 			}
 		}
 	}

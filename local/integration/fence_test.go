@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -13,36 +12,41 @@ import (
 )
 
 // TestEveryWriteSettlesAnUnknownOutcome: for every function that writes,
-// a write transaction whose outcome the client cannot know (the connection
-// drops) is settled before the answer (the store's fence, under the
-// function's own IAM policy): the answer is a 503, the write did not and
-// will not land, and a retry with the same Idempotency-Key then succeeds
-// once. The runs exercise each function's fault path, so the suite's
-// least-privilege check holds the policies to it too.
+// DynamoDB applies the write transaction but the first answers are lost
+// (the connection drops). The store sends the identical transaction again
+// with its ClientRequestToken, under the function's own IAM policy, and
+// answers success: each write took effect exactly once. A keyed POST
+// replayed later answers the first time's status, and 404
+// replayed-resource-deleted when what it made was deleted since. The runs
+// exercise each function's settling path, so the suite's least-privilege
+// check holds the policies to it too.
 func TestEveryWriteSettlesAnUnknownOutcome(t *testing.T) {
 	t.Parallel()
 	a, proxy := newFaultyAPI(t)
 	user := a.as(t, testenv.UserToken(t, "fence-user"))
+	newUser := a.as(t, testenv.UserToken(t, "fence-new-user"))
 	var p Profile
 	a.do("POST", "/profiles", `{"firstName":"Before","uuid":"fence-1","contacts":[{"key":"email","value":"before@example.com"}]}`).expect(t, 201, &p)
 	contact := "/profiles/" + p.ProfileID + "/contacts/" + p.Contacts[0].ContactID
 	user.do("POST", "/api/me/profile/update", `{"givenName":"Before"}`).expect(t, 200, nil)
 
-	proxy.Set(testenv.ResetWrites, 1, 0)
+	proxy.Set(testenv.LoseAnswers, 1, 1) // each transaction's first answer
+	var created Profile
 	for _, req := range []struct {
 		who                *api
 		method, path, body string
 		key                string
+		status             int
+		into               any
 	}{
-		{a, "POST", "/profiles", `{"firstName":"New","uuid":"fence-2"}`, "fence-create"},
-		{a, "PUT", "/profiles/" + p.ProfileID, `{"firstName":"Put","uuid":"fence-3"}`, ""},
-		{a, "PATCH", "/profiles/" + p.ProfileID, `{"firstName":"Patch"}`, ""},
-		{a, "POST", "/profiles/" + p.ProfileID + "/contacts", `{"key":"phone","value":"+15557770001"}`, "fence-contact"},
-		{a, "PATCH", contact, `{"value":"patched@example.com"}`, ""},
-		{a, "DELETE", contact, "", ""},
-		{a, "DELETE", "/profiles/" + p.ProfileID, "", ""},
-		{user, "POST", "/api/me/profile/update", `{"givenName":"During"}`, "fence-user-update"},
-		{a.as(t, testenv.UserToken(t, "fence-new-user")), "POST", "/api/me/profile/update", `{"givenName":"First"}`, "fence-user-create"},
+		{a, "POST", "/profiles", `{"firstName":"New","uuid":"fence-2"}`, "fence-create", 201, &created},
+		{a, "PUT", "/profiles/" + p.ProfileID, `{"firstName":"Put","uuid":"fence-3"}`, "", 200, nil},
+		{a, "PATCH", "/profiles/" + p.ProfileID, `{"lastName":"Patch"}`, "", 200, nil},
+		{a, "POST", "/profiles/" + p.ProfileID + "/contacts", `{"key":"phone","value":"+15557770001"}`, "fence-contact", 201, nil},
+		{a, "PATCH", contact, `{"value":"patched@example.com"}`, "", 200, nil},
+		{a, "DELETE", contact, "", "", 204, nil},
+		{user, "POST", "/api/me/profile/update", `{"givenName":"During"}`, "fence-user-update", 200, nil},
+		{newUser, "POST", "/api/me/profile/update", `{"givenName":"First"}`, "fence-user-create", 200, nil},
 	} {
 		var body any
 		if req.body != "" {
@@ -52,63 +56,49 @@ func TestEveryWriteSettlesAnUnknownOutcome(t *testing.T) {
 		if req.key != "" {
 			headers = []string{"Idempotency-Key", req.key}
 		}
-		r := req.who.do(req.method, req.path, body, headers...)
-		r.expectProblem(t, http.StatusServiceUnavailable, "")
-		if r.Header.Get("Retry-After") == "" {
-			t.Errorf("%s %s: 503 without Retry-After", req.method, req.path)
-		}
+		req.who.do(req.method, req.path, body, headers...).expect(t, req.status, req.into)
 	}
-	proxy.Set(testenv.Pass, 0, 0)
+	// Each write once: the profile is at version 1 + PUT + PATCH + contact
+	// add + contact change + contact delete, with one contact (the phone).
 	var after Profile
-	a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &after)
-	if str(after.FirstName) != "Before" || str(after.UUID) != "fence-1" || len(after.Contacts) != 1 || after.Contacts[0].Value != "before@example.com" {
-		t.Errorf("a write answered 503 changed the profile: %+v", after)
+	r := a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &after)
+	if etag := r.Header.Get("ETag"); etag != `"6"` {
+		t.Errorf("ETag %s after five settled writes from version 1, want \"6\": a write took effect more or less than once", etag)
+	}
+	if str(after.FirstName) != "Put" || str(after.LastName) != "Patch" || str(after.UUID) != "fence-3" || len(after.Contacts) != 1 || after.Contacts[0].Value != "+15557770001" {
+		t.Errorf("the profile after the settled writes: %+v", after)
 	}
 	var me struct{ GivenName *string }
 	user.do("GET", "/api/me/profile", nil).expect(t, 200, &me)
-	if str(me.GivenName) != "Before" {
-		t.Errorf("the user's update answered 503 but landed: %+v", me)
+	newUser.do("GET", "/api/me/profile", nil).expect(t, 200, nil)
+	if str(me.GivenName) != "During" {
+		t.Errorf("the user's settled update: %+v", me)
 	}
-	a.as(t, testenv.UserToken(t, "fence-new-user")).do("GET", "/api/me/profile", nil).expectProblem(t, http.StatusNotFound, "")
+	a.do("DELETE", "/profiles/"+p.ProfileID, nil).expect(t, 204, nil)
+	proxy.Set(testenv.Pass, 0, 0)
 
-	// The keyed POSTs' retries run afresh and take effect once.
-	var created []Profile
-	for range 2 {
-		var np Profile
-		a.do("POST", "/profiles", `{"firstName":"New","uuid":"fence-2"}`, "Idempotency-Key", "fence-create").expect(t, 201, &np)
-		created = append(created, np)
+	// The keyed POSTs' replays: the same profile; the contact's profile is
+	// gone, which the replay says with its own problem type.
+	var again Profile
+	a.do("POST", "/profiles", `{"firstName":"New","uuid":"fence-2"}`, "Idempotency-Key", "fence-create").expect(t, 201, &again)
+	if again.ProfileID != created.ProfileID {
+		t.Errorf("the keyed create's replay made another profile: %s, %s", created.ProfileID, again.ProfileID)
 	}
-	if created[0].ProfileID != created[1].ProfileID {
-		t.Errorf("the keyed create's retries made two profiles: %s, %s", created[0].ProfileID, created[1].ProfileID)
-	}
-	for range 2 {
-		a.do("POST", "/profiles/"+p.ProfileID+"/contacts", `{"key":"phone","value":"+15557770001"}`, "Idempotency-Key", "fence-contact").expect(t, 201, nil)
-	}
-	// The new user's profile has an id derived from the user id, which the
-	// fence of the first try holds: the retry must still create it, once.
-	newUser := a.as(t, testenv.UserToken(t, "fence-new-user"))
-	for range 2 {
-		newUser.do("POST", "/api/me/profile/update", `{"givenName":"First"}`, "Idempotency-Key", "fence-user-create").expect(t, 200, nil)
-	}
-	var first struct{ GivenName *string }
-	newUser.do("GET", "/api/me/profile", nil).expect(t, 200, &first)
-	if str(first.GivenName) != "First" {
-		t.Errorf("the new user's profile after the retries: %+v", first)
-	}
-	a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &after)
-	if len(after.Contacts) != 2 {
-		t.Errorf("%d contacts after the keyed add's retries, want 2", len(after.Contacts))
+	gone := a.do("POST", "/profiles/"+p.ProfileID+"/contacts", `{"key":"phone","value":"+15557770001"}`, "Idempotency-Key", "fence-contact").
+		expectProblem(t, 404, "")
+	if !strings.HasSuffix(gone.Type, "/replayed-resource-deleted") {
+		t.Errorf("replay of a deleted resource: type %q, want …/replayed-resource-deleted", gone.Type)
 	}
 	items := scanTable(t, a)
-	if n := count(items, func(it item) bool { return it.Type == "profile" }); n != 4 {
-		t.Errorf("%d profiles in the table, want 4 (the first, the two users', the keyed create)", n)
+	if n := count(items, func(it item) bool { return it.Type == "profile" }); n != 3 {
+		t.Errorf("%d profiles in the table, want 3 (the two users', the keyed create)", n)
 	}
 }
 
 // TestRetentionPurgeUnderFaults runs the scheduled job's Lambda handler,
-// on its own IAM policy, over expired disabled profiles: while its delete
-// transactions drop, it counts errors and deletes nothing (each delete
-// settled by its fence); the next run deletes them.
+// on its own IAM policy, over expired disabled profiles: while DynamoDB
+// throttles its delete transactions, it counts errors and deletes nothing;
+// the next run deletes them.
 func TestRetentionPurgeUnderFaults(t *testing.T) {
 	t.Parallel()
 	a, proxy := newFaultyAPI(t)
@@ -123,7 +113,7 @@ func TestRetentionPurgeUnderFaults(t *testing.T) {
 	invoke := func() ([]byte, error) {
 		return a.stack.Handlers["RetentionPurge"].Invoke(context.Background(), []byte(`{}`))
 	}
-	proxy.Set(testenv.ResetWrites, 1, 0)
+	proxy.Set(testenv.ThrottleWrites, 1, 0)
 	// A run with errors fails, so Lambda retries it, and the alarms see it.
 	if _, err := invoke(); err == nil || !strings.Contains(err.Error(), "3 of 3 profiles could not be deleted") {
 		t.Errorf("run while deletes drop: %v, want the failure of 3 deletes", err)

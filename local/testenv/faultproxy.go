@@ -35,8 +35,26 @@ const (
 	Late
 	// ResetWrites closes the connection of each write transaction without
 	// forwarding it, and passes every other call: a write whose outcome the
-	// client cannot know, so the store settles it (its fence).
+	// client cannot know, which never lands.
 	ResetWrites
+	// LoseAnswers forwards each write transaction, so DynamoDB applies it,
+	// then closes the connection without its answer, the first Delay
+	// times (as a count: time.Duration(n)) its ClientRequestToken is seen:
+	// a write that landed though its client cannot know.
+	LoseAnswers
+	// SlowDB is a slow database: every write transaction is forwarded at
+	// once (DynamoDB applies it), then its answer is held for Delay with
+	// probability Rate (past a request's deadline, for a long Delay), or
+	// for a random 0–50 ms otherwise; every other call is delayed 0–50 ms.
+	SlowDB
+	// ThrottleWrites throttles each write transaction (as Throttle) and
+	// passes every other call.
+	ThrottleWrites
+	// Conflict answers a write transaction with TransactionCanceledException
+	// for a TransactionConflict, without forwarding it, as DynamoDB does
+	// when another transaction holds one of its items (DynamoDB Local
+	// serialises transactions and never does); other calls pass.
+	Conflict
 )
 
 // FaultProxy stands between the service and DynamoDB Local and injects
@@ -47,8 +65,9 @@ type FaultProxy struct {
 	fault Fault
 	rate  float64
 	delay time.Duration
-	held  int         // writes the Late fault has held so far
-	late  []LateWrite // what DynamoDB answered the held writes once forwarded
+	held  int            // writes the Late fault has held so far
+	late  []LateWrite    // what DynamoDB answered the held writes once forwarded
+	seen  map[string]int // LoseAnswers: how often each token came
 }
 
 // LateWrite is what became of a write transaction the Late fault held and
@@ -98,7 +117,40 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 			fp.mu.Unlock()
 			return
 		}
-		if fault == ResetWrites && !strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".TransactWriteItems") {
+		isWrite := strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".TransactWriteItems")
+		if fault == SlowDB {
+			slowAnswer(w, r, target, isWrite && rand.Float64() < rate, delay)
+			return
+		}
+		if fault == LoseAnswers && isWrite {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return
+			}
+			var in struct{ ClientRequestToken string }
+			_ = json.Unmarshal(body, &in)
+			fp.mu.Lock()
+			if fp.seen == nil {
+				fp.seen = map[string]int{}
+			}
+			fp.seen[in.ClientRequestToken]++
+			lose := fp.seen[in.ClientRequestToken] <= int(delay)
+			fp.mu.Unlock()
+			if !lose {
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				rp.ServeHTTP(w, r)
+				return
+			}
+			_ = forward(target, r, body)
+			fault = Reset
+		}
+		if fault == LoseAnswers || (fault == Conflict || fault == ThrottleWrites) && !isWrite {
+			fault = Pass
+		}
+		if fault == ThrottleWrites {
+			fault = Throttle
+		}
+		if fault == ResetWrites && !isWrite {
 			fault = Pass
 		}
 		if fault == ResetWrites {
@@ -110,6 +162,13 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 				w.WriteHeader(http.StatusBadRequest)
 				_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}`))
+				return
+			case Conflict:
+				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException",` +
+					`"Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]",` +
+					`"CancellationReasons":[{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"}]}`))
 				return
 			case Internal:
 				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
@@ -146,15 +205,49 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 	return fp
 }
 
+// slowAnswer forwards the request at once and answers what DynamoDB
+// answered after holding it for hold (when late) or 0–50 ms, whether or
+// not the client still waits.
+func slowAnswer(w http.ResponseWriter, r *http.Request, target string, late bool, hold time.Duration) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	resp, err := http.DefaultTransport.RoundTrip(forwarded(context.Background(), target, r, body))
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if !late {
+		hold = time.Duration(rand.Int64N(int64(50 * time.Millisecond)))
+	}
+	select {
+	case <-time.After(hold):
+	case <-r.Context().Done():
+		return
+	}
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(answer)
+}
+
+// forwarded is the request, with the body, as sent on to DynamoDB.
+func forwarded(ctx context.Context, target string, r *http.Request, body []byte) *http.Request {
+	out, _ := http.NewRequestWithContext(ctx, r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
+	out.Header = r.Header.Clone()
+	return out
+}
+
 // forward sends the request, with the body, to DynamoDB whether or not its
 // client still waits, and tells what DynamoDB answered.
 func forward(target string, r *http.Request, body []byte) LateWrite {
-	late, err := http.NewRequestWithContext(context.Background(), r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
-	if err != nil {
-		return LateWrite{Err: err}
-	}
-	late.Header = r.Header.Clone()
-	resp, err := http.DefaultTransport.RoundTrip(late)
+	resp, err := http.DefaultTransport.RoundTrip(forwarded(context.Background(), target, r, body))
 	if err != nil {
 		return LateWrite{Err: err}
 	}

@@ -56,7 +56,7 @@ func createContact(d Deps, once *idempotency.Record) handlerFunc {
 		}
 		var created profile.Contact
 		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), profile.Precondition{}, func(p *profile.Profile) error {
-			c, err := p.AddContact(body.changes(), profile.Now())
+			c, err := p.AddContact(body.changes(), d.now())
 			if err != nil {
 				return err
 			}
@@ -95,7 +95,7 @@ func updateContact(d Deps) http.Handler {
 			if cur := p.Contact(contactID); cur != nil && !match.Allows(cur.Version) {
 				return profile.ErrPreconditionFailed
 			}
-			c, err := p.UpdateContact(contactID, body.changes(), profile.Now())
+			c, err := p.UpdateContact(contactID, body.changes(), d.now())
 			if err == nil {
 				updated = *c
 			}

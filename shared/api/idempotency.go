@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
@@ -41,7 +42,7 @@ func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) ht
 			if key == "" {
 				return h(d, nil)(w, r)
 			}
-			once, err := claim(r, key)
+			once, err := claim(r, key, d.now())
 			if err != nil {
 				return err
 			}
@@ -55,7 +56,7 @@ func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) ht
 				// The state the request needs may be the first request's
 				// doing (the contact limit it filled, the profile it deleted
 				// before a retry): a used key answers as the first time.
-				if rec, lerr := d.Idempotency.Lookup(r.Context(), once.Key, profile.Now()); lerr == nil {
+				if rec, lerr := d.Idempotency.Lookup(r.Context(), once.Key, d.now()); lerr == nil {
 					return replay(w, r, d, once, rec)
 				}
 			}
@@ -73,7 +74,7 @@ func stateful(err error) bool {
 // claim checks the key and describes the request it is used for: the key
 // scoped to the caller, the hash of method, path and body, and when it
 // expires. It leaves the body readable for the handler.
-func claim(r *http.Request, key string) (*idempotency.Record, error) {
+func claim(r *http.Request, key string, now time.Time) (*idempotency.Record, error) {
 	if len(key) > 255 || !printableASCII(key) {
 		return nil, badRequest("Idempotency-Key", "must be 1 to 255 printable ASCII characters")
 	}
@@ -84,14 +85,26 @@ func claim(r *http.Request, key string) (*idempotency.Record, error) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
 	return &idempotency.Record{Key: subject(r) + "\x00" + key, RequestHash: hex.EncodeToString(sum[:]),
-		Expires: profile.Now().Add(idempotency.TTL)}, nil
+		Expires: now.Add(idempotency.TTL)}, nil
 }
 
 // replay answers a request whose key a request used before: a 422 for
 // another request; else the first answer's status and Location with the
 // resource as it is now (its current ETag), marked Idempotent-Replayed.
-// A resource deleted since is a 404.
+// A resource deleted since is a 404 of its own type (errReplayedDeleted).
 func replay(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Record, used idempotency.Record) error {
+	err := replayUsed(w, r, d, once, used)
+	if errors.Is(err, profile.ErrNotFound) {
+		return fmt.Errorf("%w: %w", errReplayedDeleted, err)
+	}
+	return err
+}
+
+// errReplayedDeleted is a keyed replay whose resource was deleted since
+// the first request made it.
+var errReplayedDeleted = errors.New("the resource this Idempotency-Key's request made was deleted since")
+
+func replayUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Record, used idempotency.Record) error {
 	if used.RequestHash != once.RequestHash {
 		return &requestError{status: http.StatusUnprocessableEntity, field: "Idempotency-Key",
 			msg: "was used with another request; use a new key for a new request"}

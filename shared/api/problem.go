@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/profiles-service/profiles/shared/logging"
+	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -18,6 +20,9 @@ type problem struct {
 	Detail            string               `json:"detail"`
 	Errors            []profile.FieldError `json:"errors,omitempty"`
 	ExistingProfileID string               `json:"existingProfileId,omitempty"`
+	// RequestID is API Gateway's id of the request, which the logs carry
+	// too: what a client quotes when it asks about an answer.
+	RequestID string `json:"requestId,omitempty"`
 }
 
 // requestError is a request the API cannot read: bad JSON, a bad query
@@ -37,7 +42,10 @@ func badRequest(field, format string, args ...any) error {
 // errUnauthenticated is a request without the identity its route needs.
 var errUnauthenticated = errors.New("no authenticated user in the request")
 
-const problemBase = "https://profiles-service.github.io/problems/"
+// problemBase starts the type URI of each problem this service defines: a
+// tag URI (RFC 4151), an identifier that never moves with the docs; the
+// name after it is that problem's heading in docs/api.md, which says why.
+const problemBase = "tag:profiles-service.github.io,2026:problems/"
 
 // writeError is the one place that maps an error to an HTTP status and a
 // problem+json body.
@@ -61,6 +69,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case errors.As(err, &tb):
 		p.Status, p.Type, p.Title = http.StatusUnprocessableEntity, problemBase+"query-too-broad", "Query too broad"
+		metrics.Add(r.Context(), metrics.ListingTooBroad, 1)
+	case errors.Is(err, errReplayedDeleted):
+		p.Status, p.Type, p.Title = http.StatusNotFound, problemBase+"replayed-resource-deleted", "Not Found"
+		p.Detail = "This Idempotency-Key's request took effect before, but what it made has been deleted since."
 	case errors.Is(err, profile.ErrNotFound):
 		p.Status, p.Title, p.Detail = http.StatusNotFound, "Not Found", "The resource does not exist."
 	case errors.As(err, &ce):
@@ -69,14 +81,22 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Status, p.Title = http.StatusPreconditionFailed, "Precondition Failed"
 	case errors.Is(err, errUnauthenticated):
 		p.Status, p.Title = http.StatusUnauthorized, "Unauthorized"
+	case errors.Is(err, profile.ErrOutcomeUnknown):
+		// Not a plain 503: the write may have landed (docs/api.md).
+		p.Status, p.Type, p.Title = http.StatusServiceUnavailable, problemBase+"outcome-unknown", "Outcome Unknown"
+		p.Detail = "The write was sent, but whether it took effect could not be learned in time. " +
+			"Retry with the same Idempotency-Key (it then takes effect at most once), or read the resource to see whether it changed."
+		w.Header().Set("Retry-After", strconv.Itoa(1))
+		slog.WarnContext(r.Context(), "write outcome unknown", "error", err.Error())
 	case errors.Is(err, profile.ErrUnavailable):
-		p.Status, p.Title, p.Detail = http.StatusServiceUnavailable, "Service Unavailable", "The database is busy or unreachable; retry later."
+		p.Status, p.Title, p.Detail = http.StatusServiceUnavailable, "Service Unavailable", "The database is busy or unreachable; nothing was written. Retry later."
 		w.Header().Set("Retry-After", strconv.Itoa(1))
 		slog.WarnContext(r.Context(), "database unavailable", "error", err.Error())
 	default:
 		p.Status, p.Title, p.Detail = http.StatusInternalServerError, "Internal Server Error", "An unexpected error occurred."
 		slog.ErrorContext(r.Context(), "unexpected error", "error", err.Error(), "method", r.Method, "path", r.URL.Path)
 	}
+	p.RequestID = logging.RequestID(r.Context())
 	w.Header().Set("Content-Type", "application/problem+json")
 	encodeStatus(w, p.Status, p)
 }

@@ -56,7 +56,7 @@ func createProfile(d Deps, once *idempotency.Record) handlerFunc {
 		for i := range body.Contacts.Value {
 			in.Contacts = append(in.Contacts, body.Contacts.Value[i].changes())
 		}
-		p, err := profile.New(in, profile.Now())
+		p, err := profile.New(in, d.now())
 		if err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func updateProfile(d Deps) http.Handler {
 			return err
 		}
 		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), match, func(p *profile.Profile) error {
-			return p.Update(changes, profile.Now())
+			return p.Update(changes, d.now())
 		}, nil)
 		if err != nil {
 			return err
@@ -114,8 +114,16 @@ func deleteProfile(d Deps) http.Handler {
 }
 
 func writeProfile(w http.ResponseWriter, status int, p *profile.Profile) {
-	w.Header().Set("ETag", etag(p.Version))
+	setETag(w, p.Version)
 	encode(w, status, profileView(p))
+}
+
+// setETag sets the ETag of a version; 0 is a write that landed but whose
+// version a read could not learn (dynamo.Store.Update), so it has none.
+func setETag(w http.ResponseWriter, version int64) {
+	if version != 0 {
+		w.Header().Set("ETag", etag(version))
+	}
 }
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }

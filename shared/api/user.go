@@ -89,7 +89,7 @@ func updateMyProfile(d Deps, once *idempotency.Record) handlerFunc {
 		if err := changes.RequireAny(); err != nil {
 			return err
 		}
-		p, err := upsertUser(r, d.Store, sub, changes, once)
+		p, err := upsertUser(r, d, sub, changes, once)
 		if err != nil {
 			return err
 		}
@@ -100,14 +100,14 @@ func updateMyProfile(d Deps, once *idempotency.Record) handlerFunc {
 
 // writeUser answers with the user's view of the profile.
 func writeUser(w http.ResponseWriter, status int, p *profile.Profile) {
-	w.Header().Set("ETag", etag(p.Version))
+	setETag(w, p.Version)
 	encode(w, status, userView(p))
 }
 
 // upsertUser updates the user's profile, or creates it on their first
 // update. A create that races another for the same user becomes an update.
-func upsertUser(r *http.Request, store profile.Store, sub string, changes profile.UserChanges, once *idempotency.Record) (*profile.Profile, error) {
-	ctx := r.Context()
+func upsertUser(r *http.Request, d Deps, sub string, changes profile.UserChanges, once *idempotency.Record) (*profile.Profile, error) {
+	ctx, store := r.Context(), d.Store
 	keep := func(p *profile.Profile) {
 		if once != nil {
 			once.ProfileID = p.ID
@@ -118,7 +118,7 @@ func upsertUser(r *http.Request, store profile.Store, sub string, changes profil
 			return profile.ErrNotFound
 		}
 		keep(p)
-		return p.ApplyUser(changes, profile.Now())
+		return p.ApplyUser(changes, d.now())
 	}
 	for attempt := 0; ; attempt++ {
 		p, err := userProfile(ctx, store, sub, func(id string) (*profile.Profile, error) {
@@ -127,7 +127,7 @@ func upsertUser(r *http.Request, store profile.Store, sub string, changes profil
 		if !errors.Is(err, profile.ErrNotFound) {
 			return p, err
 		}
-		if p, err = profile.NewForUser(sub, changes, profile.Now()); err != nil {
+		if p, err = profile.NewForUser(sub, changes, d.now()); err != nil {
 			return nil, err
 		}
 		keep(p)

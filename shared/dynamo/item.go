@@ -50,17 +50,25 @@ type profileItem struct {
 	FeatureUpdates   bool          `dynamodbav:"featureUpdates"`
 	MarketingUpdates bool          `dynamodbav:"marketingUpdates"`
 	Contacts         []contactItem `dynamodbav:"contacts"`
-	CreateTime       string        `dynamodbav:"createTime"`
-	UpdateTime       string        `dynamodbav:"updateTime"`
-	Version          int64         `dynamodbav:"version"`
-	ListPK           string        `dynamodbav:"listPK"`
-	ByCreateTime     string        `dynamodbav:"byCreateTime"`
-	ByFirstName      string        `dynamodbav:"byFirstName"`
-	ByLastName       string        `dynamodbav:"byLastName"`
-	ByMiddleName     string        `dynamodbav:"byMiddleName"`
-	ByName           string        `dynamodbav:"byName"`
-	ByProfileID      string        `dynamodbav:"byProfileId"`
-	ByUpdateTime     string        `dynamodbav:"byUpdateTime"`
+	// ContactKeys is each contact's look-up value (contactLookup): a
+	// contact add checks for a duplicate in its condition, without reading
+	// the contacts. Absent without contacts (a set cannot be empty).
+	ContactKeys []string `dynamodbav:"contactKeys,stringset,omitempty"`
+	CreateTime  string   `dynamodbav:"createTime"`
+	UpdateTime  string   `dynamodbav:"updateTime"`
+	// TouchTime is when the profile or any of its contacts last changed
+	// (updateTime moves only with the profile's own fields): the retention
+	// job deletes only profiles untouched since its cutoff.
+	TouchTime    string `dynamodbav:"touchTime"`
+	Version      int64  `dynamodbav:"version"`
+	ListPK       string `dynamodbav:"listPK"`
+	ByCreateTime string `dynamodbav:"byCreateTime"`
+	ByFirstName  string `dynamodbav:"byFirstName"`
+	ByLastName   string `dynamodbav:"byLastName"`
+	ByMiddleName string `dynamodbav:"byMiddleName"`
+	ByName       string `dynamodbav:"byName"`
+	ByProfileID  string `dynamodbav:"byProfileId"`
+	ByUpdateTime string `dynamodbav:"byUpdateTime"`
 }
 
 // contactItem is the stored form of a contact, both as its own item
@@ -191,9 +199,16 @@ func toItem(p *profile.Profile, shards int) profileItem {
 		it.Tags = []string{}
 	}
 	it.Contacts = make([]contactItem, len(p.Contacts))
+	touched := p.UpdateTime
 	for i := range p.Contacts {
-		it.Contacts[i] = toContactItem(&p.Contacts[i])
+		c := &p.Contacts[i]
+		it.Contacts[i] = toContactItem(c)
+		it.ContactKeys = append(it.ContactKeys, contactLookup(c.Key, c.Value))
+		if c.UpdateTime.After(touched) {
+			touched = c.UpdateTime
+		}
 	}
+	it.TouchTime = profile.FormatTime(touched)
 	return it
 }
 

@@ -5,16 +5,19 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/profiles-service/profiles/shared/idempotency"
+	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -37,9 +40,12 @@ func New(db *dynamodb.Client, table string, shards int) *Store {
 // Create writes a new profile, its contacts and its uniqueness markers in
 // one transaction, with the Idempotency-Key once (nil: none).
 func (s *Store) Create(ctx context.Context, p *profile.Profile, once *idempotency.Record) error {
-	// A create turns no profile into p.
-	w, err := s.profileWrite(opCreate, &profile.Profile{}, p)
+	item, err := attributevalue.MarshalMap(toItem(p, s.shards))
 	if err != nil {
+		return err
+	}
+	w := write{op: opCreate, profileID: p.ID, item: item}
+	if err := s.changedItems(&w, &profile.Profile{}, p); err != nil {
 		return err
 	}
 	if err := s.takeKey(&w, once); err != nil {
@@ -52,25 +58,31 @@ func (s *Store) Create(ctx context.Context, p *profile.Profile, once *idempotenc
 }
 
 // retryWrite runs write until it meets no transaction conflict and, when
-// onChanged is nil, no concurrent change of the version it read; it waits a
-// jittered backoff between tries and gives up when ctx ends
-// (ErrUnavailable). When the version changed and onChanged is not nil,
-// retryWrite returns onChanged at once.
+// onChanged is nil, no concurrent change its condition refused; it waits a
+// capped, fully jittered exponential backoff between tries, and gives up
+// (ErrUnavailable: nothing landed) when too little time is left for
+// another. When the version changed and onChanged is not nil, retryWrite
+// returns onChanged at once.
 func retryWrite(ctx context.Context, onChanged error, write func() error) error {
+	deadline := deadlineOf(ctx)
 	for attempt := 1; ; attempt++ {
 		err := write()
 		switch {
 		case errors.Is(err, errTxConflict):
+			metrics.Add(ctx, metrics.WriteConflictRetried, 1)
 		case errors.Is(err, errVersionChanged):
 			if onChanged != nil {
 				return onChanged
 			}
+			metrics.Add(ctx, metrics.WriteConflictRetried, 1)
 		default:
 			return err
 		}
-		if err := backoff(ctx, attempt); err != nil {
-			return classify(err)
+		pause := backoffDelay(attempt)
+		if time.Until(deadline)-pause < minStart {
+			return fmt.Errorf("%w: the profile kept changing (%d tries)", profile.ErrUnavailable, attempt)
 		}
+		time.Sleep(pause)
 	}
 }
 
@@ -86,24 +98,32 @@ func onChanged(pre profile.Precondition) error {
 
 // Get reads a profile with its contacts.
 func (s *Store) Get(ctx context.Context, id string) (*profile.Profile, error) {
+	p, _, err := s.read(ctx, id)
+	return p, err
+}
+
+// read reads a profile with its contacts, and whether its item predates
+// contactKeys (legacy: it has contacts and no contactKeys).
+func (s *Store) read(ctx context.Context, id string) (p *profile.Profile, legacy bool, err error) {
 	if !profile.ValidID(id) {
-		return nil, profile.ErrNotFound
+		return nil, false, profile.ErrNotFound
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, ConsistentRead: aws.Bool(true),
 		Key: key(profileKey(id), profileSK),
 	})
 	if err != nil {
-		return nil, classify(err)
+		return nil, false, classify(err)
 	}
 	if out.Item == nil {
-		return nil, profile.ErrNotFound
+		return nil, false, profile.ErrNotFound
 	}
-	p, err := decodeProfile(out.Item)
+	p, err = decodeProfile(out.Item)
 	if err == nil && p.ID == "" {
-		return nil, profile.ErrNotFound // the fence of a create that never landed
+		return nil, false, profile.ErrNotFound // a version 2 fence
 	}
-	return p, err
+	_, hasKeys := out.Item["contactKeys"]
+	return p, err == nil && len(p.Contacts) > 0 && !hasKeys, err
 }
 
 // GetContact reads one contact item.
@@ -128,17 +148,24 @@ func (s *Store) GetContact(ctx context.Context, profileID, contactID string) (*p
 	return &c, nil
 }
 
-// Update reads the profile, lets change modify it, and writes the result in
-// one transaction conditioned on the version read, with the
-// Idempotency-Key once (nil: none; change may complete its record). pre
-// must allow that version (else ErrPreconditionFailed). When pre is pinned
-// to the versions the client saw, a concurrent write is
-// ErrPreconditionFailed; otherwise it makes Update read again and retry, so
-// a newer version is never overwritten with older data.
+// Update reads the profile, lets change modify it, and writes the result
+// in one transaction with the Idempotency-Key once (nil: none; change may
+// complete its record). pre must allow the version read (else
+// ErrPreconditionFailed). When pre is pinned to the versions the client
+// saw, the write is conditioned on that version, and a concurrent write is
+// ErrPreconditionFailed. Otherwise the write commutes with concurrent ones
+// where it can (profileUpdate): it changes only what changed, on a
+// condition of what the change relies on, and a condition that fails makes
+// Update read again and retry, so a newer value is never overwritten with
+// older data. It returns the profile as stored after the write.
 func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition, change func(*profile.Profile) error, once *idempotency.Record) (*profile.Profile, error) {
+	mode := commute
+	if pre.Pinned() {
+		mode = pinned
+	}
 	var after *profile.Profile
 	err := retryWrite(ctx, onChanged(pre), func() error {
-		before, err := s.Get(ctx, id)
+		before, legacy, err := s.read(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -149,15 +176,31 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 		if err := change(after); err != nil {
 			return err
 		}
-		after.Version = before.Version + 1
-		w, err := s.profileWrite(opUpdate, before, after)
-		if err != nil {
+		w := write{op: opUpdate, profileID: id}
+		if w.cond, w.exact, err = s.profileUpdate(before, after, mode, legacy, time.Now()); err != nil {
+			return err
+		}
+		if err := s.changedItems(&w, before, after); err != nil {
 			return err
 		}
 		if err := s.takeKey(&w, once); err != nil {
 			return err
 		}
-		return s.commit(ctx, w)
+		if err := s.commit(ctx, w); err != nil {
+			return err
+		}
+		if w.exact {
+			after.Version = before.Version + 1
+			return nil
+		}
+		// Writes that commute with ours may have landed beside it: the
+		// answer is what is stored. Ours landed whatever this read meets;
+		// when it fails, the version is unknown (0: no ETag).
+		after.Version = 0
+		if stored, err := s.Get(ctx, id); err == nil {
+			after = stored
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -175,28 +218,48 @@ func (s *Store) Delete(ctx context.Context, id string, pre profile.Precondition)
 		if !pre.Allows(p.Version) {
 			return profile.ErrPreconditionFailed
 		}
-		w := write{op: opDelete, profileID: id, version: p.Version}
-		for _, c := range p.Contacts {
-			w.others = append(w.others, otherItem{tx: types.TransactWriteItem{Delete: &types.Delete{
-				TableName: &s.table, Key: key(profileKey(id), contactPrefix+c.ID),
-			}}})
-		}
-		w.others = append(w.others, s.markerWrites(id, p.UUID, "", uuidField)...)
-		w.others = append(w.others, s.markerWrites(id, userMarked(p), "", userField)...)
-		return s.commit(ctx, w)
+		return s.commit(ctx, s.deleteWrite(p, expression.Name("version").Equal(expression.Value(p.Version))))
 	})
 }
 
-// profileWrite is the write (a create or an update) that turns before into
-// after: the profile item on op's condition (an update's on before's
-// version), the contact items that changed, and the markers of a changed
-// uuid or userId.
-func (s *Store) profileWrite(op writeOp, before, after *profile.Profile) (write, error) {
-	item, err := attributevalue.MarshalMap(toItem(after, s.shards))
+// Purge deletes a profile the retention job found (DisabledBefore) with its
+// contacts and markers, if it is still at the version found and neither it
+// nor any of its contacts changed since cutoff (touchTime; updateTime on an
+// item written before touchTime was); otherwise ErrPreconditionFailed.
+func (s *Store) Purge(ctx context.Context, d profile.Disabled, cutoff time.Time) error {
+	p, err := s.Get(ctx, d.ID)
 	if err != nil {
-		return write{}, err
+		return err
 	}
-	w := write{op: op, profileID: after.ID, version: before.Version, item: item}
+	before := expression.Value(profile.FormatTime(cutoff))
+	untouched := expression.Name("touchTime").LessThan(before).Or(
+		expression.AttributeNotExists(expression.Name("touchTime")).And(expression.Name("updateTime").LessThan(before)))
+	err = s.commit(ctx, s.deleteWrite(p, expression.Name("version").Equal(expression.Value(d.Version)).And(untouched)))
+	if errors.Is(err, errVersionChanged) {
+		return profile.ErrPreconditionFailed
+	}
+	return err
+}
+
+// deleteWrite is the write that deletes p, its contacts and its markers,
+// if its item meets cond.
+func (s *Store) deleteWrite(p *profile.Profile, cond expression.ConditionBuilder) write {
+	w := write{op: opDelete, profileID: p.ID}
+	w.cond, w.condErr = expression.NewBuilder().WithCondition(cond).Build()
+	for _, c := range p.Contacts {
+		w.others = append(w.others, otherItem{tx: types.TransactWriteItem{Delete: &types.Delete{
+			TableName: &s.table, Key: key(profileKey(p.ID), contactPrefix+c.ID),
+		}}})
+	}
+	w.others = append(w.others, s.markerWrites(p.ID, p.UUID, "", uuidField)...)
+	w.others = append(w.others, s.markerWrites(p.ID, userMarked(p), "", userField)...)
+	return w
+}
+
+// changedItems adds to w the items besides the profile item that turn
+// before into after: the contact items that changed, and the markers of a
+// changed uuid or userId.
+func (s *Store) changedItems(w *write, before, after *profile.Profile) error {
 	for i := range after.Contacts {
 		c := &after.Contacts[i]
 		if old := before.Contact(c.ID); old != nil && *old == *c {
@@ -204,7 +267,7 @@ func (s *Store) profileWrite(op writeOp, before, after *profile.Profile) (write,
 		}
 		ci, err := attributevalue.MarshalMap(toContactItem(c).standalone(after.ID))
 		if err != nil {
-			return write{}, err
+			return err
 		}
 		w.others = append(w.others, otherItem{tx: types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: ci}}})
 	}
@@ -217,7 +280,7 @@ func (s *Store) profileWrite(op writeOp, before, after *profile.Profile) (write,
 	}
 	w.others = append(w.others, s.markerWrites(after.ID, before.UUID, after.UUID, uuidField)...)
 	w.others = append(w.others, s.markerWrites(after.ID, userMarked(before), userMarked(after), userField)...)
-	return w, nil
+	return nil
 }
 
 // userMarked is the user id a profile's user marker holds, "" when it
@@ -298,24 +361,29 @@ func number(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: itoa(n)}
 }
 
-// backoff waits a fully jittered, exponentially growing delay (up to
-// 256 ms) before another optimistic attempt, so many writers of one profile
-// spread out instead of retrying in lockstep.
+// backoffDelay is the pause before another optimistic attempt: capped
+// exponential backoff with full jitter (a random delay up to 4 ms, 8 ms,
+// ... 256 ms), so many writers of one profile spread out instead of
+// retrying in lockstep.
+func backoffDelay(attempt int) time.Duration {
+	return time.Duration(rand.Int64N(int64(2*time.Millisecond) << min(attempt, 7)))
+}
+
+// backoff waits backoffDelay, or until ctx ends.
 func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(rand.Int64N(int64(2*time.Millisecond) << min(attempt, 7)))
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(d):
+	case <-time.After(backoffDelay(attempt)):
 		return nil
 	}
 }
 
 // Rewrite writes a profile's item and its contacts' items again in the
-// current shape (the index keys and the contact look-up this version
-// writes), keeping its version: the backfill after a change of shape
-// (README, "Moving a deployed stack"). A profile changed meanwhile is read
-// again; one deleted meanwhile is ErrNotFound.
+// current shape (the index keys, contactKeys and touchTime, and the
+// contact look-up this version writes), on and keeping its version: the
+// backfill after a change of shape (docs/upgrading.md). A profile changed
+// meanwhile is read again; one deleted meanwhile is ErrNotFound.
 func (s *Store) Rewrite(ctx context.Context, id string) error {
 	return retryWrite(ctx, nil, func() error {
 		p, err := s.Get(ctx, id)
@@ -326,8 +394,11 @@ func (s *Store) Rewrite(ctx context.Context, id string) error {
 		// is written again, the markers stay.
 		before := *p
 		before.Contacts = nil
-		w, err := s.profileWrite(opUpdate, &before, p)
-		if err != nil {
+		w := write{op: opUpdate, profileID: id}
+		if w.cond, w.exact, err = s.profileUpdate(p, p, rewrite, true, time.Now()); err != nil {
+			return err
+		}
+		if err := s.changedItems(&w, &before, p); err != nil {
 			return err
 		}
 		return s.commit(ctx, w)

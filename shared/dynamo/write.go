@@ -6,14 +6,18 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/profiles-service/profiles/shared/idempotency"
+	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -22,19 +26,24 @@ type writeOp int
 
 const (
 	opCreate writeOp = iota // put it; it must not exist
-	opUpdate                // put it; its version must be the one read
+	opUpdate                // update it on its expression's condition
 	opDelete                // delete it; its version must be the one read
 )
 
 // write is one profile's write transaction, typed: what it does to the
-// profile item, the version it requires, and the other items it writes.
-// Its transaction's first item is always the profile item.
+// profile item, on what condition, and the other items it writes. Its
+// transaction's first item is always the profile item.
 type write struct {
 	op        writeOp
 	profileID string
-	version   int64                           // the version an update or delete requires
-	item      map[string]types.AttributeValue // the profile item a create or update puts
-	others    []otherItem
+	item      map[string]types.AttributeValue // the profile item a create puts
+	cond      expression.Expression           // an update's expression and condition, a delete's condition
+	condErr   error                           // building cond failed
+	// exact: the update is conditioned on the version read, so the stored
+	// version is the one the write computed; otherwise it commutes with
+	// concurrent writes and only a read tells the version it made.
+	exact  bool
+	others []otherItem
 }
 
 // takeKey adds the item that takes the write's Idempotency-Key, if it has one.
@@ -63,33 +72,35 @@ type markerRef struct {
 	field uniqueField
 }
 
-// transaction is the write's items: the profile item on its condition
-// (tagged with writeID, which tells the write's own outcome apart when it
-// is unknown), then the others.
-func (w write) transaction(table, writeID string) []types.TransactWriteItem {
+// fenceType is the type of the inert item that version 2 put on a
+// create's profile key to settle an unknown outcome. Reads treat it as no
+// profile (it has no profileId), a create may take its place, and TTL
+// removes it; this version writes none.
+const fenceType = "fence"
+
+// transaction is the write's items: the profile item on its condition, then the others.
+func (w write) transaction(table string) []types.TransactWriteItem {
 	var first types.TransactWriteItem
 	switch w.op {
-	case opCreate, opUpdate:
-		w.item["writeId"] = &types.AttributeValueMemberS{Value: writeID} // each try's own
-		put := &types.Put{TableName: &table, Item: w.item}
-		if w.op == opCreate {
-			// The id is free, or held only by the fences of other creates
-			// (a retry of one whose outcome was unknown takes the id; the
-			// fenced one never can).
-			put.ConditionExpression = aws.String("attribute_not_exists(PK) OR (#type = :fence AND NOT contains(fenced, :w))")
-			put.ExpressionAttributeNames = map[string]string{"#type": "type"}
-			put.ExpressionAttributeValues = map[string]types.AttributeValue{
-				":fence": &types.AttributeValueMemberS{Value: fenceType}, ":w": &types.AttributeValueMemberS{Value: writeID}}
-		} else {
-			put.ConditionExpression = aws.String("version = :v")
-			put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": number(w.version)}
+	case opCreate:
+		first.Put = &types.Put{
+			TableName: &table, Item: w.item,
+			ConditionExpression:      aws.String("attribute_not_exists(PK) OR #type = :fence"),
+			ExpressionAttributeNames: map[string]string{"#type": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":fence": &types.AttributeValueMemberS{Value: fenceType}},
 		}
-		first.Put = put
+	case opUpdate:
+		first.Update = &types.Update{
+			TableName: &table, Key: key(profileKey(w.profileID), profileSK),
+			UpdateExpression: w.cond.Update(), ConditionExpression: w.cond.Condition(),
+			ExpressionAttributeNames: w.cond.Names(), ExpressionAttributeValues: w.cond.Values(),
+		}
 	case opDelete:
 		first.Delete = &types.Delete{
 			TableName: &table, Key: key(profileKey(w.profileID), profileSK),
-			ConditionExpression:       aws.String("version = :v"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": number(w.version)},
+			ConditionExpression:      w.cond.Condition(),
+			ExpressionAttributeNames: w.cond.Names(), ExpressionAttributeValues: w.cond.Values(),
 		}
 	}
 	items := make([]types.TransactWriteItem, 0, 1+len(w.others))
@@ -100,123 +111,145 @@ func (w write) transaction(table, writeID string) []types.TransactWriteItem {
 	return items
 }
 
-// settleTimeout bounds the calls that settle a write whose outcome is unknown.
-const settleTimeout = time.Second
+// The time a write may take, within its request's deadline.
+const (
+	// callTimeout is the longest one TransactWriteItems call is waited
+	// for; a call without an answer by then has an unknown outcome and is
+	// sent again with its token.
+	callTimeout = 2 * time.Second
+	// minStart is the least time left for a write to start an attempt: the
+	// attempt and the settling of its outcome both need time.
+	minStart = 300 * time.Millisecond
+	// minResend is the least time left to send a write again.
+	minResend = 50 * time.Millisecond
+)
 
-// fenceTTL is how long a create's fence item lives (DynamoDB's TTL deletes it).
-const fenceTTL = time.Hour
+// defaultBudget bounds a write whose context has no deadline.
+const defaultBudget = 8 * time.Second
 
-// commit runs a write's transaction. When its outcome is unknown (the
-// deadline passed or the connection failed, perhaps while DynamoDB was
-// applying it), commit settles it beyond the request's deadline: it fences
-// the profile item with a write on the same condition, so a transaction
-// still in flight can no longer land, and then knows. A fence that applies
-// means ours did not land (503); a fence refused means something landed
-// first: ours if the item carries our writeId (or, for a delete, is gone).
-// So a client is told 503 only for a write that did not and will not happen.
+// deadlineOf is when a write must have its answer: its context's deadline.
+func deadlineOf(ctx context.Context) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d
+	}
+	return time.Now().Add(defaultBudget)
+}
+
+// errNoBudget is a write not started because too little time was left.
+var errNoBudget = fmt.Errorf("%w: too little time left to start a write", profile.ErrUnavailable)
+
+// commit runs a write's transaction and learns its outcome, so the answer
+// never misstates it:
+//   - nil: it landed, once;
+//   - a domain error or profile.ErrUnavailable: it did not land, and will not;
+//   - profile.ErrOutcomeUnknown: the deadline came before the outcome was known.
+//
+// The transaction carries a ClientRequestToken. When a call's outcome is
+// unknown (no answer in time, a broken connection, a 500, a transaction
+// still in progress), commit sends the identical transaction again with the
+// same token: DynamoDB applies a token's transaction at most once within 10
+// minutes and answers a repeat with the first outcome, or with
+// TransactionInProgressException while it runs ("TransactWriteItems",
+// Idempotency, in the DynamoDB API Reference). So a repeat that succeeds
+// means it landed once, and one that is cancelled means it did not land.
+// An attempt starts only with time left to settle it.
 func (s *Store) commit(ctx context.Context, w write) error {
-	writeID := newWriteID()
-	err := s.transact(ctx, w, w.transaction(s.table, writeID))
-	if !errors.Is(err, profile.ErrUnavailable) {
-		return err
+	if w.condErr != nil {
+		return w.condErr
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-	defer cancel()
-	fenced, ferr := s.fence(sctx, w, writeID)
-	if ferr != nil || fenced {
-		return err
+	deadline := deadlineOf(ctx)
+	left := time.Until(deadline)
+	if left < minStart {
+		return errNoBudget
 	}
-	out, gerr := s.db.GetItem(sctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: key(profileKey(w.profileID), profileSK), ConsistentRead: aws.Bool(true),
-		ProjectionExpression: aws.String("writeId"),
-	})
-	if gerr != nil {
-		return err
-	}
-	if w.op == opDelete {
-		if out.Item == nil {
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: w.transaction(s.table), ClientRequestToken: aws.String(newToken())}
+	// The first call keeps half the time left for settling its outcome;
+	// the repeats, unlike the request, are not cancelled when its client
+	// goes away: the answer must still be the truth in the logs.
+	base := context.WithoutCancel(ctx)
+	timeout := min(callTimeout, left/2)
+	for try := 1; ; try++ {
+		cctx, cancel := context.WithTimeout(base, timeout)
+		_, err := s.db.TransactWriteItems(cctx, in)
+		cancel()
+		if err == nil {
+			if try > 1 {
+				metrics.Add(ctx, metrics.WriteSettled, 1)
+				slog.InfoContext(ctx, "write settled", "profileId", w.profileID, "calls", try)
+			}
+			metrics.Add(ctx, metrics.WriteApplied, 1)
 			return nil
 		}
-		return err
+		if !unknownOutcome(err) {
+			return s.refused(ctx, w, err)
+		}
+		left = time.Until(deadline)
+		if pause := resendPause(try); left-pause < minResend {
+			metrics.Add(ctx, metrics.WriteOutcomeUnknown, 1)
+			slog.WarnContext(ctx, "write outcome unknown", "profileId", w.profileID, "calls", try, "error", err.Error())
+			return fmt.Errorf("%w: %w", profile.ErrOutcomeUnknown, err)
+		} else if pause > 0 {
+			time.Sleep(pause)
+			left -= pause
+		}
+		timeout = min(callTimeout, left-minResend/2)
 	}
-	if id, ok := out.Item["writeId"].(*types.AttributeValueMemberS); ok && id.Value == writeID {
-		return nil
-	}
-	return err
 }
 
-// fence makes the condition of a write's profile item false for good, if
-// it still holds: for a create, an inert item takes the id and lists the
-// write among those it fences (it has no profileId, reads treat it as
-// absent, another create may take its place, and TTL removes it); otherwise
-// the version moves on by one. It reports whether it applied.
-func (s *Store) fence(ctx context.Context, w write, writeID string) (bool, error) {
-	var err error
-	if w.op == opCreate {
-		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &s.table, Key: key(profileKey(w.profileID), profileSK),
-			UpdateExpression:         aws.String("SET #type = :fence, expiresAt = :exp ADD fenced :w"),
-			ConditionExpression:      aws.String("attribute_not_exists(PK) OR #type = :fence"),
-			ExpressionAttributeNames: map[string]string{"#type": "type"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":fence": &types.AttributeValueMemberS{Value: fenceType},
-				":exp":   number(time.Now().Add(fenceTTL).Unix()),
-				":w":     &types.AttributeValueMemberSS{Value: []string{writeID}},
-			},
-		})
-	} else {
-		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &s.table, Key: key(profileKey(w.profileID), profileSK),
-			UpdateExpression:          aws.String("SET version = version + :one"),
-			ConditionExpression:       aws.String("version = :v"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": number(w.version), ":one": number(1)},
-		})
-	}
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
-	}
-	return err == nil, err
+// resendPause is how long to wait before sending a write again: at once
+// after its first unknown outcome, then a little longer each time (a
+// transaction still in progress needs time to end).
+func resendPause(try int) time.Duration {
+	return time.Duration(try-1) * 20 * time.Millisecond
 }
 
-// fenceType is the type of the inert item that holds a create's profile key
-// against the creates it fences (its fenced set of write ids): it has no
-// profileId, so reads (and the change events) treat it as no profile.
-const fenceType = "fence"
+// unknownOutcome reports whether a TransactWriteItems call that failed with
+// err may still have been applied, or may yet be: no answer (a deadline, a
+// broken connection), a server error, or a transaction in progress. An
+// answer of the client's fault (a cancellation, a throttle, a bad request)
+// is definite: nothing was applied.
+func unknownOutcome(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return true
+	}
+	var inProgress *types.TransactionInProgressException
+	return errors.As(err, &inProgress) || apiErr.ErrorFault() != smithy.FaultClient
+}
 
-func newWriteID() string {
-	var b [12]byte
+func newToken() string {
+	var b [16]byte
 	_, _ = crand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
 
-// errVersionChanged means the profile item changed between read and write.
+// errVersionChanged means the profile item changed between read and write
+// in a way the write's condition does not allow.
 var errVersionChanged = errors.New("profile version changed")
 
 // errTxConflict means another transaction held one of the items: the same
 // write may succeed when tried again.
 var errTxConflict = errors.New("transaction conflict")
 
-// transact runs a write's transaction and turns its cancellation reasons
-// into domain errors: a used Idempotency-Key is an idempotency.UsedError
-// (whatever else failed: the request took effect before), the profile
-// item's failed condition errVersionChanged (for a create: the id exists),
-// a taken uniqueness marker a ConflictError naming the profile that holds it.
-func (s *Store) transact(ctx context.Context, w write, items []types.TransactWriteItem) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+// refused turns a definite refusal of a write's transaction into a domain
+// error: a used Idempotency-Key is an idempotency.UsedError (whatever else
+// failed: the request took effect before), the profile item's failed
+// condition errVersionChanged (for a create: the id exists), a taken
+// uniqueness marker a ConflictError naming the profile that holds it.
+func (s *Store) refused(ctx context.Context, w write, err error) error {
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) {
 		return classify(err)
 	}
 	for i, r := range tce.CancellationReasons {
-		if i > 0 && w.others[i-1].once != nil && aws.ToString(r.Code) == "ConditionalCheckFailed" {
+		if i > 0 && i <= len(w.others) && w.others[i-1].once != nil && aws.ToString(r.Code) == "ConditionalCheckFailed" {
 			return s.usedKey(ctx, w.others[i-1].once.Key, r.Item)
 		}
 	}
 	for i, r := range tce.CancellationReasons {
 		switch aws.ToString(r.Code) {
 		case "ConditionalCheckFailed":
-			if i > 0 && w.others[i-1].marker != nil {
+			if i > 0 && i <= len(w.others) && w.others[i-1].marker != nil {
 				return s.markerConflict(ctx, *w.others[i-1].marker, r.Item)
 			}
 			return errVersionChanged

@@ -15,6 +15,10 @@ var ErrPreconditionFailed = errors.New("the resource has changed since it was re
 // ErrUnavailable means the database could not serve the request in time.
 var ErrUnavailable = errors.New("the database is unavailable")
 
+// ErrOutcomeUnknown means a write was sent but its outcome could not be
+// learned before the deadline: it may or may not have landed.
+var ErrOutcomeUnknown = errors.New("the write's outcome is unknown")
+
 // ConflictError is a write that would break a uniqueness rule or a limit.
 type ConflictError struct {
 	Detail     string

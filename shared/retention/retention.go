@@ -19,7 +19,10 @@ type Store interface {
 	// before cutoff, oldest first; after is the previous page's last key
 	// ("" to start), and the key returned is "" when no more follow.
 	DisabledBefore(ctx context.Context, cutoff time.Time, limit int32, after string) ([]profile.Disabled, string, error)
-	Delete(ctx context.Context, id string, pre profile.Precondition) error
+	// Purge deletes a profile found, if it is still at the version found
+	// and neither it nor any of its contacts changed since cutoff;
+	// otherwise it is ErrPreconditionFailed.
+	Purge(ctx context.Context, d profile.Disabled, cutoff time.Time) error
 }
 
 // Summary is the one structured line a run logs, and its result.
@@ -89,7 +92,7 @@ func (j Job) Run(ctx context.Context, dryRun bool) (sum Summary) {
 				sum.Deleted++
 				continue
 			}
-			switch err := j.Store.Delete(ctx, e.ID, profile.IfMatch(e.Version)); {
+			switch err := j.Store.Purge(ctx, e, cutoff); {
 			case err == nil:
 				sum.Deleted++
 			case errors.Is(err, profile.ErrPreconditionFailed), errors.Is(err, profile.ErrNotFound):

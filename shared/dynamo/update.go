@@ -1,0 +1,191 @@
+package dynamo
+
+import (
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/profiles-service/profiles/shared/profile"
+)
+
+// updateMode is what an update of the profile item is conditioned on.
+type updateMode int
+
+const (
+	// commute conditions the update only on what the change depends on:
+	// it SETs the attributes that changed and ADDs one to the version, so
+	// concurrent writes of one profile all land unless they truly clash (a
+	// contact add checks the limit and duplicates in its condition).
+	commute updateMode = iota
+	// pinned conditions the update on the version read (If-Match, or a
+	// change that cannot be expressed without it), and sets the next one.
+	pinned
+	// rewrite writes every attribute in the current shape, on the version
+	// read, and keeps it: the backfill.
+	rewrite
+)
+
+// unwritten are the profile item's attributes an update never SETs from
+// the diff: its key, and what the update writes by its own rules.
+var unwritten = map[string]bool{"PK": true, "SK": true, "version": true, "contacts": true, "contactKeys": true, "touchTime": true}
+
+// nameSources are the fields byName is made of: an update of some of them
+// relies on the others keeping the values it read.
+var nameSources = []string{"firstName", "middleName", "lastName"}
+
+// guarded are the attributes whose old value the rest of the write relies
+// on (a uniqueness marker to delete): a change is conditioned on it.
+var guarded = []string{"uuid", "userId"}
+
+// profileUpdate is the update of the profile item that turns before into
+// after at now, and whether it is exact (conditioned on before's version).
+// legacy says the stored item predates contactKeys, so its contacts change
+// only on its version.
+func (s *Store) profileUpdate(before, after *profile.Profile, mode updateMode, legacy bool, now time.Time) (expression.Expression, bool, error) {
+	bm, err := attributevalue.MarshalMap(toItem(before, s.shards))
+	if err != nil {
+		return expression.Expression{}, false, err
+	}
+	am, err := attributevalue.MarshalMap(toItem(after, s.shards))
+	if err != nil {
+		return expression.Expression{}, false, err
+	}
+	u := &updateBuilder{cond: expression.AttributeExists(expression.Name("profileId"))}
+	if mode == commute && !u.contactsCommute(before.Contacts, after.Contacts, am, legacy) {
+		mode = pinned
+	}
+	if mode != commute {
+		u.set("contacts", am["contacts"])
+		if keys, ok := am["contactKeys"]; ok {
+			u.set("contactKeys", keys)
+		} else {
+			u.upd = u.upd.Remove(expression.Name("contactKeys"))
+		}
+	}
+	changed := map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(am)) {
+		if !unwritten[name] && (mode == rewrite || !reflect.DeepEqual(am[name], bm[name])) {
+			u.set(name, am[name])
+			changed[name] = true
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(bm)) {
+		if _, ok := am[name]; !ok && !unwritten[name] {
+			u.upd = u.upd.Remove(expression.Name(name))
+			changed[name] = true
+		}
+	}
+	var touched expression.OperandBuilder = expression.Value(profile.FormatTime(now))
+	switch mode {
+	case commute:
+		if changed["byName"] {
+			for _, f := range nameSources {
+				if !changed[f] {
+					u.holds(f, bm[f])
+				}
+			}
+		}
+		for _, f := range guarded {
+			if changed[f] {
+				u.holds(f, bm[f])
+			}
+		}
+		u.upd = u.upd.Add(expression.Name("version"), expression.Value(1))
+	case pinned:
+		u.holds("version", number(before.Version))
+		u.set("version", number(before.Version+1))
+	case rewrite:
+		u.holds("version", number(before.Version))
+		// The backfill keeps a later touch than the contacts show (a
+		// contact removed since).
+		touched = expression.IfNotExists(expression.Name("touchTime"), expression.Value(am["touchTime"]))
+	}
+	u.upd = u.upd.Set(expression.Name("touchTime"), touched)
+	expr, err := expression.NewBuilder().WithUpdate(u.upd).WithCondition(u.cond).Build()
+	return expr, mode != commute, err
+}
+
+// updateBuilder collects an update expression and its condition.
+type updateBuilder struct {
+	upd  expression.UpdateBuilder
+	cond expression.ConditionBuilder
+}
+
+func (u *updateBuilder) set(name string, v types.AttributeValue) {
+	u.upd = u.upd.Set(expression.Name(name), expression.Value(v))
+}
+
+func (u *updateBuilder) and(c expression.ConditionBuilder) { u.cond = u.cond.And(c) }
+
+// holds conditions the update on an attribute still having the value v
+// (absent when v is nil).
+func (u *updateBuilder) holds(name string, v types.AttributeValue) {
+	if v == nil {
+		u.and(expression.AttributeNotExists(expression.Name(name)))
+		return
+	}
+	u.and(expression.Name(name).Equal(expression.Value(v)))
+}
+
+// contactsCommute adds the change of the embedded contacts to the update
+// when it commutes with other writes, and reports whether it did: none;
+// contacts appended (a condition keeps the limit and finds duplicates in
+// contactKeys); or contacts removed (a condition checks each removed one
+// is still at its place, unchanged). Any other change needs the version.
+func (u *updateBuilder) contactsCommute(before, after []profile.Contact, am map[string]types.AttributeValue, legacy bool) bool {
+	if slices.Equal(before, after) {
+		return true
+	}
+	if legacy {
+		return false
+	}
+	if len(after) > len(before) && slices.Equal(before, after[:len(before)]) {
+		added := am["contacts"].(*types.AttributeValueMemberL).Value[len(before):]
+		keys := make([]string, 0, len(added))
+		u.and(expression.Name("contacts").Size().LessThanEqual(expression.Value(profile.MaxContacts - len(added))))
+		for _, c := range after[len(before):] {
+			k := contactLookup(c.Key, c.Value)
+			keys = append(keys, k)
+			u.and(expression.Not(expression.Contains(expression.Name("contactKeys"), k)))
+		}
+		u.upd = u.upd.Set(expression.Name("contacts"), expression.ListAppend(expression.Name("contacts"), expression.Value(&types.AttributeValueMemberL{Value: added})))
+		u.upd = u.upd.Add(expression.Name("contactKeys"), expression.Value(&types.AttributeValueMemberSS{Value: keys}))
+		return true
+	}
+	removed, ok := removedAt(before, after)
+	if !ok {
+		return false
+	}
+	keys := make([]string, 0, len(removed))
+	for _, i := range removed {
+		c := before[i]
+		at := fmt.Sprintf("contacts[%d]", i)
+		u.and(expression.Name(at + ".contactId").Equal(expression.Value(c.ID)))
+		u.and(expression.Name(at + ".version").Equal(expression.Value(c.Version)))
+		u.upd = u.upd.Remove(expression.Name(at))
+		keys = append(keys, contactLookup(c.Key, c.Value))
+	}
+	u.upd = u.upd.Delete(expression.Name("contactKeys"), expression.Value(&types.AttributeValueMemberSS{Value: keys}))
+	return true
+}
+
+// removedAt returns the places in before of the contacts after lacks, when
+// after is before with only those removed.
+func removedAt(before, after []profile.Contact) ([]int, bool) {
+	var removed []int
+	j := 0
+	for i := range before {
+		if j < len(after) && before[i] == after[j] {
+			j++
+			continue
+		}
+		removed = append(removed, i)
+	}
+	return removed, j == len(after) && len(removed) > 0
+}
