@@ -55,7 +55,11 @@ type Stack struct {
 	// Handlers holds every function of template.yaml by its logical id,
 	// each built on clients of its own.
 	Handlers map[string]lambda.Handler
-	ddb      *ddblocal.Process
+	// StreamFailures is where EventSource appends the batches it gives up
+	// on, the local on-failure destination that make redrive reads;
+	// streams.DefaultFailureFile when empty.
+	StreamFailures string
+	ddb            *ddblocal.Process
 	// CreatedTable says whether Start created the table.
 	CreatedTable bool
 }

@@ -1,6 +1,7 @@
 package devstack
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -41,5 +42,9 @@ func (s *Stack) EventSource(ctx context.Context, from types.ShardIteratorType) (
 	if from != "" {
 		m.StartingPosition = from
 	}
-	return streams.New(streams.NewClient(s.AWS, s.Config.Endpoint), arn, h, m), nil
+	p := streams.New(streams.NewClient(s.AWS, s.Config.Endpoint), arn, h, m)
+	// Lambda sends a given-up batch's position to the on-failure queue;
+	// locally it goes to a file, for make redrive.
+	p.OnFailure = streams.NewFailureFile(cmp.Or(s.StreamFailures, streams.DefaultFailureFile)).Append
+	return p, nil
 }

@@ -41,10 +41,12 @@ func (p *Poller) deliver(ctx context.Context, shard string, batch []events.Dynam
 		}
 		batch = batch[done:]
 		if p.mapping.MaxRetries >= 0 && retries >= p.mapping.MaxRetries {
+			first, last := batch[0].Change, batch[len(batch)-1].Change
 			p.OnFailure(Discarded{
-				ShardID: shard, StartSequenceNumber: batch[0].Change.SequenceNumber,
-				EndSequenceNumber: batch[len(batch)-1].Change.SequenceNumber, BatchSize: len(batch),
-				StreamARN: p.streamARN, Condition: "RetryAttemptsExhausted",
+				ShardID: shard, StartSequenceNumber: first.SequenceNumber, EndSequenceNumber: last.SequenceNumber,
+				ApproximateArrivalOfFirstRecord: first.ApproximateCreationDateTime.UTC(),
+				ApproximateArrivalOfLastRecord:  last.ApproximateCreationDateTime.UTC(),
+				BatchSize:                       len(batch), StreamARN: p.streamARN, Condition: "RetryAttemptsExhausted",
 			})
 			return
 		}

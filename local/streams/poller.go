@@ -19,7 +19,11 @@
 //     retry;
 //   - after MaximumRetryAttempts, the batch is given up: Lambda sends its
 //     shard and sequence numbers to the on-failure destination (here, the
-//     OnFailure func) and goes on with the shard.
+//     OnFailure func; FailureFile appends it as Lambda's record) and goes
+//     on with the shard.
+//
+// Redrive publishes given-up batches later, from the on-failure queue or
+// the local file, reading their records from the stream (cmd/redrive).
 package streams
 
 import (
@@ -54,14 +58,19 @@ type Mapping struct {
 
 // Discarded is what Lambda sends to the on-failure destination of a stream
 // source for a batch it gave up on (its DDBStreamBatchInfo): where the
-// records are in the stream, not the records.
+// records are in the stream, not the records. FailureRecord is the whole
+// message.
 type Discarded struct {
-	ShardID             string `json:"shardId"`
-	StartSequenceNumber string `json:"startSequenceNumber"`
-	EndSequenceNumber   string `json:"endSequenceNumber"`
-	BatchSize           int    `json:"batchSize"`
-	StreamARN           string `json:"streamArn"`
-	Condition           string `json:"condition"` // RetryAttemptsExhausted
+	ShardID                         string    `json:"shardId"`
+	StartSequenceNumber             string    `json:"startSequenceNumber"`
+	EndSequenceNumber               string    `json:"endSequenceNumber"`
+	ApproximateArrivalOfFirstRecord time.Time `json:"approximateArrivalOfFirstRecord"`
+	ApproximateArrivalOfLastRecord  time.Time `json:"approximateArrivalOfLastRecord"`
+	BatchSize                       int       `json:"batchSize"`
+	StreamARN                       string    `json:"streamArn"`
+	// Condition is RetryAttemptsExhausted; the message carries it in its
+	// requestContext.
+	Condition string `json:"-"`
 }
 
 // pollInterval is how often an idle shard is read: Lambda polls a DynamoDB
@@ -77,7 +86,8 @@ type Poller struct {
 	streamARN string
 	handler   lambda.Handler
 	mapping   Mapping
-	// OnFailure receives each batch given up on; by default it is logged.
+	// OnFailure receives each batch given up on; by default it is logged
+	// (devstack's event source also appends it to a file: AppendFailure).
 	OnFailure func(Discarded)
 
 	mu     sync.Mutex
