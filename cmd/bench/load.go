@@ -68,13 +68,17 @@ type loadJob struct {
 	profiles []*profile.Profile
 }
 
-// loadChunk is how many profiles a worker takes at a time.
+// loadChunk is how many profiles a worker takes at a time: their items
+// (about 4 each) fill one BatchWriteItem (bulkload.Load).
 const loadChunk = 6
 
 // load writes every job's profiles with a bulk loader (the items Create
 // writes, with BatchWriteItem) on workers goroutines, oldest first, with a
 // progress bar.
 func load(ctx context.Context, jobs []loadJob, workers int, p *progress) error {
+	if len(jobs) == 0 {
+		return nil // -reuse: every table was loaded before
+	}
 	type task struct {
 		store    *dynamo.Store
 		profiles []*profile.Profile

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"runtime"
@@ -22,10 +23,11 @@ const (
 	rssLimit      = 40 << 20              // peak RSS after the invocations (MiB)
 )
 
-// report is the table the run prints: one row per figure.
+// report is the table the run prints: one row per figure, in the order the
+// run added them, a section's rows together.
 type report struct {
 	rows    []row
-	machine string
+	flushed int // rows already written by flush
 }
 
 type row struct{ section, what, result, target, met string }
@@ -61,19 +63,19 @@ func (r *report) coldStart(f function, c *coldStartResult, o options) {
 		init < initLimit && c.size < binaryLimit && c.peakRSS < rssLimit)
 }
 
-// describeMachine notes the machine and its load, which the figures depend on.
+// describeMachine notes the machine and its load, which the figures depend
+// on: the machine and its load at the first call, the load at later ones.
 func (r *report) describeMachine(when string) {
 	load := "?"
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		load = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
-	if r.machine == "" {
-		r.machine = fmt.Sprintf("%d CPUs (%s), %s RAM, %s %s/%s; load average (1, 5, 15 min)", runtime.NumCPU(), cpuModel(), memTotal(),
-			runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	} else {
-		r.machine += ","
+	what := fmt.Sprintf("load average (1, 5, 15 min) %s: %s", when, load)
+	if len(r.rows) == 0 {
+		what = fmt.Sprintf("%d CPUs (%s), %s RAM, %s %s/%s; %s", runtime.NumCPU(), cpuModel(), memTotal(),
+			runtime.Version(), runtime.GOOS, runtime.GOARCH, what)
 	}
-	r.machine += fmt.Sprintf(" %s %s", load, when)
+	r.add("0 machine", what, "")
 }
 
 func cpuModel() string {
@@ -104,25 +106,41 @@ func procField(path, name, def string) string {
 
 var header = []string{"section", "measurement", "result", "target", "met"}
 
-// markdown renders the report as one Markdown table, the machine first.
+// flush writes the rows added since the last flush, a section's rows
+// together (in the order the run added them), after the table's header on
+// the first call. The lines written so far are always one Markdown table.
+func (r *report) flush(w io.Writer) error {
+	var b strings.Builder
+	if r.flushed == 0 {
+		writeLine(&b, header...)
+		b.WriteString(strings.Repeat("|---", len(header)) + "|\n")
+	}
+	slices.SortStableFunc(r.rows[r.flushed:], func(a, b row) int { return strings.Compare(a.section, b.section) })
+	for _, row := range r.rows[r.flushed:] {
+		writeLine(&b, row.section, row.what, row.result, row.target, row.met)
+	}
+	r.flushed = len(r.rows)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// markdown is the whole table as flush writes it, for a report whose rows
+// were all flushed (or the order they were added in).
 func (r *report) markdown() string {
 	var b strings.Builder
-	line := func(cells ...string) {
-		for i := range cells {
-			cells[i] = strings.ReplaceAll(cells[i], "|", `\|`)
-		}
-		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
-	}
-	line(header...)
+	writeLine(&b, header...)
 	b.WriteString(strings.Repeat("|---", len(header)) + "|\n")
-	line("0 machine", r.machine, "", "", "")
-	// Sections in order; within one, rows as the run added them.
-	rows := slices.Clone(r.rows)
-	slices.SortStableFunc(rows, func(a, b row) int { return strings.Compare(a.section, b.section) })
-	for _, row := range rows {
-		line(row.section, row.what, row.result, row.target, row.met)
+	for _, row := range r.rows {
+		writeLine(&b, row.section, row.what, row.result, row.target, row.met)
 	}
 	return b.String()
+}
+
+func writeLine(b *strings.Builder, cells ...string) {
+	for i := range cells {
+		cells[i] = strings.ReplaceAll(cells[i], "|", `\|`)
+	}
+	b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 }
 
 // checkTable is the smoke test's check that the table renders: a header,

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -34,21 +35,94 @@ func Store(db *dynamodb.Client, table string, shards int) *dynamo.Store {
 					if !ok {
 						return next.HandleInitialize(ctx, in)
 					}
-					return middleware.InitializeOutput{Result: &dynamodb.TransactWriteItemsOutput{}}, middleware.Metadata{}, batchWrite(ctx, db, tx)
+					out := middleware.InitializeOutput{Result: &dynamodb.TransactWriteItemsOutput{}}
+					if c, ok := ctx.Value(collectorKey{}).(*collector); ok {
+						c.db = db
+						return out, middleware.Metadata{}, c.add(tx)
+					}
+					return out, middleware.Metadata{}, batchWrite(ctx, db, tx)
 				}), middleware.Before)
 		})
 	})
 	return dynamo.New(bulk, table, shards)
 }
 
-// Load creates the profiles with store (from Store).
+// loadWorkers is how many BatchWriteItem calls Load keeps in flight.
+const loadWorkers = 4
+
+// Load creates the profiles with store (from Store): it gathers the items
+// of every Create, then writes them 25 to a BatchWriteItem, loadWorkers
+// calls at a time, rather than one call per profile.
 func Load(ctx context.Context, store *dynamo.Store, profiles []*profile.Profile) error {
+	c := &collector{writes: map[string][]types.WriteRequest{}}
+	collect := context.WithValue(ctx, collectorKey{}, c)
 	for _, p := range profiles {
-		if err := store.Create(ctx, p, nil); err != nil {
+		if err := store.Create(collect, p, nil); err != nil {
 			return fmt.Errorf("bulk load %s: %w", p.ID, err)
 		}
 	}
+	return c.flush(ctx)
+}
+
+type collectorKey struct{}
+
+// collector holds the items of the creates Load gathers, by table.
+type collector struct {
+	db     *dynamodb.Client
+	writes map[string][]types.WriteRequest
+}
+
+func (c *collector) add(tx *dynamodb.TransactWriteItemsInput) error {
+	for _, it := range tx.TransactItems {
+		if it.Put == nil {
+			return fmt.Errorf("bulkload: a create writes only Put items, got %+v", it)
+		}
+		t := *it.Put.TableName
+		c.writes[t] = append(c.writes[t], types.WriteRequest{PutRequest: &types.PutRequest{Item: it.Put.Item}})
+	}
 	return nil
+}
+
+func (c *collector) flush(ctx context.Context) error {
+	type job struct {
+		table string
+		reqs  []types.WriteRequest
+	}
+	jobs := make(chan job)
+	errs := make(chan error, loadWorkers)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range loadWorkers {
+		wg.Go(func() {
+			for j := range jobs {
+				if err := batch(ctx, c.db, j.table, j.reqs); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		})
+	}
+send:
+	for table, reqs := range c.writes {
+		for len(reqs) > 0 {
+			n := min(len(reqs), batchWriteLimit)
+			select {
+			case jobs <- job{table, reqs[:n]}:
+			case <-ctx.Done():
+				break send
+			}
+			reqs = reqs[n:]
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return fmt.Errorf("bulk load: %w", err)
+	}
+	return ctx.Err()
 }
 
 // batchWrite puts a transaction's Put items with BatchWriteItem, again and

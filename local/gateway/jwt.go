@@ -96,9 +96,15 @@ var ErrBadToken = errors.New("invalid token")
 // the issuer's RSA keys), its issuer, exp after now, nbf and iat before
 // now. The audience is the authorizer's own check (audienceOK).
 func VerifyLocal(secret, token string) (Claims, error) {
+	return verifyLocalAt(secret, token, time.Now)
+}
+
+// verifyLocalAt is VerifyLocal on the clock now.
+func verifyLocalAt(secret, token string, now func() time.Time) (Claims, error) {
 	var c Claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return []byte(secret), nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(LocalIssuer), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(LocalIssuer), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(now))
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}

@@ -15,12 +15,13 @@ const maxVerifiedTokens = 1024
 // again once it expires.
 type verifiedTokens struct {
 	secret string
+	now    func() time.Time // the clock expiry is checked on; a test moves it
 	mu     sync.Mutex
 	claims map[string]Claims
 }
 
 func newVerifiedTokens(secret string) *verifiedTokens {
-	return &verifiedTokens{secret: secret, claims: map[string]Claims{}}
+	return &verifiedTokens{secret: secret, now: time.Now, claims: map[string]Claims{}}
 }
 
 // verify is VerifyLocal, remembered.
@@ -28,10 +29,10 @@ func (v *verifiedTokens) verify(token string) (Claims, error) {
 	v.mu.Lock()
 	c, ok := v.claims[token]
 	v.mu.Unlock()
-	if ok && c.ExpiresAt != nil && time.Now().Before(c.ExpiresAt.Time) {
+	if ok && c.ExpiresAt != nil && v.now().Before(c.ExpiresAt.Time) {
 		return c, nil
 	}
-	c, err := VerifyLocal(v.secret, token)
+	c, err := verifyLocalAt(v.secret, token, v.now)
 	if err != nil {
 		return c, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -123,17 +124,15 @@ func recordStream(t *testing.T, stack *testenv.Stack, writes func()) []events.Dy
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	var records []events.DynamoDBEventRecord
+	testenv.WaitFor(t, "the last write's record on the stream", func() (bool, string) {
 		mu.Lock()
-		records := slices.Clone(got)
+		records = slices.Clone(got)
 		mu.Unlock()
-		if n := len(records); n > 0 && records[n-1].Change.Keys["PK"].String() == "END" {
-			return records[:n-1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the stream gave %d records and not the last write's", len(records))
-		}
-	}
+		n := len(records)
+		return n > 0 && records[n-1].Change.Keys["PK"].String() == "END", fmt.Sprintf("%d records, none the last write's", n)
+	})
+	return records[:len(records)-1]
 }
 
 // handlerFunc is a Lambda handler of a function of the payload.

@@ -117,16 +117,31 @@ func delivered(batches [][]events.DynamoDBEventRecord) []int {
 	return ns
 }
 
-// waitFor polls until ok or fails the test after 15 s.
+// waitBudget bounds a wait for deliveries: records reach the poller within
+// a batching window (100 ms here) of a GetRecords poll, so seconds on any
+// machine; generous, since a loaded 2-core machine runs other packages too.
+const waitBudget = 30 * time.Second
+
+// waitFor polls until ok, or fails the test when waitBudget ran out.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	start := time.Now()
 	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+		if time.Since(start) > waitBudget {
+			t.Fatalf("the %v budget ran out waiting for %s", waitBudget, what)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// settle writes a last record (n) and waits until it is delivered: the
+// table's stream has one shard, which the poller reads in order, so every
+// delivery of an earlier record, a late repeat included, came before it.
+// It replaces a fixed sleep that hoped nothing more would come.
+func (tt *testTable) settle(t *testing.T, h *recorder, n int) {
+	t.Helper()
+	tt.put(t, "P#settle", n)
+	waitFor(t, fmt.Sprintf("the settling record %d", n), func() bool { return slices.Contains(delivered(h.calls()), n) })
 }
 
 // seqLess orders sequence numbers, decimal strings of any length.
@@ -153,10 +168,10 @@ func TestPollerDeliversEveryRecordInOrder(t *testing.T) {
 		tt.put(t, fmt.Sprint("P#", i%3), i)
 	}
 	waitFor(t, "23 records", func() bool { return len(delivered(h.calls())) >= 23 })
-	time.Sleep(300 * time.Millisecond)
+	tt.settle(t, h, 23)
 	calls := h.calls()
-	if got := delivered(calls); !slices.Equal(got, upTo(23)) {
-		t.Errorf("delivered %v, want 0..22 once each, in order", got)
+	if got := delivered(calls); !slices.Equal(got, upTo(24)) {
+		t.Errorf("delivered %v, want 0..22 once each, in order, then the settling 23", got)
 	}
 	last := ""
 	for _, b := range calls {
@@ -209,9 +224,9 @@ func TestPollerLatest(t *testing.T) {
 	tt.put(t, "P#1", 3)
 	tt.put(t, "P#2", 4)
 	waitFor(t, "2 records", func() bool { return len(delivered(h.calls())) >= 2 })
-	time.Sleep(300 * time.Millisecond)
-	if got := delivered(h.calls()); !slices.Equal(got, []int{3, 4}) {
-		t.Errorf("from LATEST delivered %v, want [3 4]", got)
+	tt.settle(t, h, 5)
+	if got := delivered(h.calls()); !slices.Equal(got, []int{3, 4, 5}) {
+		t.Errorf("from LATEST delivered %v, want [3 4] and the settling 5", got)
 	}
 }
 
@@ -253,8 +268,8 @@ func TestPollerRetriesFromTheFirstReportedFailure(t *testing.T) {
 	}
 	tt.start(t, h, m) // after the writes: the first batch holds all ten
 	waitFor(t, "the retries", func() bool { return len(h.calls()) >= 3 })
-	time.Sleep(300 * time.Millisecond)
-	want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 7, 8, 9, 7, 8, 9}
+	tt.settle(t, h, 10)
+	want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 7, 8, 9, 7, 8, 9, 10}
 	if got := delivered(h.calls()); !slices.Equal(got, want) {
 		t.Errorf("delivered %v, want %v", got, want)
 	}

@@ -137,6 +137,8 @@ func NewStackWith(tb testing.TB, cfg config.Config) *Stack {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// The batches its event source gives up on: the test's, not make run's.
+	ls.StreamFailures = filepath.Join(tb.TempDir(), "stream-failures.jsonl")
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,30 +55,57 @@ func TestListingMatchesPageOfOnEveryShardCount(t *testing.T) {
 	queries = append(queries, profile.ListQuery{Page: profile.Page{Limit: 3, SortBy: "lastName"}, Filter: profile.Filter{LastName: &last, Enabled: &yes}})
 	ctx := context.Background()
 	for _, shards := range []int{1, 5} {
-		cfg := testenv.Config(t)
-		cfg.ListShards = shards
-		stack := testenv.NewStackWith(t, cfg)
-		store := stack.Store
-		if err := bulkload.Load(ctx, bulkload.Store(stack.DB, cfg.TableName, shards), all); err != nil {
-			t.Fatal(err)
-		}
-		for _, q := range queries {
-			for page := 1; page <= 2; page++ {
-				got, err := store.List(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := pageOf(all, q)
-				if !slices.Equal(ids(got.Items), ids(want.Items)) || got.More != want.More || got.Last != want.Last {
-					t.Fatalf("%d shards, %+v, page %d:\n got %v more=%v\nwant %v more=%v", shards, q, page, ids(got.Items), got.More, ids(want.Items), want.More)
-				}
-				if !got.More {
+		t.Run(fmt.Sprintf("shards=%d", shards), func(t *testing.T) {
+			t.Parallel()
+			cfg := testenv.Config(t)
+			cfg.ListShards = shards
+			stack := testenv.NewStackWith(t, cfg)
+			store := stack.Store
+			if err := bulkload.Load(ctx, bulkload.Store(stack.DB, cfg.TableName, shards), all); err != nil {
+				t.Fatal(err)
+			}
+			// A few listings at a time: each compares only its own pages.
+			qs := make(chan profile.ListQuery)
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					for q := range qs {
+						if err := walkTwoPages(ctx, store, all, q); err != nil {
+							t.Errorf("%d shards: %v", shards, err)
+						}
+					}
+				})
+			}
+			for _, q := range queries {
+				if t.Failed() {
 					break
 				}
-				q.Offset, q.After = 0, got.Last
+				qs <- q
 			}
-		}
+			close(qs)
+			wg.Wait()
+		})
 	}
+}
+
+// walkTwoPages compares a listing's first page, and the page after its
+// cursor, with what pageOf cuts from all.
+func walkTwoPages(ctx context.Context, store *dynamo.Store, all []*profile.Profile, q profile.ListQuery) error {
+	for page := 1; page <= 2; page++ {
+		got, err := store.List(ctx, q)
+		if err != nil {
+			return err
+		}
+		want := pageOf(all, q)
+		if !slices.Equal(ids(got.Items), ids(want.Items)) || got.More != want.More || got.Last != want.Last {
+			return fmt.Errorf("%+v, page %d:\n got %v more=%v\nwant %v more=%v", q, page, ids(got.Items), got.More, ids(want.Items), want.More)
+		}
+		if !got.More {
+			return nil
+		}
+		q.Offset, q.After = 0, got.Last
+	}
+	return nil
 }
 
 func pageOf(all []*profile.Profile, q profile.ListQuery) profile.Result[profile.Profile] {

@@ -1,0 +1,30 @@
+package testenv
+
+import (
+	"testing"
+	"time"
+)
+
+// WaitBudget bounds a wait for what the service does in the background (a
+// stream record handled, an event written): that takes a poll interval and
+// a batching window, well under a second, on any machine; the budget is
+// generous because a loaded 2-core machine runs other test packages too.
+// Running out of it means the thing did not happen.
+const WaitBudget = 30 * time.Second
+
+// WaitFor polls cond until it reports done, and fails the test when
+// WaitBudget runs out, saying what it waited for and what cond saw last.
+func WaitFor(tb testing.TB, what string, cond func() (done bool, seen string)) {
+	tb.Helper()
+	start := time.Now()
+	for {
+		done, seen := cond()
+		if done {
+			return
+		}
+		if time.Since(start) > WaitBudget {
+			tb.Fatalf("the %v budget ran out waiting for %s; last seen: %s", WaitBudget, what, seen)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
