@@ -2,9 +2,9 @@
 // in the shape this version writes (make backfill locally; -aws on the
 // deployed table): after the index change that partitions the list
 // indexes by enabled state and adds the contact look-up, existing items
-// need the new keys to appear in the new indexes (README, "Moving a
-// deployed stack"). Each profile keeps its version; a profile written
-// meanwhile is read again, so no concurrent write is lost.
+// need the new keys to appear in the new indexes (docs/upgrading.md).
+// Each profile keeps its version; a profile written meanwhile is read
+// again, so no concurrent write is lost.
 package main
 
 import (
@@ -23,7 +23,8 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stderr); err != nil {
+	// -h prints the flags and succeeds.
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "backfill:", err)
 		os.Exit(1)
 	}
@@ -39,7 +40,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	var err error
 	if *deployed {
 		if getenv("TABLE_NAME") == "" {
-			return errors.New("-aws needs TABLE_NAME: the stack's TableName output")
+			return errors.New("-aws needs TABLE_NAME: the stack's TableName output " +
+				"(aws cloudformation describe-stacks --stack-name profiles --query \"Stacks[0].Outputs[?OutputKey=='TableName'].OutputValue\" --output text)")
 		}
 		for _, k := range []string{"DYNAMODB_ENDPOINT", "LOCAL_MODE"} {
 			if getenv(k) != "" {

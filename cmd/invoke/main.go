@@ -16,16 +16,19 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/profiles-service/profiles/local/devstack"
 	"github.com/profiles-service/profiles/local/fixtures"
+	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/logging"
 )
 
 func main() {
 	slog.SetDefault(logging.New(os.Stderr, slog.LevelInfo))
-	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	// -h prints the flags and succeeds.
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "invoke:", err)
 		os.Exit(1)
 	}
@@ -41,6 +44,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if *function == "" || *eventPath == "" {
 		return fmt.Errorf("usage: invoke -function GetProfile -event events/get-profile.json")
+	}
+	if err := knownFunction(*function); err != nil {
+		return err
 	}
 	event, err := readEvent(*eventPath)
 	if err != nil {
@@ -124,6 +130,23 @@ func withDefault(getenv func(string) string, key, value string) func(string) str
 		}
 		return value
 	}
+}
+
+// knownFunction checks the name against template.yaml before anything
+// starts, and lists the names there are when it is none of them.
+func knownFunction(name string) error {
+	tpl, err := samtemplate.FindAndLoad(".")
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(tpl.Functions))
+	for i, f := range tpl.Functions {
+		if f.Name == name {
+			return nil
+		}
+		names[i] = f.Name
+	}
+	return fmt.Errorf("template.yaml has no function %q; -function (FUNCTION= with make invoke) is one of: %s", name, strings.Join(names, ", "))
 }
 
 func readEvent(path string) ([]byte, error) {

@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,6 +27,18 @@ import (
 )
 
 func main() {
+	// No flags: the environment configures it. -h says so and succeeds.
+	fs := flag.NewFlagSet("local", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: local (make run): the service on 127.0.0.1:$PORT (3000) on DynamoDB Local;\n"+
+			"configured by PORT, DYNAMODB_ENDPOINT, TABLE_NAME and EVENTS_FILE (README.md, Configuration)")
+	}
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
 	slog.SetDefault(logging.New(os.Stderr, slog.LevelInfo))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -33,15 +33,21 @@ func main() {
 	slog.SetDefault(logging.New(os.Stderr, slog.LevelInfo))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	// -h prints the usage and succeeds.
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "samlocal:", err)
 		os.Exit(1)
 	}
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const usage = "usage: samlocal invoke [flags] [Function...] | samlocal start-api [flags] (samlocal <command> -h: its flags)"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprintln(stderr, usage)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || (args[0] != "invoke" && args[0] != "start-api") {
-		return errors.New("usage: samlocal invoke [flags] [Function...] | samlocal start-api [flags]")
+		return errors.New(usage)
 	}
 	sub := args[0]
 	arch, _ := sam.HostArchitecture()
