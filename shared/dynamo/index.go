@@ -25,6 +25,25 @@ const (
 	contactLookupAttr = "lookup"
 )
 
+// pagesIndex serves the pages an admin screen opens first, in one round
+// trip: the default listing and sort_by=createTime (both enabled
+// partitions, queried at once) and filter[enabled] with either (one). It is
+// byCreateTime's keys with the whole profile item projected, so a page
+// needs no BatchGetItem; it costs one more copy of the item on every write
+// of a profile (docs/performance.md, "Cost model"). The thin byCreateTime
+// index is no longer read; it stays in this version because CloudFormation
+// adds or removes one index per stack update (docs/upgrading.md).
+const pagesIndex = "pagesByCreateTime"
+
+// listIndex is the index a listing sorted by field reads, and its sort key
+// attribute.
+func listIndex(field string) (index, attr string) {
+	if field == "createTime" {
+		return pagesIndex, indexFor(field)
+	}
+	return indexFor(field), indexFor(field)
+}
+
 // indexFor names the list index, and its sort key attribute, for a sort
 // field. sort_by=enabled reads byProfileId: each of its partitions holds one
 // enabled state in profileId order, and the merge puts the disabled

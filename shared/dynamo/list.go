@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 
@@ -142,7 +143,8 @@ func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profil
 	batch := streamBatch(q.Offset+q.Limit+1, len(others) > 0, len(partitions))
 	cursors := make([]*indexCursor, len(partitions))
 	for i, pk := range partitions {
-		cursors[i] = &indexCursor{s: s, index: indexFor(q.SortBy), pk: pk, prefix: prefix, page: q.Page, batch: batch, grow: true,
+		index, attr := listIndex(q.SortBy)
+		cursors[i] = &indexCursor{s: s, index: index, attr: attr, pk: pk, prefix: prefix, page: q.Page, batch: batch, grow: true,
 			composed: q.SortBy == "enabled"}
 	}
 	// No read asks for more entries than the request may still examine:
@@ -200,7 +202,7 @@ func (s *Store) listMatches(ctx context.Context, q profile.ListQuery, nf profile
 	var all []entry
 	read := 0
 	for _, pk := range s.partitions(q.Filter.Enabled) {
-		c := &indexCursor{s: s, index: indexFor(nf.Field), pk: pk, prefix: prefix}
+		c := &indexCursor{s: s, index: indexFor(nf.Field), attr: indexFor(nf.Field), pk: pk, prefix: prefix}
 		for {
 			// One more than the cap tells a match too many.
 			c.batch = int32(max(1, min(maxBatch, profile.MaxSortMatches+1-read)))
@@ -231,16 +233,29 @@ func (s *Store) listMatches(ctx context.Context, q profile.ListQuery, nf profile
 // for a name longer than an index key keeps, one whose key only seemed to).
 func (s *Store) fetchPage(ctx context.Context, q profile.ListQuery, page []entry, more bool) (profile.Result[profile.Profile], error) {
 	res := profile.Result[profile.Profile]{Items: make([]profile.Profile, 0, len(page)), More: more}
-	ids := make([]string, len(page))
-	for i, e := range page {
-		ids[i] = e.id
+	var ids []string
+	found := make(map[string]*profile.Profile, len(page))
+	for _, e := range page {
+		if !e.full {
+			ids = append(ids, e.id)
+			continue
+		}
+		// An entry of a full index is the profile item itself.
+		p, err := decodeProfile(e.item)
+		if err != nil {
+			return res, err
+		}
+		found[e.id] = p
 	}
-	found, err := s.getMany(ctx, ids)
-	if err != nil {
-		return res, err
+	if len(ids) > 0 {
+		more, err := s.getMany(ctx, ids)
+		if err != nil {
+			return res, err
+		}
+		maps.Copy(found, more)
 	}
 	for _, e := range page {
-		if p := found[e.id]; p != nil && q.Filter.Match(p) {
+		if p := found[e.id]; p != nil && p.ID != "" && q.Filter.Match(p) {
 			res.Items = append(res.Items, *p)
 		}
 		res.Last = e.key
@@ -347,6 +362,7 @@ type entry struct {
 	key  string
 	id   string
 	item map[string]types.AttributeValue
+	full bool // item is the whole profile item (pagesByCreateTime)
 }
 
 // sortValue is the entry's sort value for field, from its keys and
@@ -365,6 +381,7 @@ func (e entry) sortValue(field string) string {
 type indexCursor struct {
 	s      *Store
 	index  string
+	attr   string // the index's sort key attribute
 	pk     string
 	prefix string
 	page   profile.Page
@@ -426,14 +443,14 @@ func (c *indexCursor) fill(ctx context.Context) error {
 		}
 		for _, raw := range out.Items {
 			// An index's sort key attribute has the index's name.
-			k := stringAttr(raw, c.index)
+			k := stringAttr(raw, c.attr)
 			if c.composed {
 				k = enabledOfPartition(c.pk) + keySep + k
 			}
 			if k == c.page.After || (c.prefix != "" && !strings.HasPrefix(k, c.prefix)) {
 				continue
 			}
-			c.buf = append(c.buf, entry{key: k, id: strings.TrimPrefix(stringAttr(raw, "PK"), profilePrefix), item: raw})
+			c.buf = append(c.buf, entry{key: k, id: strings.TrimPrefix(stringAttr(raw, "PK"), profilePrefix), item: raw, full: c.index == pagesIndex})
 		}
 	}
 	return nil
@@ -441,7 +458,7 @@ func (c *indexCursor) fill(ctx context.Context) error {
 
 // sortCondition limits the query to keys after the cursor and with the prefix.
 func (c *indexCursor) sortCondition() (expression.KeyConditionBuilder, bool) {
-	sk := expression.Key(c.index)
+	sk := expression.Key(c.attr)
 	after := c.page.After
 	if c.composed && after != "" {
 		// after is <enabled state>\x01<id>: a partition of that state
