@@ -106,7 +106,7 @@ func verifyLocalAt(secret, token string, now func() time.Time) (Claims, error) {
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(LocalIssuer), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(now))
 	if err != nil {
-		return Claims{}, fmt.Errorf("%w: %v", ErrBadToken, err)
+		return Claims{}, fmt.Errorf("%w: %w", ErrBadToken, err)
 	}
 	return c, nil
 }

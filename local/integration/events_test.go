@@ -200,13 +200,7 @@ func TestEventsOfABurstComeInVersionOrder(t *testing.T) {
 // the end every event is on the bus, each profile's in version order.
 func TestEventsSurviveAPublisherFailureMidBatch(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("integration test: needs DynamoDB Local")
-	}
-	bus := eventbus.Start(t)
-	cfg := testenv.Config(t)
-	cfg.EventsFile, cfg.EventBusName, cfg.EventBridgeEndpoint = "", "profile-events", bus.URL
-	a := &api{t: t, stack: testenv.NewStackWith(t, cfg), token: testenv.Token(t, "admin", "profiles:read", "profiles:write")}
+	a, bus := newBusAPI(t)
 
 	var mu sync.Mutex
 	failures := 0
@@ -381,4 +375,18 @@ func TestReplayedBatchYieldsTheSameIDs(t *testing.T) {
 			t.Errorf("the replayed event differs:\n%s\n%s", a, b)
 		}
 	}
+}
+
+// newBusAPI is the local API whose change events go, through the SDK's
+// EventBridge client, to a local PutEvents endpoint (bus) that fails
+// entries on demand.
+func newBusAPI(t *testing.T) (*api, *eventbus.Bus) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: needs DynamoDB Local")
+	}
+	bus := eventbus.Start(t)
+	cfg := testenv.Config(t)
+	cfg.EventsFile, cfg.EventBusName, cfg.EventBridgeEndpoint = "", "profile-events", bus.URL
+	return &api{t: t, stack: testenv.NewStackWith(t, cfg), token: testenv.Token(t, "admin", "profiles:read", "profiles:write")}, bus
 }

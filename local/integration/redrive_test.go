@@ -30,13 +30,7 @@ import (
 // when it failed, and the position is gone from the file.
 func TestRedrivePublishesWhatTheEventSourceGaveUp(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("integration test: needs DynamoDB Local")
-	}
-	bus := eventbus.Start(t)
-	cfg := testenv.Config(t)
-	cfg.EventsFile, cfg.EventBusName, cfg.EventBridgeEndpoint = "", "profile-events", bus.URL
-	a := &api{t: t, stack: testenv.NewStackWith(t, cfg), token: testenv.Token(t, "admin", "profiles:read", "profiles:write")}
+	a, bus := newBusAPI(t)
 	var failing atomic.Bool
 	failing.Store(true)
 	bus.FailWhen(func(eventbus.Entry) bool { return failing.Load() })
@@ -50,6 +44,7 @@ func TestRedrivePublishesWhatTheEventSourceGaveUp(t *testing.T) {
 	}
 
 	// The template's mapping, but one retry: the give-up comes in seconds.
+	cfg := a.stack.Config
 	ctx, cancel := context.WithCancel(context.Background())
 	arn, err := streams.StreamARN(ctx, a.stack.DB, cfg.TableName)
 	if err != nil {

@@ -18,22 +18,22 @@ func classify(err error) error {
 		return nil
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return fmt.Errorf("%w: %v", profile.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", profile.ErrUnavailable, err)
 	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode() {
 		case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
 			"InternalServerError", "ServiceUnavailable", "LimitExceededException":
-			return fmt.Errorf("%w: %v", profile.ErrUnavailable, err)
+			return fmt.Errorf("%w: %w", profile.ErrUnavailable, err)
 		}
 		if apiErr.ErrorFault() == smithy.FaultServer {
-			return fmt.Errorf("%w: %v", profile.ErrUnavailable, err)
+			return fmt.Errorf("%w: %w", profile.ErrUnavailable, err)
 		}
 		return err
 	}
 	// No API error at all: the request never got an answer (connection refused or reset).
-	return fmt.Errorf("%w: %v", profile.ErrUnavailable, err)
+	return fmt.Errorf("%w: %w", profile.ErrUnavailable, err)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
