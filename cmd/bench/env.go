@@ -5,15 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"maps"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,7 +20,6 @@ import (
 	"github.com/profiles-service/profiles/local/ddblocal"
 	"github.com/profiles-service/profiles/local/devstack"
 	"github.com/profiles-service/profiles/local/gateway"
-	"github.com/profiles-service/profiles/local/meter"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/dynamo"
@@ -57,12 +52,6 @@ type table struct {
 	srv  *http.Server
 	keep bool // -reuse: the table stays when the run ends
 }
-
-// capacityHeader, on a request to the bench's API, asks for what the
-// request cost, summed over every DynamoDB call it made (local/meter); the
-// answer carries it in the same header as "<read> <write> <calls>", calls
-// as Operation:n,... .
-const capacityHeader = "Bench-Capacity"
 
 func startEnv(ctx context.Context, o options, getenv func(string) string, p *progress) (*env, error) {
 	tpl, err := samtemplate.Find(".")
@@ -235,174 +224,4 @@ func (e *env) close(p *progress) {
 	e.shard.close()
 	e.large.close()
 	e.small.close()
-}
-
-// withCapacity meters, for a request that carries capacityHeader, every
-// DynamoDB call the handlers make for it (the authorizer's included), and
-// answers the totals in that header. The gateway writes its response only after the function
-// returned, so the count is complete when the header is written.
-func withCapacity(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get(capacityHeader) == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ctx, m := meter.Start(r.Context())
-		next.ServeHTTP(&capacityWriter{ResponseWriter: w, meter: m}, r.WithContext(ctx))
-	})
-}
-
-type capacityWriter struct {
-	http.ResponseWriter
-	meter *meter.Meter
-	wrote bool
-}
-
-func (w *capacityWriter) WriteHeader(status int) {
-	if !w.wrote {
-		w.wrote = true
-		u := w.meter.Usage()
-		var calls []string
-		for _, op := range slices.Sorted(maps.Keys(u.Calls)) {
-			calls = append(calls, op+":"+strconv.Itoa(u.Calls[op]))
-		}
-		w.Header().Set(capacityHeader, fmt.Sprintf("%s %s %s", num(u.Read), num(u.Write), strings.Join(calls, ",")))
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *capacityWriter) Write(b []byte) (int, error) {
-	if !w.wrote {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// errStatus is an answer other than the one expected.
-type errStatus struct {
-	method, path string
-	status, want int
-	body         string
-}
-
-func (e *errStatus) Error() string {
-	return fmt.Sprintf("%s %s: %d (want %d): %s", e.method, e.path, e.status, e.want, e.body)
-}
-
-// do sends one request to the API at base and reads the whole answer; a
-// status other than want (when want is not 0) is an error.
-func (e *env) do(ctx context.Context, method, base, path string, body io.Reader, want int, header ...string) (*http.Response, error) {
-	resp, _, err := e.doBody(ctx, method, base, path, body, want, header...)
-	return resp, err
-}
-
-// doBody is do, keeping the answer's body.
-func (e *env) doBody(ctx context.Context, method, base, path string, body io.Reader, want int, header ...string) (*http.Response, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
-	if err != nil {
-		return nil, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+e.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, nil, err
-	}
-	if want != 0 && resp.StatusCode != want {
-		return nil, nil, &errStatus{method, path, resp.StatusCode, want, string(b)}
-	}
-	return resp, b, nil
-}
-
-// get is a measured GET of path on the API at base.
-func (e *env) get(base, path string) func(context.Context) error {
-	return e.getStatus(base, path, http.StatusOK)
-}
-
-// getStatus is a measured GET of path answered with want.
-func (e *env) getStatus(base, path string, want int) func(context.Context) error {
-	return func(ctx context.Context) error {
-		_, err := e.do(ctx, http.MethodGet, base, path, nil, want)
-		return err
-	}
-}
-
-// cost is what one request cost: its status, capacity units and calls.
-type cost struct {
-	status      int
-	read, write float64
-	calls       string // Operation:n,...
-}
-
-// costAndBody sends a request with capacityHeader and reads what it cost,
-// and its answer's body.
-func (e *env) costAndBody(ctx context.Context, method, base, path, body string, want int, header ...string) (cost, []byte, error) {
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	resp, b, err := e.doBody(ctx, method, base, path, r, want, append(header, capacityHeader, "1")...)
-	if err != nil {
-		return cost{}, nil, err
-	}
-	var c cost
-	c.status = resp.StatusCode
-	read, rest, _ := strings.Cut(resp.Header.Get(capacityHeader), " ")
-	write, calls, _ := strings.Cut(rest, " ")
-	var err1, err2 error
-	c.read, err1 = strconv.ParseFloat(read, 64)
-	c.write, err2 = strconv.ParseFloat(write, 64)
-	if err1 != nil || err2 != nil {
-		return cost{}, nil, fmt.Errorf("%s %s: no %s in the answer", method, path, capacityHeader)
-	}
-	c.calls = calls
-	return c, b, nil
-}
-
-// readCapacity is the read capacity a GET of path consumes, answered with
-// the status want, asked three times: a page's cost must not vary between
-// identical requests.
-func (e *env) readCapacity(ctx context.Context, base, path string, want int) (float64, error) {
-	var units []float64
-	for range 3 {
-		c, _, err := e.costAndBody(ctx, http.MethodGet, base, path, "", want)
-		if err != nil {
-			return 0, err
-		}
-		units = append(units, c.read)
-	}
-	if units[0] != units[1] || units[1] != units[2] {
-		return 0, fmt.Errorf("GET %s: read capacity varies between identical requests: %v", path, units)
-	}
-	return units[0], nil
-}
-
-// getItemOf is the GetItem request the API sends for a GET of path, caught
-// on its way to DynamoDB.
-func (t *table) getItemOf(ctx context.Context, path, token string) (*dynamodb.GetItemInput, error) {
-	ctx, m := meter.Start(ctx)
-	req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	w := httptest.NewRecorder()
-	t.api.ServeHTTP(w, req)
-	in, ok := m.First("GetItem").(*dynamodb.GetItemInput)
-	if w.Code != http.StatusOK || !ok || m.Usage().Total() != 1 {
-		return nil, fmt.Errorf("GET %s: %d, %v DynamoDB calls: %s", path, w.Code, m.Usage().Calls, w.Body)
-	}
-	return in, nil
-}
-
-// userToken is an end user's token for the user view.
-func (e *env) userToken(sub string) (string, error) {
-	return gateway.SignRole(e.tpl, gateway.RoleUser, sub, nil, time.Hour)
 }

@@ -19,7 +19,7 @@ var Calls = NewRecorder()
 var Emulated = []string{"dynamodb", "events"}
 
 // PolicyOf is a function's policy as template.yaml declares it, resolved by r.
-func PolicyOf(r *samtemplate.Resolver, fn samtemplate.Function) (Policy, error) {
+func PolicyOf(r *samtemplate.Resolver, fn samtemplate.FunctionResource) (Policy, error) {
 	sts, err := r.Policy(fn)
 	return Policy{Function: fn.Name, Statements: sts}, err
 }

@@ -13,13 +13,13 @@ import (
 	"sync"
 	"testing"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profiles-service/profiles/local/eventbus"
 	"github.com/profiles-service/profiles/local/eventschema"
 	"github.com/profiles-service/profiles/local/testenv"
-	profileevents "github.com/profiles-service/profiles/shared/events"
 	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/profileevents"
 )
 
 // publishedEvent is what a test expects of an event.
@@ -225,7 +225,7 @@ func TestEventsSurviveAPublisherFailureMidBatch(t *testing.T) {
 	// Each invocation of the handler by the event source mapping: the
 	// records of its batch and the records it reported failed.
 	type invocation struct {
-		records []lambdaevents.DynamoDBEventRecord
+		records []events.DynamoDBEventRecord
 		failed  []string
 		err     error
 	}
@@ -234,13 +234,13 @@ func TestEventsSurviveAPublisherFailureMidBatch(t *testing.T) {
 	a.stack.Handlers["PublishProfileEvents"] = invokeFunc(func(ctx context.Context, payload []byte) ([]byte, error) {
 		out, err := publisher.Invoke(ctx, payload)
 		inv := invocation{err: err}
-		var batch lambdaevents.DynamoDBEvent
+		var batch events.DynamoDBEvent
 		if jerr := json.Unmarshal(payload, &batch); jerr != nil {
 			inv.err = errors.Join(inv.err, jerr)
 		}
 		inv.records = batch.Records
 		if err == nil {
-			var resp lambdaevents.DynamoDBEventResponse
+			var resp events.DynamoDBEventResponse
 			if jerr := json.Unmarshal(out, &resp); jerr != nil {
 				inv.err = jerr
 			}
@@ -298,7 +298,7 @@ func TestEventsSurviveAPublisherFailureMidBatch(t *testing.T) {
 		if len(inv.failed) != 1 {
 			t.Errorf("invocation %d reported %d records failed, want the one", i, len(inv.failed))
 		}
-		at := slices.IndexFunc(inv.records, func(r lambdaevents.DynamoDBEventRecord) bool {
+		at := slices.IndexFunc(inv.records, func(r events.DynamoDBEventRecord) bool {
 			return r.Change.SequenceNumber == inv.failed[0]
 		})
 		if at < 0 {
@@ -306,8 +306,8 @@ func TestEventsSurviveAPublisherFailureMidBatch(t *testing.T) {
 			continue
 		}
 		img := inv.records[at].Change.NewImage
-		if img["firstName"].DataType() != lambdaevents.DataTypeString || img["firstName"].String() != "A" ||
-			img["version"].DataType() != lambdaevents.DataTypeNumber || img["version"].Number() != "3" {
+		if img["firstName"].DataType() != events.DataTypeString || img["firstName"].String() != "A" ||
+			img["version"].DataType() != events.DataTypeNumber || img["version"].Number() != "3" {
 			t.Errorf("invocation %d reported a record that is not A's version 3: %v", i, img)
 		}
 		if i+1 == len(invocations) {
@@ -321,7 +321,7 @@ func TestEventsSurviveAPublisherFailureMidBatch(t *testing.T) {
 	}
 }
 
-func sequenceNumbers(records []lambdaevents.DynamoDBEventRecord) []string {
+func sequenceNumbers(records []events.DynamoDBEventRecord) []string {
 	var out []string
 	for _, r := range records {
 		out = append(out, r.Change.SequenceNumber)

@@ -12,14 +12,15 @@ import (
 	"testing"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/profiles-service/profiles/local/eventbus"
 	"github.com/profiles-service/profiles/local/eventschema"
 	"github.com/profiles-service/profiles/local/streams"
 	"github.com/profiles-service/profiles/local/testenv"
-	profileevents "github.com/profiles-service/profiles/shared/events"
+	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/shared/profileevents"
 )
 
 // TestRedrivePublishesWhatTheEventSourceGaveUp: the bus fails every entry
@@ -79,12 +80,12 @@ func TestRedrivePublishesWhatTheEventSourceGaveUp(t *testing.T) {
 	}
 	// The events of the given-up batch as the publisher makes them, ids
 	// included (a file for a bus); the bus failed the first of them.
-	var batch lambdaevents.DynamoDBEvent
+	var batch events.DynamoDBEvent
 	if err := json.Unmarshal(*givenUp.Load(), &batch); err != nil {
 		t.Fatal(err)
 	}
 	eventsFile := filepath.Join(t.TempDir(), "events.jsonl")
-	if _, err := (profileevents.Publisher{Sink: profileevents.NewFile(eventsFile), Source: cfg.EventSource}).Handle(ctx, batch); err != nil {
+	if _, err := (profileevents.Publisher{Sink: profileevents.NewFile(eventsFile), Source: cfg.EventSource, ProfileOf: dynamo.ProfileFromStreamImage}).Handle(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
 	wouldHave := map[string]profileevents.Detail{}

@@ -16,7 +16,7 @@ type Statement struct {
 // Policy is a function's inline policy statements (Policies: - Statement:
 // […]), resolved. Other kinds of policies (managed policies, SAM policy
 // templates) are refused: this project writes every permission out.
-func (r *Resolver) Policy(fn Function) ([]Statement, error) {
+func (r *Resolver) Policy(fn FunctionResource) ([]Statement, error) {
 	policies := Field(fn.Properties, "Policies")
 	if policies == nil {
 		return nil, nil
@@ -47,7 +47,7 @@ func (r *Resolver) Policy(fn Function) ([]Statement, error) {
 
 // Environment is the function's environment variables as deployed:
 // Globals' merged with its own, resolved.
-func (r *Resolver) Environment(fn Function) (map[string]string, error) {
+func (r *Resolver) Environment(fn FunctionResource) (map[string]string, error) {
 	env := map[string]string{}
 	for _, vars := range []*yaml.Node{Field(r.t.Globals, "Environment", "Variables"), Field(fn.Properties, "Environment", "Variables")} {
 		if vars == nil {
@@ -66,7 +66,7 @@ func (r *Resolver) Environment(fn Function) (map[string]string, error) {
 
 // Architecture is the function's Lambda architecture (x86_64 when the
 // template names none, as Lambda's default).
-func (r *Resolver) Architecture(fn Function) (string, error) {
+func (r *Resolver) Architecture(fn FunctionResource) (string, error) {
 	a, err := r.Strings(fn.Architectures)
 	if err != nil || len(a) == 0 {
 		return "x86_64", err

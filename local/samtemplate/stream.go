@@ -46,7 +46,7 @@ func (r *Resolver) StreamEvents() ([]StreamEvent, error) {
 	return out, nil
 }
 
-func (r *Resolver) streamEvent(fn Function, props *yaml.Node) (StreamEvent, error) {
+func (r *Resolver) streamEvent(fn FunctionResource, props *yaml.Node) (StreamEvent, error) {
 	se := StreamEvent{Function: fn.Name, BatchSize: 100, MaxRetries: -1}
 	stream := Field(props, "Stream")
 	if stream == nil || stream.Tag != "!GetAtt" || !strings.HasSuffix(stream.Value, ".StreamArn") {
@@ -87,7 +87,7 @@ func (r *Resolver) streamEvent(fn Function, props *yaml.Node) (StreamEvent, erro
 }
 
 // timeout is the function's Timeout, or Globals', or Lambda's default of 3 seconds.
-func (r *Resolver) timeout(fn Function) (time.Duration, error) {
+func (r *Resolver) timeout(fn FunctionResource) (time.Duration, error) {
 	n := Field(fn.Properties, "Timeout")
 	if n == nil {
 		n = Field(r.t.Globals, "Timeout")

@@ -28,8 +28,9 @@ type Route struct {
 // Pattern is the route as a Go 1.22 ServeMux pattern, e.g. "GET /profiles/{profileId}".
 func (r Route) Pattern() string { return r.Method + " " + r.Path }
 
-// Function is a serverless function of the template.
-type Function struct {
+// FunctionResource is an AWS::Serverless::Function resource of the template:
+// how the template declares one Lambda function.
+type FunctionResource struct {
 	Name          string // the logical id, e.g. "GetProfile"
 	CodeURI       string
 	Runtime       string // Globals' when the function sets none
@@ -112,8 +113,8 @@ type Template struct {
 	Parameters  map[string]Parameter
 	Conditions  map[string]*yaml.Node
 	Resources   map[string]Resource
-	Globals     *yaml.Node // Globals.Function, unresolved
-	Functions   []Function // sorted by name
+	Globals     *yaml.Node         // Globals.Function, unresolved
+	Functions   []FunctionResource // sorted by name
 	Table       Table
 	Authorizers map[string]Authorizer
 }
@@ -217,13 +218,13 @@ func Load(path string) (*Template, error) {
 	return t, nil
 }
 
-func function(name string, r Resource, globalRuntime string, globals *yaml.Node) (Function, error) {
+func function(name string, r Resource, globalRuntime string, globals *yaml.Node) (FunctionResource, error) {
 	var fp functionProps
 	if err := r.Properties.Decode(&fp); err != nil {
-		return Function{}, err
+		return FunctionResource{}, err
 	}
 	props := r.Properties
-	fn := Function{Name: name, CodeURI: fp.CodeURI, Runtime: fp.Runtime, Properties: &props,
+	fn := FunctionResource{Name: name, CodeURI: fp.CodeURI, Runtime: fp.Runtime, Properties: &props,
 		Architectures: field(&props, "Architectures")}
 	if fn.Runtime == "" {
 		fn.Runtime = globalRuntime
@@ -288,13 +289,13 @@ func (t *Template) Routes() []Route {
 }
 
 // Function returns the function with the logical id.
-func (t *Template) Function(name string) (Function, bool) {
+func (t *Template) Function(name string) (FunctionResource, bool) {
 	for _, f := range t.Functions {
 		if f.Name == name {
 			return f, true
 		}
 	}
-	return Function{}, false
+	return FunctionResource{}, false
 }
 
 // Find returns the path of template.yaml in dir or the nearest parent that has one.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/views"
 )
 
 func listContacts(d Deps) http.Handler {
@@ -28,9 +29,9 @@ func listContacts(d Deps) http.Handler {
 		if res.More {
 			w.Header().Set("Link", lr.nextLink(r.URL.Path, d.cursors(), res.Last))
 		}
-		out := make([]contactJSON, len(res.Items))
+		out := make([]views.Contact, len(res.Items))
 		for i := range res.Items {
-			out[i] = contactView(&res.Items[i])
+			out[i] = views.ContactOf(&res.Items[i])
 		}
 		encode(w, http.StatusOK, out)
 		return nil
@@ -132,5 +133,5 @@ func deleteContact(d Deps) http.Handler {
 
 func writeContact(w http.ResponseWriter, status int, c *profile.Contact) {
 	w.Header().Set("ETag", etag(c.Version))
-	encode(w, status, contactView(c))
+	encode(w, status, views.ContactOf(c))
 }

@@ -106,7 +106,7 @@ func TestCursorSignedNonJSONRejected(t *testing.T) {
 // cursor secret (its function not marked Cursors) answers a 500 and never
 // a page whose cursor anyone could have signed.
 func TestListWithoutCursorSecretFailsClosed(t *testing.T) {
-	for _, f := range []Function{ListProfiles, ListContacts} {
+	for _, f := range []Endpoint{ListProfiles, ListContacts} {
 		srv := NewServer(Deps{}, f)
 		pattern := f.routes[0].pattern
 		path := strings.Replace(strings.TrimPrefix(pattern, "GET "), "{profileId}", "6006dda272f002519c3eb505", 1)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/views"
 )
 
 func TestDuplicateKey(t *testing.T) {
@@ -71,7 +72,7 @@ func FuzzProfileBody(f *testing.F) {
 			}
 			return
 		}
-		if _, err := json.Marshal(profileView(p)); err != nil {
+		if _, err := json.Marshal(views.ProfileOf(p)); err != nil {
 			t.Fatalf("encode: %v", err)
 		}
 		if update := b.changes(); !update.Empty() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/profiles-service/profiles/local/memstore"
+	"github.com/profiles-service/profiles/shared/views"
 )
 
 // fakeClock is a Deps.Now that moves only when told: a test that needs
@@ -40,7 +41,7 @@ func memAPI(t *testing.T) (http.Handler, *fakeClock) {
 	clock := &fakeClock{t: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
 	d := Deps{Store: store, Idempotency: store, CursorSecret: "test-secret", Now: clock.Now}
 	mux := http.NewServeMux()
-	for _, f := range Functions() {
+	for _, f := range Endpoints() {
 		h := NewServer(d, f)
 		for _, p := range f.Patterns() {
 			mux.Handle(p, h)
@@ -76,14 +77,14 @@ func call(t *testing.T, h http.Handler, method, path, body string, want int, out
 func TestUpdatesMoveUpdateTimeByTheClock(t *testing.T) {
 	t.Parallel()
 	h, clock := memAPI(t)
-	var created profileJSON
+	var created views.Profile
 	call(t, h, "POST", "/profiles", `{"firstName":"Ann","lastName":"Cole","contacts":[{"key":"email","value":"ann@example.com"}]}`,
 		http.StatusCreated, &created)
 	if created.CreateTime != "2024-05-01T12:00:00+00:00" || created.UpdateTime != created.CreateTime {
 		t.Fatalf("created at the clock's time? %s / %s", created.CreateTime, created.UpdateTime)
 	}
 	clock.Advance(90 * time.Minute)
-	var updated profileJSON
+	var updated views.Profile
 	etag := call(t, h, "PATCH", "/profiles/"+created.ProfileID, `{"lastName":"Dunn"}`, http.StatusOK, &updated).Get("ETag")
 	if updated.CreateTime != created.CreateTime || updated.UpdateTime != "2024-05-01T13:30:00+00:00" || *updated.LastName != "Dunn" {
 		t.Errorf("after PATCH: createTime %s, updateTime %s, lastName %v", updated.CreateTime, updated.UpdateTime, *updated.LastName)
@@ -93,7 +94,7 @@ func TestUpdatesMoveUpdateTimeByTheClock(t *testing.T) {
 	call(t, h, "PATCH", "/profiles/"+created.ProfileID, `{"lastName":"Eve"}`, http.StatusOK, nil, "If-Match", etag)
 
 	clock.Advance(time.Hour)
-	var c contactJSON
+	var c views.Contact
 	call(t, h, "PATCH", "/profiles/"+created.ProfileID+"/contacts/"+created.Contacts[0].ContactID, `{"value":"ann@example.org"}`,
 		http.StatusOK, &c)
 	if c.CreateTime != created.CreateTime || c.UpdateTime != "2024-05-01T14:30:00+00:00" {
@@ -101,7 +102,7 @@ func TestUpdatesMoveUpdateTimeByTheClock(t *testing.T) {
 	}
 	// The clock never runs a profile's updateTime backwards.
 	clock.Advance(-24 * time.Hour)
-	var again profileJSON
+	var again views.Profile
 	call(t, h, "PATCH", "/profiles/"+created.ProfileID, `{"firstName":"Bea"}`, http.StatusOK, &again)
 	if again.UpdateTime != "2024-05-01T13:30:00+00:00" {
 		t.Errorf("updateTime after a write with an earlier clock: %s", again.UpdateTime)
@@ -114,16 +115,16 @@ func TestUpdatesMoveUpdateTimeByTheClock(t *testing.T) {
 func TestMemAPIRoundTrip(t *testing.T) {
 	t.Parallel()
 	h, _ := memAPI(t)
-	var created profileJSON
+	var created views.Profile
 	call(t, h, "POST", "/profiles", `{"firstName":"Ann"}`, http.StatusCreated, &created)
-	var got profileJSON
+	var got views.Profile
 	call(t, h, "GET", "/profiles/"+created.ProfileID, "", http.StatusOK, &got)
 	if got.ProfileID != created.ProfileID {
 		t.Errorf("GET: %+v", got)
 	}
 	call(t, h, "DELETE", "/profiles/"+created.ProfileID, "", http.StatusNoContent, nil)
 	call(t, h, "GET", "/profiles/"+created.ProfileID, "", http.StatusNotFound, nil)
-	var page []profileJSON
+	var page []views.Profile
 	call(t, h, "GET", "/profiles?limit=5", "", http.StatusOK, &page)
 	if len(page) != 0 {
 		t.Errorf("a listing after the delete: %+v", page)

@@ -127,6 +127,3 @@ func TestWriteError(t *testing.T) {
 		})
 	}
 }
-
-// objectKeys returns the keys of the JSON object raw in document order, and
-// its values by key.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/views"
 )
 
 func listProfiles(d Deps) http.Handler {
@@ -26,9 +27,9 @@ func listProfiles(d Deps) http.Handler {
 		if res.More {
 			w.Header().Set("Link", lr.nextLink(r.URL.Path, d.cursors(), res.Last))
 		}
-		out := make([]profileJSON, len(res.Items))
+		out := make([]views.Profile, len(res.Items))
 		for i := range res.Items {
-			out[i] = profileView(&res.Items[i])
+			out[i] = views.ProfileOf(&res.Items[i])
 		}
 		encode(w, http.StatusOK, out)
 		return nil
@@ -115,7 +116,7 @@ func deleteProfile(d Deps) http.Handler {
 
 func writeProfile(w http.ResponseWriter, status int, p *profile.Profile) {
 	setETag(w, p.Version)
-	encode(w, status, profileView(p))
+	encode(w, status, views.ProfileOf(p))
 }
 
 // setETag sets the ETag of a version; 0 is a write that landed but whose

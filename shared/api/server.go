@@ -42,20 +42,20 @@ func (d Deps) now() time.Time {
 }
 
 // cursors is the codec of list cursors. Without a secret anyone could sign
-// one, so a route that uses cursors in a function not marked Cursors (whose
+// one, so a route that uses cursors in an endpoint not marked Cursors (whose
 // secret lambdaapp does not fetch) fails closed: a logged 500.
 func (d Deps) cursors() cursorCodec {
 	if d.CursorSecret == "" {
-		panic("list cursors without a cursor secret: mark the function Cursors in shared/api/routes.go")
+		panic("list cursors without a cursor secret: mark the endpoint Cursors in shared/api/routes.go")
 	}
 	return cursorCodec{key: []byte(d.CursorSecret)}
 }
 
-// NewServer returns the handler of one function's routes: one Lambda serves
-// only its own.
-func NewServer(d Deps, f Function) http.Handler {
+// NewServer returns the handler of one endpoint's routes: the Lambda that
+// serves it serves only its own.
+func NewServer(d Deps, e Endpoint) http.Handler {
 	mux := http.NewServeMux()
-	for _, rt := range f.routes {
+	for _, rt := range e.routes {
 		mux.Handle(rt.pattern, rt.handler(d))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -2,35 +2,13 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/views"
 )
-
-// userProfileJSON is the user-profile object of the user-profile reference.
-type userProfileJSON struct {
-	UserID           string  `json:"userId"`
-	GivenName        *string `json:"givenName"`
-	FamilyName       *string `json:"familyName"`
-	FeatureUpdates   bool    `json:"featureUpdates"`
-	MarketingUpdates bool    `json:"marketingUpdates"`
-	Email            *string `json:"email"`
-	EmailVerified    bool    `json:"emailVerified"`
-	PhoneNumber      *string `json:"phoneNumber"`
-	PhoneVerified    bool    `json:"phoneVerified"`
-}
-
-// partnerProfileJSON is what GET /api/users/{userId}/profile returns.
-type partnerProfileJSON struct {
-	GivenName        *string `json:"givenName"`
-	FamilyName       *string `json:"familyName"`
-	FeatureUpdates   bool    `json:"featureUpdates"`
-	MarketingUpdates bool    `json:"marketingUpdates"`
-	Email            *string `json:"email"`
-}
 
 // userBody is the body of POST /api/me/profile/update.
 type userBody struct {
@@ -44,26 +22,6 @@ type userBody struct {
 func (b *userBody) changes() profile.UserChanges {
 	return profile.UserChanges{GivenName: b.GivenName, FamilyName: b.FamilyName,
 		FeatureUpdates: b.FeatureUpdates, MarketingUpdates: b.MarketingUpdates, Email: b.Email}
-}
-
-// UserProfileJSON is the user's view of p, byte for byte as GET
-// /api/me/profile returns it: the change events of a profile linked to a
-// user carry it.
-func UserProfileJSON(p *profile.Profile) (json.RawMessage, error) {
-	return json.Marshal(userView(p))
-}
-
-func userView(p *profile.Profile) userProfileJSON {
-	u := p.User()
-	return userProfileJSON{UserID: u.UserID, GivenName: nullable(u.GivenName), FamilyName: nullable(u.FamilyName),
-		FeatureUpdates: u.FeatureUpdates, MarketingUpdates: u.MarketingUpdates,
-		Email: nullable(u.Email), EmailVerified: u.EmailVerified, PhoneNumber: nullable(u.PhoneNumber), PhoneVerified: u.PhoneVerified}
-}
-
-func partnerView(p *profile.Profile) partnerProfileJSON {
-	u := p.User()
-	return partnerProfileJSON{GivenName: nullable(u.GivenName), FamilyName: nullable(u.FamilyName),
-		FeatureUpdates: u.FeatureUpdates, MarketingUpdates: u.MarketingUpdates, Email: nullable(u.Email)}
 }
 
 // userID is the signed-in user: the sub claim API Gateway's JWT authorizer
@@ -101,7 +59,7 @@ func updateMyProfile(d Deps, once *idempotency.Record) handlerFunc {
 // writeUser answers with the user's view of the profile.
 func writeUser(w http.ResponseWriter, status int, p *profile.Profile) {
 	setETag(w, p.Version)
-	encode(w, status, userView(p))
+	encode(w, status, views.UserOf(p))
 }
 
 // upsertUser updates the user's profile, or creates it on their first
@@ -177,7 +135,7 @@ func getUserProfile(d Deps) http.Handler {
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, partnerView(p))
+		encode(w, http.StatusOK, views.PartnerOf(p))
 		return nil
 	})
 }

@@ -56,9 +56,9 @@ func TestProfileFromImage(t *testing.T) {
 		{"empty image", nil, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ProfileFromImage(tc.image)
+			got, err := profileFromImage(tc.image)
 			if (got != nil) != tc.isProfile || (err != nil) != tc.wantErr {
-				t.Fatalf("ProfileFromImage: %v, error %v; want a profile %v, error %v", got, err, tc.isProfile, tc.wantErr)
+				t.Fatalf("profileFromImage: %v, error %v; want a profile %v, error %v", got, err, tc.isProfile, tc.wantErr)
 			}
 			if tc.isProfile && !reflect.DeepEqual(utc(got), utc(p)) {
 				t.Errorf("got %+v\nwant %+v", got, p)

@@ -13,18 +13,18 @@ import (
 
 	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/dynamo"
-	profileevents "github.com/profiles-service/profiles/shared/events"
 	"github.com/profiles-service/profiles/shared/metrics"
+	"github.com/profiles-service/profiles/shared/profileevents"
 	"github.com/profiles-service/profiles/shared/retention"
 )
 
-// HTTP is the function that serves f's routes behind API Gateway's HTTP API
+// HTTP is the function that serves e's routes behind API Gateway's HTTP API
 // (payload format 2.0).
-func HTTP(f api.Function) Function {
-	return Function{Name: f.Name, build: func(ctx context.Context, env Env) (lambda.Handler, error) {
+func HTTP(e api.Endpoint) Function {
+	return Function{Name: e.Name, build: func(ctx context.Context, env Env) (lambda.Handler, error) {
 		store := newStore(env)
 		deps := api.Deps{Store: store, Idempotency: store, Timeout: env.Config.RequestTimeout}
-		if f.Cursors {
+		if e.Cursors {
 			secret, err := cursorSecret(ctx, env)
 			if err != nil {
 				return nil, err
@@ -32,7 +32,7 @@ func HTTP(f api.Function) Function {
 			deps.CursorSecret = secret
 		}
 		return jsonHandler[events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse](
-			httpadapter.NewV2(api.NewServer(deps, f)).ProxyWithContext), nil
+			httpadapter.NewV2(api.NewServer(deps, e)).ProxyWithContext), nil
 	}}
 }
 
@@ -60,7 +60,7 @@ var PublishProfileEvents = Function{Name: "PublishProfileEvents", build: func(_ 
 	}
 	// The margin leaves time to answer with the records not published
 	// before the Lambda's deadline.
-	p := profileevents.Publisher{Sink: sink, Source: env.Config.EventSource, Margin: 2 * time.Second}
+	p := profileevents.Publisher{Sink: sink, Source: env.Config.EventSource, ProfileOf: dynamo.ProfileFromStreamImage, Margin: 2 * time.Second}
 	return measured(p.Handle, nil), nil
 }}
 

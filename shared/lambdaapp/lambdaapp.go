@@ -42,8 +42,9 @@ func (f Function) Handler(ctx context.Context, env Env) (lambda.Handler, error) 
 	return f.build(ctx, env)
 }
 
-// StartHTTP runs one function of the API in the Lambda runtime.
-func StartHTTP(f api.Function) { Start(HTTP(f)) }
+// StartHTTP runs the function of one endpoint of the API in the Lambda
+// runtime.
+func StartHTTP(e api.Endpoint) { Start(HTTP(e)) }
 
 // Start runs the function in the Lambda runtime. A function that cannot be
 // built logs why and exits, so Lambda reports an init error at once.
@@ -82,8 +83,8 @@ var Others = []Function{APIKeyAuthorizer, RetentionPurge, PublishProfileEvents}
 // that template.yaml declares, and a test holds the two to each other.
 func All() []Function {
 	fs := slices.Clone(Others)
-	for _, f := range api.Functions() {
-		fs = append(fs, HTTP(f))
+	for _, e := range api.Endpoints() {
+		fs = append(fs, HTTP(e))
 	}
 	return fs
 }

@@ -45,9 +45,9 @@ func TestFunctionsMatchTemplate(t *testing.T) {
 	}
 
 	patterns := map[string][]string{}
-	for _, f := range api.Functions() {
-		patterns[f.Name] = f.Patterns()
-		slices.Sort(patterns[f.Name])
+	for _, e := range api.Endpoints() {
+		patterns[e.Name] = e.Patterns()
+		slices.Sort(patterns[e.Name])
 	}
 	vars, err := functionVars()
 	if err != nil {
@@ -96,9 +96,9 @@ func TestFunctionsMatchTemplate(t *testing.T) {
 // or "lambdaapp.X" for one of lambdaapp.Others), "" when there is none.
 // vars are lambdaapp's Function variables (functionVars).
 func functionNamed(expr string, vars map[string]string) string {
-	for _, f := range api.Functions() {
-		if expr == "api."+f.Name {
-			return f.Name
+	for _, e := range api.Endpoints() {
+		if expr == "api."+e.Name {
+			return e.Name
 		}
 	}
 	ident, ok := strings.CutPrefix(expr, "lambdaapp.")

@@ -1,11 +1,12 @@
-package events
+package profileevents
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profiles-service/profiles/shared/metrics"
 )
@@ -18,7 +19,7 @@ type Sink interface {
 	// of them, the error says why the next one is not. Events after that
 	// one may be on the bus too: they are published again on the retry
 	// (delivery is at least once, and their ids say they are the same).
-	Publish(ctx context.Context, events []Event) (int, error)
+	Publish(ctx context.Context, evs []Event) (int, error)
 }
 
 // Publisher is the PublishProfileEvents handler: it turns a batch of
@@ -27,6 +28,8 @@ type Sink interface {
 type Publisher struct {
 	Sink   Sink
 	Source string // the events' source
+	// ProfileOf reads the profiles of the records' item images.
+	ProfileOf ImageDecoder
 	// Margin is how long before the invocation's deadline publishing
 	// stops, so the handler answers with the records it could not publish
 	// rather than timing out, which would make Lambda retry the whole batch.
@@ -41,7 +44,10 @@ type Publisher struct {
 // ("Configuring partial batch response with DynamoDB and Lambda", Lambda
 // developer guide). A shard's records come in commit order per item, so
 // the profile's later events wait for the failed one and none is lost.
-func (p Publisher) Handle(ctx context.Context, batch lambdaevents.DynamoDBEvent) (lambdaevents.DynamoDBEventResponse, error) {
+func (p Publisher) Handle(ctx context.Context, batch events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	if p.ProfileOf == nil {
+		return events.DynamoDBEventResponse{}, errors.New("the Publisher has no ProfileOf to read the stream's item images")
+	}
 	if deadline, ok := ctx.Deadline(); ok && p.Margin > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-p.Margin))
@@ -52,7 +58,7 @@ func (p Publisher) Handle(ctx context.Context, batch lambdaevents.DynamoDBEvent)
 	var recordOf []int // the index in records of each event's record
 	failed := -1
 	for i, r := range records {
-		ev, ok, err := fromRecord(r, p.Source)
+		ev, ok, err := fromRecord(r, p.Source, p.ProfileOf)
 		if err != nil {
 			// Retrying will not mend the record: after the retries Lambda
 			// sends the batch's position to the on-failure destination.
@@ -78,10 +84,10 @@ func (p Publisher) Handle(ctx context.Context, batch lambdaevents.DynamoDBEvent)
 		metrics.Add(ctx, metrics.EventsFailed, 1)
 	}
 	// An empty list is a complete success.
-	resp := lambdaevents.DynamoDBEventResponse{BatchItemFailures: []lambdaevents.DynamoDBBatchItemFailure{}}
+	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
 	if failed >= 0 {
 		resp.BatchItemFailures = append(resp.BatchItemFailures,
-			lambdaevents.DynamoDBBatchItemFailure{ItemIdentifier: records[failed].Change.SequenceNumber})
+			events.DynamoDBBatchItemFailure{ItemIdentifier: records[failed].Change.SequenceNumber})
 	}
 	return resp, nil
 }

@@ -1,4 +1,4 @@
-package events_test
+package profileevents_test
 
 import (
 	"context"
@@ -7,14 +7,14 @@ import (
 	"testing"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profiles-service/profiles/local/eventschema"
-	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/views"
 )
 
 func set[T any](v T) profile.Field[T] { return profile.Field[T]{Set: true, Value: v} }
@@ -25,7 +25,7 @@ var everyField = []string{"profileId", "contacts", "countryNumericCode", "countr
 
 // lifeOfAProfile writes a user's profile through its life, and returns the
 // profile after each write that changes what the API shows.
-func lifeOfAProfile(t *testing.T) ([]lambdaevents.DynamoDBEventRecord, []*profile.Profile) {
+func lifeOfAProfile(t *testing.T) ([]events.DynamoDBEventRecord, []*profile.Profile) {
 	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	var shown []*profile.Profile
 	records := capture(t, func(ctx context.Context, store *dynamo.Store) {
@@ -112,8 +112,8 @@ func TestEventsOfAProfilesLife(t *testing.T) {
 			}
 		} else {
 			p := shown[i]
-			wantProfile, _ := api.ProfileJSON(p)
-			wantUser, _ := api.UserProfileJSON(p)
+			wantProfile, _ := json.Marshal(views.ProfileOf(p))
+			wantUser, _ := json.Marshal(views.UserOf(p))
 			if d.Version != p.Version || string(d.Profile) != string(wantProfile) || string(d.UserProfile) != string(wantUser) {
 				t.Errorf("event %d: version %d, profile\n%s\nuserProfile %s\nwant version %d, profile\n%s\nuserProfile %s",
 					i, d.Version, d.Profile, d.UserProfile, p.Version, wantProfile, wantUser)
@@ -138,16 +138,16 @@ func TestPublisherRefusesRecordsItCannotRead(t *testing.T) {
 	keysOnly.Change.NewImage = nil
 	badVersion := created
 	badVersion.Change.NewImage = cloneImage(created.Change.NewImage)
-	badVersion.Change.NewImage["version"] = lambdaevents.NewStringAttribute("7")
-	for name, r := range map[string]lambdaevents.DynamoDBEventRecord{"keys only": keysOnly, "a version that is no number": badVersion} {
-		if evs, failed := publish(t, []lambdaevents.DynamoDBEventRecord{r}); len(evs) != 0 || !slices.Equal(failed, []string{r.Change.SequenceNumber}) {
+	badVersion.Change.NewImage["version"] = events.NewStringAttribute("7")
+	for name, r := range map[string]events.DynamoDBEventRecord{"keys only": keysOnly, "a version that is no number": badVersion} {
+		if evs, failed := publish(t, []events.DynamoDBEventRecord{r}); len(evs) != 0 || !slices.Equal(failed, []string{r.Change.SequenceNumber}) {
 			t.Errorf("%s: %d events, reported %v", name, len(evs), failed)
 		}
 	}
 }
 
-func cloneImage(m map[string]lambdaevents.DynamoDBAttributeValue) map[string]lambdaevents.DynamoDBAttributeValue {
-	c := make(map[string]lambdaevents.DynamoDBAttributeValue, len(m))
+func cloneImage(m map[string]events.DynamoDBAttributeValue) map[string]events.DynamoDBAttributeValue {
+	c := make(map[string]events.DynamoDBAttributeValue, len(m))
 	for k, v := range m {
 		c[k] = v
 	}

@@ -1,8 +1,8 @@
-// Package events turns the table's stream into profile change events and
-// publishes them, in the order of each profile's changes: the
+// Package profileevents turns the table's stream into profile change
+// events and publishes them, in the order of each profile's changes: the
 // PublishProfileEvents function. An event's schema is
 // shared/api/events.schema.json.
-package events
+package profileevents
 
 import (
 	"bytes"
@@ -12,11 +12,10 @@ import (
 	"fmt"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/profiles-service/profiles/shared/api"
-	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/views"
 )
 
 // The detail types of the events.
@@ -63,11 +62,17 @@ type Detail struct {
 	OccurredAt string `json:"occurredAt"`
 }
 
+// ImageDecoder reads an item image of the table's stream: the profile of a
+// profile item, nil for no image or an item that is no profile. The store
+// that writes the items knows their layout (dynamo.ProfileFromStreamImage);
+// the events need only the profile.
+type ImageDecoder func(image map[string]events.DynamoDBAttributeValue) (*profile.Profile, error)
+
 // fromRecord is the event of one stream record, and false when the record
 // makes none: a write of an item that is no profile, or of a profile that
 // changed nothing the API shows (only its version, say).
-func fromRecord(r lambdaevents.DynamoDBEventRecord, source string) (Event, bool, error) {
-	if r.Change.StreamViewType != string(lambdaevents.DynamoDBStreamViewTypeNewAndOldImages) {
+func fromRecord(r events.DynamoDBEventRecord, source string, profileOf ImageDecoder) (Event, bool, error) {
+	if r.Change.StreamViewType != string(events.DynamoDBStreamViewTypeNewAndOldImages) {
 		return Event{}, false, fmt.Errorf("stream record %s has the view type %q: the table's stream must have NEW_AND_OLD_IMAGES",
 			r.EventID, r.Change.StreamViewType)
 	}
@@ -113,19 +118,6 @@ func fromRecord(r lambdaevents.DynamoDBEventRecord, source string) (Event, bool,
 	return Event{ID: d.EventID, Source: source, DetailType: detailType, Time: at, Detail: d}, true, nil
 }
 
-// profileOf is the profile an image holds, nil for no image or an item
-// that is no profile.
-func profileOf(image map[string]lambdaevents.DynamoDBAttributeValue) (*profile.Profile, error) {
-	if len(image) == 0 {
-		return nil, nil
-	}
-	av, err := attributeValues(image)
-	if err != nil {
-		return nil, err
-	}
-	return dynamo.ProfileFromImage(av)
-}
-
 // rendered is a profile's public representations: the Profile object,
 // and the user's view for a profile linked to a user; none for nil.
 type rendered struct{ profile, user json.RawMessage }
@@ -136,10 +128,10 @@ func render(p *profile.Profile) (rendered, error) {
 		return r, nil
 	}
 	var err error
-	if r.profile, err = api.ProfileJSON(p); err != nil || p.UserID == "" {
+	if r.profile, err = json.Marshal(views.ProfileOf(p)); err != nil || p.UserID == "" {
 		return r, err
 	}
-	r.user, err = api.UserProfileJSON(p)
+	r.user, err = json.Marshal(views.UserOf(p))
 	return r, err
 }
 

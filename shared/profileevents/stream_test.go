@@ -1,4 +1,4 @@
-package events_test
+package profileevents_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -24,11 +24,11 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // collector is a Lambda handler that keeps the records it is given.
 type collector struct {
 	mu      sync.Mutex
-	records []lambdaevents.DynamoDBEventRecord
+	records []events.DynamoDBEventRecord
 }
 
 func (c *collector) Invoke(_ context.Context, payload []byte) ([]byte, error) {
-	var ev lambdaevents.DynamoDBEvent
+	var ev events.DynamoDBEvent
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (c *collector) Invoke(_ context.Context, payload []byte) ([]byte, error) {
 	return []byte(`{"batchItemFailures":[]}`), nil
 }
 
-func (c *collector) all() []lambdaevents.DynamoDBEventRecord {
+func (c *collector) all() []events.DynamoDBEventRecord {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.records)
@@ -47,7 +47,7 @@ func (c *collector) all() []lambdaevents.DynamoDBEventRecord {
 // capture runs writes on a fresh table of DynamoDB Local and returns the
 // stream records they made, as Lambda delivers them (through the local
 // event source mapping).
-func capture(t *testing.T, writes func(ctx context.Context, store *dynamo.Store)) []lambdaevents.DynamoDBEventRecord {
+func capture(t *testing.T, writes func(ctx context.Context, store *dynamo.Store)) []events.DynamoDBEventRecord {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs DynamoDB Local")

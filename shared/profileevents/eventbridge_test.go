@@ -1,4 +1,4 @@
-package events
+package profileevents
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 
 	"github.com/profiles-service/profiles/local/eventbus"
 	"github.com/profiles-service/profiles/local/eventschema"
-	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/views"
 )
 
 // newSink is the EventBridge sink on the SDK's own client, sending to a
@@ -48,7 +48,7 @@ func updatedEvent(profileN, version int, large bool) Event {
 			p.Contacts = append(p.Contacts, profile.Contact{ID: fmt.Sprintf("%024x", 1000+i), Key: "email", Value: value, CreateTime: t0, UpdateTime: t0, Version: 1})
 		}
 	}
-	raw, _ := api.ProfileJSON(p)
+	raw, _ := json.Marshal(views.ProfileOf(p))
 	id := eventID(fmt.Sprintf("record-%d-%d", profileN, version))
 	return Event{ID: id, Source: "profiles", DetailType: updated, Time: t0.Add(time.Duration(version) * time.Second),
 		Detail: Detail{EventID: id, ProfileID: p.ID, Version: p.Version, ChangedFields: []string{"firstName", "name"},

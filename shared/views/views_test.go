@@ -1,4 +1,4 @@
-package api
+package views
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
+// objectKeys returns the keys of the JSON object raw in document order, and
+// its values by key.
 func objectKeys(t *testing.T, raw []byte) ([]string, map[string]json.RawMessage) {
 	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -46,7 +48,7 @@ var (
 func TestProfileViewEmpty(t *testing.T) {
 	t.Parallel()
 	p := &profile.Profile{ID: "6006dda272f002519c3eb505", CreateTime: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), UpdateTime: time.Date(2021, 1, 1, 3, 4, 5, 0, time.FixedZone("X", 3600))}
-	b, err := json.Marshal(profileView(p))
+	b, err := json.Marshal(ProfileOf(p))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func TestProfileViewEmpty(t *testing.T) {
 		`"enabled":false,"firstName":null,"middleName":null,"lastName":null,"name":null,"tags":[],` +
 		`"createTime":"2021-01-01T00:00:00+00:00","updateTime":"2021-01-01T02:04:05+00:00","uuid":null}`
 	if string(b) != want {
-		t.Errorf("profileView JSON =\n%s\nwant\n%s", b, want)
+		t.Errorf("ProfileOf JSON =\n%s\nwant\n%s", b, want)
 	}
 	keys, _ := objectKeys(t, b)
 	if !slices.Equal(keys, referenceProfileKeys) {
@@ -109,7 +111,7 @@ func TestProfileViewReference(t *testing.T) {
 		CountryCode: "840", Enabled: true, Tags: []string{"blue", "green"}, CreateTime: t0, UpdateTime: t0,
 		Contacts: []profile.Contact{{ID: "6006dda272f002519c3eb505", Key: "email", Value: "marysmith@email.com", CreateTime: t0, UpdateTime: t0}},
 	}
-	got, err := json.Marshal(profileView(p))
+	got, err := json.Marshal(ProfileOf(p))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +158,7 @@ func TestProfileViewReference(t *testing.T) {
 	delete(wantAny["country"].(map[string]any), "countryId")
 	delete(gotAny["contacts"].([]any)[0].(map[string]any), "verified")
 	if !reflect.DeepEqual(gotAny, wantAny) {
-		t.Errorf("profileView =\n%v\nwant\n%v", gotAny, wantAny)
+		t.Errorf("ProfileOf =\n%v\nwant\n%v", gotAny, wantAny)
 	}
 }
 
@@ -164,13 +166,13 @@ func TestContactView(t *testing.T) {
 	t.Parallel()
 	c := &profile.Contact{ID: "6006dda272f002519c3eb505", Key: "phone", Value: "+9876543210", UUID: "u-1", Verified: true,
 		CreateTime: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), UpdateTime: time.Date(2021, 1, 2, 0, 0, 0, 0, time.UTC)}
-	b, err := json.Marshal(contactView(c))
+	b, err := json.Marshal(ContactOf(c))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"contactId":"6006dda272f002519c3eb505","key":"phone","value":"+9876543210",` +
 		`"createTime":"2021-01-01T00:00:00+00:00","updateTime":"2021-01-02T00:00:00+00:00","uuid":"u-1","verified":true}`
 	if string(b) != want {
-		t.Errorf("contactView JSON =\n%s\nwant\n%s", b, want)
+		t.Errorf("ContactOf JSON =\n%s\nwant\n%s", b, want)
 	}
 }

@@ -1,4 +1,4 @@
-package events_test
+package profileevents_test
 
 import (
 	"bufio"
@@ -11,20 +11,21 @@ import (
 	"testing"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/profiles-service/profiles/local/eventschema"
-	"github.com/profiles-service/profiles/shared/events"
+	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/shared/profileevents"
 )
 
 // stoppingSink publishes until its stop-th event, which fails.
 type stoppingSink struct {
 	stop      int // -1: never
-	published []events.Event
+	published []profileevents.Event
 	deadline  time.Time
 }
 
-func (s *stoppingSink) Publish(ctx context.Context, evs []events.Event) (int, error) {
+func (s *stoppingSink) Publish(ctx context.Context, evs []profileevents.Event) (int, error) {
 	s.deadline, _ = ctx.Deadline()
 	for i, ev := range evs {
 		if len(s.published) == s.stop {
@@ -36,7 +37,7 @@ func (s *stoppingSink) Publish(ctx context.Context, evs []events.Event) (int, er
 }
 
 // eventRecords are the indexes of the records that make an event.
-func eventRecords(t *testing.T, records []lambdaevents.DynamoDBEventRecord) []int {
+func eventRecords(t *testing.T, records []events.DynamoDBEventRecord) []int {
 	t.Helper()
 	var idx []int
 	for i := range records {
@@ -53,16 +54,16 @@ func eventRecords(t *testing.T, records []lambdaevents.DynamoDBEventRecord) []in
 
 // publish handles the records with a sink that keeps the events; it
 // returns them and the records reported.
-func publish(t *testing.T, records []lambdaevents.DynamoDBEventRecord) ([]events.Event, []string) {
+func publish(t *testing.T, records []events.DynamoDBEventRecord) ([]profileevents.Event, []string) {
 	t.Helper()
 	sink := &stoppingSink{stop: -1}
-	failed := handle(t, events.Publisher{Sink: sink, Source: "profiles"}, records)
+	failed := handle(t, profileevents.Publisher{Sink: sink, Source: "profiles", ProfileOf: dynamo.ProfileFromStreamImage}, records)
 	return sink.published, failed
 }
 
-func handle(t *testing.T, p events.Publisher, records []lambdaevents.DynamoDBEventRecord) []string {
+func handle(t *testing.T, p profileevents.Publisher, records []events.DynamoDBEventRecord) []string {
 	t.Helper()
-	resp, err := p.Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: records})
+	resp, err := p.Handle(context.Background(), events.DynamoDBEvent{Records: records})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestPublisherReportsTheFirstEventNotPublished(t *testing.T) {
 	withEvents := eventRecords(t, records)
 	for stop := -1; stop < len(withEvents); stop++ {
 		sink := &stoppingSink{stop: stop}
-		failed := handle(t, events.Publisher{Sink: sink, Source: "profiles"}, records)
+		failed := handle(t, profileevents.Publisher{Sink: sink, Source: "profiles", ProfileOf: dynamo.ProfileFromStreamImage}, records)
 		switch {
 		case stop < 0 && (len(failed) != 0 || len(sink.published) != len(withEvents)):
 			t.Errorf("no failure: reported %v, published %d of %d events", failed, len(sink.published), len(withEvents))
@@ -103,9 +104,9 @@ func TestPublisherStopsAtARecordItCannotRead(t *testing.T) {
 	withEvents := eventRecords(t, records)
 	bad := withEvents[2]
 	records[bad].Change.NewImage = cloneImage(records[bad].Change.NewImage)
-	records[bad].Change.NewImage["version"] = lambdaevents.NewStringAttribute("three")
+	records[bad].Change.NewImage["version"] = events.NewStringAttribute("three")
 	sink := &stoppingSink{stop: -1}
-	failed := handle(t, events.Publisher{Sink: sink, Source: "profiles"}, records)
+	failed := handle(t, profileevents.Publisher{Sink: sink, Source: "profiles", ProfileOf: dynamo.ProfileFromStreamImage}, records)
 	if !slices.Equal(failed, []string{records[bad].Change.SequenceNumber}) || len(sink.published) != 2 {
 		t.Errorf("reported %v and published %d events, want record %d reported after 2 events", failed, len(sink.published), bad)
 	}
@@ -119,8 +120,8 @@ func TestPublisherKeepsAMarginBeforeTheDeadline(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	sink := &stoppingSink{stop: -1}
-	p := events.Publisher{Sink: sink, Source: "profiles", Margin: 2 * time.Second}
-	if _, err := p.Handle(ctx, lambdaevents.DynamoDBEvent{}); err != nil {
+	p := profileevents.Publisher{Sink: sink, Source: "profiles", ProfileOf: dynamo.ProfileFromStreamImage, Margin: 2 * time.Second}
+	if _, err := p.Handle(ctx, events.DynamoDBEvent{}); err != nil {
 		t.Fatal(err)
 	}
 	if !sink.deadline.Equal(deadline.Add(-2 * time.Second)) {
@@ -135,7 +136,7 @@ func TestFileSinkAndReplay(t *testing.T) {
 	t.Parallel()
 	records, _ := lifeOfAProfile(t)
 	path := filepath.Join(t.TempDir(), "sub", "events.jsonl")
-	p := events.Publisher{Sink: events.NewFile(path), Source: "profiles"}
+	p := profileevents.Publisher{Sink: profileevents.NewFile(path), Source: "profiles", ProfileOf: dynamo.ProfileFromStreamImage}
 	for range 2 {
 		if failed := handle(t, p, records); len(failed) != 0 {
 			t.Fatalf("reported %v", failed)
@@ -146,12 +147,12 @@ func TestFileSinkAndReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var lines []events.Event
+	var lines []profileevents.Event
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		eventschema.Check(t, sc.Bytes())
-		var ev events.Event
+		var ev profileevents.Event
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 			t.Fatal(err)
 		}
