@@ -11,7 +11,7 @@ SUB ?= local-user
 SCOPES ?= profiles:read profiles:write
 ROLE ?= admin
 
-.PHONY: help run test preflight go-test unit vet scan checkov backfill redrive invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-invoke sam-api sam-events schemathesis contract contract-check docs-ui clean
+.PHONY: help run test preflight go-test unit vet golangci-lint scan checkov backfill redrive invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-invoke sam-api sam-events schemathesis contract contract-check docs-ui clean
 
 # A bare `make` is `make run`: run is the first target.
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}; profile change events to $${EVENTS_FILE:-.local/events.jsonl}
@@ -34,11 +34,26 @@ preflight:
 go-test: dynamodb-local
 	$(GO) run ./cmd/withddb -- $(GO) test -count=1 ./...
 
-## vet: go vet, gofmt, and go.mod/go.sum as go mod tidy leaves them
+## vet: go vet, gofmt, go.mod/go.sum as go mod tidy leaves them, and golangci-lint with .golangci.yml (when installed)
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy (go mod tidy -diff):"; $(GO) mod tidy -diff; exit 1; }
+	@if [ -x $(GOLANGCI_LINT) ] && [ -f $(GOLANGCI_LINT_STAMP) ]; then \
+		echo "golangci-lint $(GOLANGCI_LINT_VERSION) run ./..."; \
+		$(GOLANGCI_LINT) run ./...; \
+	else \
+		echo "vet: SKIPPED golangci-lint: not installed (make golangci-lint installs it; .ci/run does)"; \
+	fi
+
+## golangci-lint: golangci-lint $(GOLANGCI_LINT_VERSION) built into .local/bin (about 2 minutes, once)
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := .local/bin/golangci-lint
+GOLANGCI_LINT_STAMP := .local/bin/.installed-golangci-lint-$(GOLANGCI_LINT_VERSION)
+golangci-lint: $(GOLANGCI_LINT_STAMP)
+$(GOLANGCI_LINT_STAMP):
+	GOBIN=$(CURDIR)/.local/bin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	@touch $@
 
 ## scan: checkov on template.yaml (any finding fails, unless the resource skips it with a reason), and
 ## govulncheck where its database is reachable (one line says which)

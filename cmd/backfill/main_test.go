@@ -28,7 +28,7 @@ func TestBackfillMovesItemsToTheNewShape(t *testing.T) {
 	str := func(v string) profile.Field[string] { return profile.Field[string]{Set: true, Value: v} }
 	var ids []string
 	for i, email := range []string{"old1@example.com", "old2@example.com", "old3@example.com"} {
-		p, err := profile.New(profile.ProfileInput{ProfileChanges: profile.ProfileChanges{LastName: str("Old"),
+		p, err := profile.New(profile.Input{Changes: profile.Changes{LastName: str("Old"),
 			Enabled: profile.Field[bool]{Set: true, Value: i != 1}},
 			Contacts: []profile.ContactChanges{{Key: str(profile.KeyEmail), Value: str(email)}}}, profile.Now())
 		if err != nil {

@@ -140,7 +140,7 @@ func build(ctx context.Context, root, dir string, fns []function, p *progress) e
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("make build: %v\n%s", err, out.String())
+		return fmt.Errorf("make build: %w\n%s", err, out.String())
 	}
 	return nil
 }
@@ -175,7 +175,7 @@ func (e *env) startFunction(ctx context.Context, f function, invocations int, ba
 	go func() { exited <- cmd.Wait() }()
 	defer func() {
 		_ = cmd.Process.Kill()
-		<-exited
+		<-exited //nolint:errcheck // killed: its exit error says only that
 	}()
 	fail := func(err error) (coldRun, error) {
 		return run, fmt.Errorf("%s: %w\n%s", f.name, err, stderr.String())
@@ -185,7 +185,7 @@ func (e *env) startFunction(ctx context.Context, f function, invocations int, ba
 	case first = <-api.firstNext:
 	case err := <-exited:
 		exited <- err
-		return fail(fmt.Errorf("exited before asking for work: %v", err))
+		return fail(fmt.Errorf("exited before asking for work: %w", err))
 	case err := <-api.initError:
 		return fail(fmt.Errorf("init error: %s", err))
 	case <-time.After(10 * time.Second):
@@ -208,7 +208,7 @@ func (e *env) startFunction(ctx context.Context, f function, invocations int, ba
 			run.statuses[r.status]++
 		case err := <-exited:
 			exited <- err
-			return fail(fmt.Errorf("exited during an invocation: %v", err))
+			return fail(fmt.Errorf("exited during an invocation: %w", err))
 		case <-time.After(10 * time.Second):
 			return fail(errors.New("an invocation did not answer within 10s"))
 		case <-ctx.Done():

@@ -211,7 +211,7 @@ func (t *table) close() {
 		defer cancel()
 		_ = devstack.DeleteTable(ctx, t.DB, t.Config.TableName)
 	}
-	t.Stack.Close()
+	t.Close()
 }
 
 func (e *env) close(p *progress) {

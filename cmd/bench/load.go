@@ -32,8 +32,8 @@ func dataset(n int, base time.Time) []*profile.Profile {
 		if i%2 == 0 {
 			last = sharedLastName
 		}
-		in := profile.ProfileInput{
-			ProfileChanges: profile.ProfileChanges{
+		in := profile.Input{
+			Changes: profile.Changes{
 				FirstName:   str(fmt.Sprintf("First%07d", i)),
 				MiddleName:  str(sharedMiddleName),
 				LastName:    str(last),

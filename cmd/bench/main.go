@@ -153,7 +153,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		sectionStart := time.Now()
 		if err := s.run(ctx, e, rep, p); err != nil {
 			if ctx.Err() != nil {
-				err = fmt.Errorf("%w (%v)", err, context.Cause(ctx))
+				err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
 			}
 			return fmt.Errorf("section %s, after %v: %w", s.name, time.Since(sectionStart).Round(time.Second), err)
 		}
@@ -184,11 +184,13 @@ func startCPUProfile(path string) (func(), error) {
 		return nil, err
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+		_ = f.Close() // nothing written: the profiling error is what counts
 		return nil, err
 	}
 	return func() {
 		pprof.StopCPUProfile()
-		f.Close()
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: CPU profile %s: %v\n", path, err)
+		}
 	}, nil
 }

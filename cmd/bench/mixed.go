@@ -72,7 +72,7 @@ func mixedLoad(ctx context.Context, e *env, rep *report, p *progress) error {
 	start := time.Now()
 	for c := range mixedClients {
 		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(c), 1))
+			r := rand.New(rand.NewPCG(uint64(c), 1)) //nolint:gosec // G115: c is 0 to mixedClients-1
 			for i := 0; lctx.Err() == nil; i++ {
 				k := pick(r.IntN(100))
 				method, path, body, want := mixedRequest(k, r, ids, hot, c, i)

@@ -49,7 +49,7 @@ func newRuntimeAPI(f function) (*runtimeAPI, error) {
 		a.initError <- string(b)
 		w.WriteHeader(http.StatusAccepted)
 	})
-	a.srv = &http.Server{Handler: mux}
+	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = a.srv.Serve(ln) }()
 	return a, nil
 }

@@ -92,7 +92,8 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 	logf("API on http://%s (table %s, DynamoDB %s); Ctrl-C stops", ln.Addr(), cfg.TableName, cfg.Endpoint)
 	go func() {
 		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// ctx is done: the shutdown gets 5 s of its own.
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()

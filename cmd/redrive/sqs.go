@@ -30,7 +30,7 @@ func (q *queue) Receive(ctx context.Context) ([]streams.Failure, error) {
 	for {
 		got, err := q.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(q.url), MaxNumberOfMessages: 10, WaitTimeSeconds: 2,
-			VisibilityTimeout: int32(q.hide / time.Second)})
+			VisibilityTimeout: visibilitySeconds(q.hide)})
 		if err != nil {
 			return out, err
 		}
@@ -51,4 +51,17 @@ func (q *queue) Receive(ctx context.Context) ([]streams.Failure, error) {
 func (q *queue) Delete(ctx context.Context, f streams.Failure) error {
 	_, err := q.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q.url), ReceiptHandle: aws.String(f.Handle)})
 	return err
+}
+
+// visibilitySeconds is d in whole seconds as SQS takes a visibility
+// timeout: 0 to 12 hours, so it fits an int32.
+func visibilitySeconds(d time.Duration) int32 {
+	s := int64(d / time.Second)
+	if s < 0 {
+		return 0
+	}
+	if s > 12*60*60 {
+		return 12 * 60 * 60
+	}
+	return int32(s)
 }

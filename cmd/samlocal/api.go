@@ -45,7 +45,7 @@ func startAPI(ctx context.Context, l *sam.Local, table, endpoint string, port in
 	for !listening(addr) {
 		select {
 		case err := <-exited:
-			return fmt.Errorf("sam local start-api exited: %v", err)
+			return fmt.Errorf("sam local start-api exited: %w", err)
 		case <-ctx.Done():
 			return terminate(cmd.Process.Pid, exited, stderr)
 		case <-time.After(200 * time.Millisecond):
@@ -63,7 +63,7 @@ make run checks tokens and scopes.
 		addr, fixtures.ProfileID, addr, fixtures.UserID, fixtures.APIKey)
 	select {
 	case err := <-exited:
-		return fmt.Errorf("sam local start-api exited: %v", err)
+		return fmt.Errorf("sam local start-api exited: %w", err)
 	case <-ctx.Done():
 		return terminate(cmd.Process.Pid, exited, stderr)
 	}
@@ -74,11 +74,12 @@ make run checks tokens and scopes.
 func terminate(pid int, exited <-chan error, stderr io.Writer) error {
 	fmt.Fprintln(stderr, "stopping sam local start-api")
 	_ = syscall.Kill(pid, syscall.SIGTERM)
+	// Its exit error says only that it was stopped.
 	select {
-	case <-exited:
+	case <-exited: //nolint:errcheck // see above
 	case <-time.After(15 * time.Second):
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
-		<-exited
+		<-exited //nolint:errcheck // see above
 	}
 	return nil
 }
@@ -89,6 +90,6 @@ func listening(addr string) bool {
 	if err != nil {
 		return false
 	}
-	c.Close()
+	_ = c.Close() // only dialled, to see that it answers
 	return true
 }

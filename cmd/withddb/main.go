@@ -48,7 +48,9 @@ func run(ctx context.Context, args []string) (int, error) {
 			return 0, err
 		}
 		if _, ok := os.LookupEnv("DYNAMODB_LOCAL_JAVA_OPTS"); !ok {
-			os.Setenv("DYNAMODB_LOCAL_JAVA_OPTS", strings.Join(ddblocal.LongRunJVMFlags, " "))
+			if err := os.Setenv("DYNAMODB_LOCAL_JAVA_OPTS", strings.Join(ddblocal.LongRunJVMFlags, " ")); err != nil {
+				return 0, err
+			}
 		}
 		start := time.Now()
 		p, err := ddblocal.Start(ctx, filepath.Dir(tpl), 0)
@@ -58,7 +60,9 @@ func run(ctx context.Context, args []string) (int, error) {
 		defer p.Stop()
 		fmt.Fprintf(os.Stderr, "withddb: DynamoDB Local at %s (started in %v) for: %s\n", p.Endpoint,
 			time.Since(start).Round(100*time.Millisecond), strings.Join(args, " "))
-		os.Setenv("DYNAMODB_ENDPOINT", p.Endpoint)
+		if err := os.Setenv("DYNAMODB_ENDPOINT", p.Endpoint); err != nil {
+			return 0, err
+		}
 	}
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr

@@ -89,7 +89,7 @@ func Start(ctx context.Context, root string, port int) (*Process, error) {
 	for !Reachable(p.Endpoint) {
 		select {
 		case err := <-exited:
-			return nil, fmt.Errorf("DynamoDB Local exited (%v): %s", err, logs.String())
+			return nil, fmt.Errorf("DynamoDB Local exited (%w): %s", err, logs.String())
 		case <-deadline:
 			p.Stop()
 			return nil, errors.New("DynamoDB Local did not answer within 60s: " + logs.String())

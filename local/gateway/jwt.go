@@ -57,8 +57,11 @@ func Audience(tpl *samtemplate.Template, role Role) (string, error) {
 		return "", fmt.Errorf("template.yaml has no JWT authorizer %q for role %q", roleAuthorizer[role], role)
 	}
 	auds, err := tpl.Resolver().Strings(samtemplate.Field(az.JWT, "audience"))
-	if err != nil || len(auds) == 0 {
-		return "", fmt.Errorf("authorizer %s: no audience: %v", az.Name, err)
+	if err != nil {
+		return "", fmt.Errorf("authorizer %s: no audience: %w", az.Name, err)
+	}
+	if len(auds) == 0 {
+		return "", fmt.Errorf("authorizer %s: no audience", az.Name)
 	}
 	return auds[0], nil
 }

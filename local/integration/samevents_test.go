@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -345,7 +346,7 @@ func generateEvent(t *testing.T, sam string, args ...string) []byte {
 	cmd.Env = append(os.Environ(), "SAM_CLI_TELEMETRY=0")
 	out, err := cmd.Output()
 	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			t.Fatalf("sam local generate-event %s: %v: %s", strings.Join(args, " "), err, ee.Stderr)
 		}
 		t.Fatal(err)

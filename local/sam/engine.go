@@ -50,10 +50,10 @@ func StartEngine(ctx context.Context, root string, logw io.Writer) (*Engine, err
 		if errors.As(err, &exit) && exit.ExitCode() == 3 {
 			return nil, fmt.Errorf("%w: %s", ErrNoEngine, noEngineReason(log.String()))
 		}
-		logw.Write(log.Bytes())
+		_, _ = logw.Write(log.Bytes()) // the error below is what counts
 		return nil, fmt.Errorf("local/sam/engine.sh start: %w", err)
 	}
-	logw.Write(log.Bytes())
+	_, _ = logw.Write(log.Bytes()) // a log the caller gave us: best effort
 	var exports bytes.Buffer
 	if err := e.script(ctx, &exports, logw, "engine.sh", "env"); err != nil {
 		return nil, fmt.Errorf("local/sam/engine.sh env: %w", err)
@@ -70,7 +70,10 @@ func StartEngine(ctx context.Context, root string, logw io.Writer) (*Engine, err
 	err := e.script(ctx, &image, logw, "base-image.sh")
 	if e.Image = strings.TrimSpace(image.String()); err != nil || e.Image == "" {
 		e.Stop()
-		return nil, fmt.Errorf("local/sam/base-image.sh: no image (%v)", err)
+		if err == nil {
+			return nil, errors.New("local/sam/base-image.sh: no image (it printed none)")
+		}
+		return nil, fmt.Errorf("local/sam/base-image.sh: no image (%w)", err)
 	}
 	return e, nil
 }

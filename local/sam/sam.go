@@ -29,7 +29,7 @@ func HostArchitecture() (string, error) {
 	case "arm64":
 		return "arm64", nil
 	}
-	return "", fmt.Errorf("Lambda has no %s architecture: sam local runs only on x86_64 and arm64 machines", runtime.GOARCH)
+	return "", fmt.Errorf("no Lambda architecture for %s: sam local runs only on x86_64 and arm64 machines", runtime.GOARCH)
 }
 
 // EnvFile is the file for `sam local --env-vars`: every function in local

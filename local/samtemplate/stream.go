@@ -1,6 +1,7 @@
 package samtemplate
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -50,7 +51,7 @@ func (r *Resolver) streamEvent(fn FunctionResource, props *yaml.Node) (StreamEve
 	se := StreamEvent{Function: fn.Name, BatchSize: 100, MaxRetries: -1}
 	stream := Field(props, "Stream")
 	if stream == nil || stream.Tag != "!GetAtt" || !strings.HasSuffix(stream.Value, ".StreamArn") {
-		return se, fmt.Errorf("Stream must be !GetAtt <Table>.StreamArn")
+		return se, errors.New("the Stream property must be !GetAtt <Table>.StreamArn")
 	}
 	se.Table = strings.TrimSuffix(stream.Value, ".StreamArn")
 	var err error

@@ -190,7 +190,7 @@ func (r *runner) findIn(path string) error {
 	}
 	var page []profileView
 	if err := json.Unmarshal(resp.body, &page); err != nil {
-		return fmt.Errorf("the page is no list of profiles: %v", err)
+		return fmt.Errorf("the page is no list of profiles: %w", err)
 	}
 	for _, p := range page {
 		if p.ProfileID == r.profileID {

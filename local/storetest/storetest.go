@@ -55,8 +55,8 @@ func str(v string) profile.Field[string] { return profile.Field[string]{Set: tru
 // and a phone number, created at base plus i seconds.
 func newProfile(t *testing.T, i int, last string) *profile.Profile {
 	t.Helper()
-	p, err := profile.New(profile.ProfileInput{
-		ProfileChanges: profile.ProfileChanges{FirstName: str("Ann"), LastName: str(last)},
+	p, err := profile.New(profile.Input{
+		Changes: profile.Changes{FirstName: str("Ann"), LastName: str(last)},
 		Contacts: []profile.ContactChanges{
 			{Key: str(profile.KeyEmail), Value: str(fmt.Sprintf("p%d@store.example", i))},
 			{Key: str(profile.KeyPhone), Value: str(fmt.Sprintf("+6421%07d", i))},
@@ -153,7 +153,7 @@ func update(t *testing.T, s profile.Store) {
 	create(t, s, p)
 	later := base.Add(time.Hour)
 	got, err := s.Update(ctx, p.ID, profile.IfMatch(1), func(p *profile.Profile) error {
-		return p.Update(profile.ProfileChanges{LastName: str("Dunn"), Enabled: profile.Field[bool]{Set: true}}, later)
+		return p.Update(profile.Changes{LastName: str("Dunn"), Enabled: profile.Field[bool]{Set: true}}, later)
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +185,7 @@ func preconditions(t *testing.T, s profile.Store) {
 	create(t, s, p)
 	rename := func(last string) func(*profile.Profile) error {
 		return func(p *profile.Profile) error {
-			return p.Update(profile.ProfileChanges{LastName: str(last)}, base.Add(time.Minute))
+			return p.Update(profile.Changes{LastName: str(last)}, base.Add(time.Minute))
 		}
 	}
 	if _, err := s.Update(ctx, p.ID, profile.IfMatch(2, 1), rename("Dunn"), nil); err != nil {
@@ -217,12 +217,12 @@ func concurrentChange(t *testing.T, s profile.Store) {
 			if !done {
 				done = true
 				if _, err := s.Update(ctx, p.ID, profile.IfMatchAny(), func(o *profile.Profile) error {
-					return o.Update(profile.ProfileChanges{FirstName: str(first)}, at)
+					return o.Update(profile.Changes{FirstName: str(first)}, at)
 				}, nil); err != nil {
 					return fmt.Errorf("the concurrent write: %w", err)
 				}
 			}
-			return q.Update(profile.ProfileChanges{LastName: str("Last" + first)}, at)
+			return q.Update(profile.Changes{LastName: str("Last" + first)}, at)
 		}
 	}
 	_, err := s.Update(ctx, p.ID, profile.IfMatch(1), interfere("Bea"), nil)
@@ -253,7 +253,7 @@ func uniqueUUID(t *testing.T, s profile.Store) {
 	create(t, s, b)
 	setUUID := func(v string) func(*profile.Profile) error {
 		return func(p *profile.Profile) error {
-			return p.Update(profile.ProfileChanges{UUID: profile.Field[string]{Set: true, Null: v == "", Value: v}}, base.Add(time.Minute))
+			return p.Update(profile.Changes{UUID: profile.Field[string]{Set: true, Null: v == "", Value: v}}, base.Add(time.Minute))
 		}
 	}
 	_, err = s.Update(ctx, b.ID, profile.IfMatchAny(), setUUID("ext-1"), nil)
@@ -338,7 +338,7 @@ func idempotencyKey(t *testing.T, s profile.Store) {
 	// An update takes its key in the same write; its change may complete
 	// the record.
 	_, err = s.Update(ctx, a.ID, profile.IfMatchAny(), func(p *profile.Profile) error {
-		return p.Update(profile.ProfileChanges{LastName: str("Never")}, base.Add(time.Minute))
+		return p.Update(profile.Changes{LastName: str("Never")}, base.Add(time.Minute))
 	}, record("caller/key-1"))
 	if !errors.As(err, &used) {
 		t.Errorf("update with a used key: %v, want an UsedError", err)

@@ -30,8 +30,8 @@ type profileBody struct {
 	Contacts profile.Field[[]contactBody] `json:"contacts"`
 }
 
-func (b *profileBody) changes() profile.ProfileChanges {
-	return profile.ProfileChanges{
+func (b *profileBody) changes() profile.Changes {
+	return profile.Changes{
 		FirstName: b.FirstName, MiddleName: b.MiddleName, LastName: b.LastName,
 		CountryCode: b.CountryCode, Enabled: b.Enabled, Tags: b.Tags, UUID: b.UUID,
 	}

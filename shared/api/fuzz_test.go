@@ -60,7 +60,7 @@ func FuzzProfileBody(f *testing.F) {
 			}
 			return
 		}
-		in := profile.ProfileInput{ProfileChanges: b.changes()}
+		in := profile.Input{Changes: b.changes()}
 		for i := range b.Contacts.Value {
 			in.Contacts = append(in.Contacts, b.Contacts.Value[i].changes())
 		}

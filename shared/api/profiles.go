@@ -53,7 +53,7 @@ func createProfile(d Deps, once *idempotency.Record) handlerFunc {
 		if err := decode(r, &body); err != nil {
 			return err
 		}
-		in := profile.ProfileInput{ProfileChanges: body.changes()}
+		in := profile.Input{Changes: body.changes()}
 		for i := range body.Contacts.Value {
 			in.Contacts = append(in.Contacts, body.Contacts.Value[i].changes())
 		}

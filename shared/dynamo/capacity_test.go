@@ -20,7 +20,7 @@ func TestEveryCallReportsItsCapacity(t *testing.T) {
 	}
 	t.Parallel()
 	store := testenv.NewStack(t).Store
-	p, err := profile.New(profile.ProfileInput{ProfileChanges: profile.ProfileChanges{
+	p, err := profile.New(profile.Input{Changes: profile.Changes{
 		FirstName: profile.Field[string]{Set: true, Value: "Capacity"}}}, time.Now())
 	if err != nil {
 		t.Fatal(err)

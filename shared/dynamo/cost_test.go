@@ -36,8 +36,8 @@ func skewed(i int, at time.Time) *profile.Profile {
 	if i < 3 {
 		email = "shared@cost.example"
 	}
-	in := profile.ProfileInput{
-		ProfileChanges: profile.ProfileChanges{
+	in := profile.Input{
+		Changes: profile.Changes{
 			FirstName: str(first), MiddleName: str("Middle"), LastName: str(last),
 			Enabled: profile.Field[bool]{Set: true, Value: i != 0},
 		},

@@ -105,7 +105,8 @@ func profileKey(id string) string { return profilePrefix + id }
 func shardOf(id string, shards int) int {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(id))
-	return int(h.Sum32() % uint32(shards))
+	// shards is at least 1 (New): the remainder is a shard, 0 to shards-1.
+	return int(h.Sum32()) % shards
 }
 
 // listPK is a partition of the list indexes: a profile's enabled state

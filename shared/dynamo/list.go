@@ -205,7 +205,7 @@ func (s *Store) listMatches(ctx context.Context, q profile.ListQuery, nf profile
 		c := &indexCursor{s: s, index: indexFor(nf.Field), attr: indexFor(nf.Field), pk: pk, prefix: prefix}
 		for {
 			// One more than the cap tells a match too many.
-			c.batch = int32(max(1, min(maxBatch, profile.MaxSortMatches+1-read)))
+			c.batch = batchSize(profile.MaxSortMatches + 1 - read)
 			if err := c.fill(ctx); err != nil {
 				return profile.Result[profile.Profile]{}, err
 			}
@@ -321,7 +321,19 @@ func streamBatch(need int, filtered bool, partitions int) int32 {
 	if partitions > 1 {
 		per = min(need, (2*need+partitions-1)/partitions+1)
 	}
-	return int32(min(per, maxBatch))
+	return batchSize(per)
+}
+
+// batchSize is n as a query's Limit: at least 1 and at most maxBatch, so
+// the conversion to int32 cannot overflow.
+func batchSize(n int) int32 {
+	if n < 1 {
+		return 1
+	}
+	if n > maxBatch {
+		return maxBatch
+	}
+	return int32(n)
 }
 
 // fillAll fills every cursor that has run empty, the partitions' queries
@@ -338,7 +350,7 @@ func fillAll(ctx context.Context, cursors []*indexCursor, budget int) error {
 		}
 	}
 	for _, c := range empty {
-		c.batch = int32(max(1, min(int(c.batch), left)))
+		c.batch = batchSize(min(int(c.batch), left))
 	}
 	switch len(empty) {
 	case 0:
@@ -466,12 +478,10 @@ func (c *indexCursor) sortCondition() (expression.KeyConditionBuilder, bool) {
 		// left (exhausted before its query: see fill), one after it starts
 		// from its beginning.
 		state, id, _ := strings.Cut(after, keySep)
-		switch mine := enabledOfPartition(c.pk); {
-		case mine == state:
-			after = id
-		default:
+		if enabledOfPartition(c.pk) != state {
 			return expression.KeyConditionBuilder{}, false
 		}
+		after = id
 	}
 	switch {
 	case c.prefix == "" && after == "":

@@ -29,7 +29,7 @@ func TestListingMatchesPageOfOnEveryShardCount(t *testing.T) {
 	var all []*profile.Profile
 	for i := range 90 {
 		str := func(v string) profile.Field[string] { return profile.Field[string]{Set: true, Value: v} }
-		p, err := profile.New(profile.ProfileInput{ProfileChanges: profile.ProfileChanges{
+		p, err := profile.New(profile.Input{Changes: profile.Changes{
 			FirstName: str([]string{"Ann", "bob", "Cy", "ann"}[i%4]),
 			LastName:  str(fmt.Sprintf("Last%02d", (i*37)%23)),
 			Enabled:   profile.Field[bool]{Set: true, Value: i%3 != 0},

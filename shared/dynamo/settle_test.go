@@ -46,7 +46,7 @@ func within(t *testing.T, d time.Duration) context.Context {
 
 func setFirstName(name string) func(*profile.Profile) error {
 	return func(p *profile.Profile) error {
-		return p.Update(profile.ProfileChanges{FirstName: profile.Field[string]{Set: true, Value: name}}, time.Now())
+		return p.Update(profile.Changes{FirstName: profile.Field[string]{Set: true, Value: name}}, time.Now())
 	}
 }
 

@@ -366,7 +366,7 @@ func number(n int64) types.AttributeValue {
 // ... 256 ms), so many writers of one profile spread out instead of
 // retrying in lockstep.
 func backoffDelay(attempt int) time.Duration {
-	return time.Duration(rand.Int64N(int64(2*time.Millisecond) << min(attempt, 7)))
+	return time.Duration(rand.Int64N(int64(2*time.Millisecond) << min(attempt, 7))) //nolint:gosec // G404: jitter needs spread, not unpredictability
 }
 
 // backoff waits backoffDelay, or until ctx ends.

@@ -6,17 +6,17 @@ import (
 	"time"
 )
 
-// ProfileInput is a create request: the profile's fields and its first contacts.
-type ProfileInput struct {
-	ProfileChanges
+// Input is a create request: the profile's fields and its first contacts.
+type Input struct {
+	Changes
 	Contacts []ContactChanges
 }
 
 // New validates a create request and returns the new profile, enabled by default.
-func New(in ProfileInput, now time.Time) (*Profile, error) {
+func New(in Input, now time.Time) (*Profile, error) {
 	p := &Profile{ID: NewID(now), Enabled: true, Tags: []string{}, CreateTime: now, UpdateTime: now}
 	v := &validator{}
-	applyProfile(v, p, in.ProfileChanges)
+	applyProfile(v, p, in.Changes)
 	if len(in.Contacts) > MaxContacts {
 		v.add("contacts", "must hold at most %d contacts (got %d)", MaxContacts, len(in.Contacts))
 		return nil, v.err()
@@ -58,7 +58,7 @@ func nextContactID(p *Profile, now time.Time) string {
 }
 
 // Update applies a partial update. A request that sets nothing is invalid.
-func (p *Profile) Update(c ProfileChanges, now time.Time) error {
+func (p *Profile) Update(c Changes, now time.Time) error {
 	if err := c.RequireAny(); err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (p *Profile) findValue(key, value string) *Contact {
 // EqualFold): exactly what a store's look-up by email can index.
 func SameContactValue(key, a, b string) bool {
 	if key == KeyEmail {
-		return strings.ToLower(a) == strings.ToLower(b) //lint:ignore SA6005 see above
+		return strings.ToLower(a) == strings.ToLower(b) //nolint:staticcheck // SA6005: ToLower, not EqualFold: see above
 	}
 	return a == b
 }

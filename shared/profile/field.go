@@ -27,8 +27,8 @@ func (f *Field[T]) UnmarshalJSON(b []byte) error {
 	return dec.Decode(&f.Value)
 }
 
-// ProfileChanges are the writable fields of a profile in a create or update.
-type ProfileChanges struct {
+// Changes are the writable fields of a profile in a create or update.
+type Changes struct {
 	FirstName        Field[string]
 	MiddleName       Field[string]
 	LastName         Field[string]
@@ -41,13 +41,13 @@ type ProfileChanges struct {
 }
 
 // Empty reports whether no field is set.
-func (c ProfileChanges) Empty() bool {
+func (c Changes) Empty() bool {
 	return !(c.FirstName.Set || c.MiddleName.Set || c.LastName.Set || c.CountryCode.Set ||
 		c.Enabled.Set || c.Tags.Set || c.UUID.Set || c.FeatureUpdates.Set || c.MarketingUpdates.Set)
 }
 
 // RequireAny is the error of an update that sets no field, nil otherwise.
-func (c ProfileChanges) RequireAny() error { return requireAny(c.Empty()) }
+func (c Changes) RequireAny() error { return requireAny(c.Empty()) }
 
 // ContactChanges are the writable fields of a contact in a create or update.
 type ContactChanges struct {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,11 +33,26 @@ func seedIDs() {
 func NewID(now time.Time) string {
 	idSeed.Do(seedIDs)
 	var b [12]byte
-	binary.BigEndian.PutUint32(b[:4], uint32(now.Unix()))
+	binary.BigEndian.PutUint32(b[:4], idSeconds(now))
 	copy(b[4:9], idProcess[:])
-	n := idCounter.Add(1)
-	b[9], b[10], b[11] = byte(n>>16), byte(n>>8), byte(n)
+	// The counter's low 24 bits: bytes 1 to 3 of its big-endian form.
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], idCounter.Add(1))
+	copy(b[9:], n[1:])
 	return hex.EncodeToString(b[:])
+}
+
+// idSeconds is now in Unix seconds as 32 bits, held to 1970 to 2106 (a
+// clamp, not a wrap, so ids keep sorting by creation time).
+func idSeconds(now time.Time) uint32 {
+	s := now.Unix()
+	if s < 0 {
+		return 0
+	}
+	if s > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return uint32(s)
 }
 
 // ValidID reports whether s has the shape of an id: 24 lowercase hex characters.

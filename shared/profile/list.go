@@ -69,7 +69,7 @@ func (f Filter) Match(p *Profile) bool {
 	// ToLower, not EqualFold: a match must be exactly what a store's
 	// ToLower-folded index keys hold.
 	eq := func(want *string, got string) bool {
-		return want == nil || strings.ToLower(*want) == strings.ToLower(got) //lint:ignore SA6005 see above
+		return want == nil || strings.ToLower(*want) == strings.ToLower(got) //nolint:staticcheck // SA6005: ToLower, not EqualFold: see above
 	}
 	return (f.Enabled == nil || *f.Enabled == p.Enabled) &&
 		eq(f.FirstName, p.FirstName) && eq(f.MiddleName, p.MiddleName) &&

@@ -35,8 +35,8 @@ func (c UserChanges) RequireAny() error {
 }
 
 // profileChanges are the profile fields the user's changes map to.
-func (c UserChanges) profileChanges() ProfileChanges {
-	return ProfileChanges{FirstName: c.GivenName, LastName: c.FamilyName,
+func (c UserChanges) profileChanges() Changes {
+	return Changes{FirstName: c.GivenName, LastName: c.FamilyName,
 		FeatureUpdates: c.FeatureUpdates, MarketingUpdates: c.MarketingUpdates}
 }
 
@@ -48,7 +48,7 @@ func NewForUser(userID string, c UserChanges, now time.Time) (*Profile, error) {
 	if len(userID) > MaxUserIDLen || !utf8.ValidString(userID) {
 		return nil, Invalid("userId", "the token's subject must be valid UTF-8 of at most %d bytes", MaxUserIDLen)
 	}
-	p, err := New(ProfileInput{}, now)
+	p, err := New(Input{}, now)
 	if err != nil {
 		return nil, err
 	}

@@ -166,7 +166,7 @@ func validTags(v *validator, f Field[[]string], dst *[]string) {
 }
 
 // applyProfile validates c and writes it into p. Names are trimmed; null clears.
-func applyProfile(v *validator, p *Profile, c ProfileChanges) {
+func applyProfile(v *validator, p *Profile, c Changes) {
 	optionalText(v, "firstName", c.FirstName, MaxNameLen, &p.FirstName)
 	optionalText(v, "middleName", c.MiddleName, MaxNameLen, &p.MiddleName)
 	optionalText(v, "lastName", c.LastName, MaxNameLen, &p.LastName)

@@ -19,9 +19,9 @@ func null[T any]() Field[T] { return Field[T]{Set: true, Null: true} }
 var t0 = time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // referenceInput is the body of the reference's POST /profiles example.
-func referenceInput() ProfileInput {
-	return ProfileInput{
-		ProfileChanges: ProfileChanges{
+func referenceInput() Input {
+	return Input{
+		Changes: Changes{
 			CountryCode: val("840"),
 			Enabled:     val(true),
 			FirstName:   val("Mary"),
@@ -220,37 +220,37 @@ func TestNewAccepts(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
-		modify func(*ProfileInput)
+		modify func(*Input)
 		check  func(*Profile) bool
 	}{
-		{"255 multibyte runes", func(in *ProfileInput) { in.FirstName = val(strings.Repeat("é", 255)) },
+		{"255 multibyte runes", func(in *Input) { in.FirstName = val(strings.Repeat("é", 255)) },
 			func(p *Profile) bool { return p.FirstName == strings.Repeat("é", 255) }},
-		{"255 four-byte runes", func(in *ProfileInput) { in.LastName = val(strings.Repeat("😀", 255)) },
+		{"255 four-byte runes", func(in *Input) { in.LastName = val(strings.Repeat("😀", 255)) },
 			func(p *Profile) bool { return p.LastName == strings.Repeat("😀", 255) }},
-		{"255 ascii", func(in *ProfileInput) { in.MiddleName = val(strings.Repeat("a", 255)) },
+		{"255 ascii", func(in *Input) { in.MiddleName = val(strings.Repeat("a", 255)) },
 			func(p *Profile) bool { return len(p.MiddleName) == 255 }},
-		{"no contacts", func(in *ProfileInput) { in.Contacts = nil },
+		{"no contacts", func(in *Input) { in.Contacts = nil },
 			func(p *Profile) bool { return len(p.Contacts) == 0 }},
-		{"50 contacts", func(in *ProfileInput) { in.Contacts = phones(50) },
+		{"50 contacts", func(in *Input) { in.Contacts = phones(50) },
 			func(p *Profile) bool { return len(p.Contacts) == 50 }},
-		{"50 tags deduplicated", func(in *ProfileInput) {
+		{"50 tags deduplicated", func(in *Input) {
 			tags := make([]string, 50)
 			for i := range tags {
 				tags[i] = "t" + strconv.Itoa(i%25)
 			}
 			in.Tags = val(tags)
 		}, func(p *Profile) bool { return len(p.Tags) == 25 && p.Tags[0] == "t0" && p.Tags[24] == "t24" }},
-		{"64-char tag", func(in *ProfileInput) { in.Tags = val([]string{strings.Repeat("ü", 64)}) },
+		{"64-char tag", func(in *Input) { in.Tags = val([]string{strings.Repeat("ü", 64)}) },
 			func(p *Profile) bool { return len(p.Tags) == 1 }},
-		{"email normalised", func(in *ProfileInput) {
+		{"email normalised", func(in *Input) {
 			in.Contacts = []ContactChanges{{Key: val(KeyEmail), Value: val("Mary@Email.COM")}}
 		}, func(p *Profile) bool { return p.Contacts[0].Value == "Mary@email.com" }},
-		{"phone normalised", func(in *ProfileInput) {
+		{"phone normalised", func(in *Input) {
 			in.Contacts = []ContactChanges{{Key: val(KeyPhone), Value: val("0064 27 111 2222")}}
 		}, func(p *Profile) bool { return p.Contacts[0].Value == "+64271112222" }},
-		{"empty country clears", func(in *ProfileInput) { in.CountryCode = val("") },
+		{"empty country clears", func(in *Input) { in.CountryCode = val("") },
 			func(p *Profile) bool { return p.CountryCode == "" }},
-		{"same value different key", func(in *ProfileInput) {
+		{"same value different key", func(in *Input) {
 			in.Contacts = []ContactChanges{
 				{Key: val(KeyPhone), Value: val("+6421000000")},
 				{Key: val(KeyEmail), Value: val("6421000000@example.com")},
@@ -293,42 +293,42 @@ func TestNewRejects(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		modify func(*ProfileInput)
+		modify func(*Input)
 		field  string
 	}{
-		{"first name 256 runes", func(in *ProfileInput) { in.FirstName = val(strings.Repeat("é", 256)) }, "firstName"},
-		{"middle name 256 ascii", func(in *ProfileInput) { in.MiddleName = val(strings.Repeat("a", 256)) }, "middleName"},
-		{"last name 256 runes", func(in *ProfileInput) { in.LastName = val(strings.Repeat("😀", 256)) }, "lastName"},
-		{"control character", func(in *ProfileInput) { in.FirstName = val("Ma\x00ry") }, "firstName"},
-		{"inner newline", func(in *ProfileInput) { in.LastName = val("Sm\nith") }, "lastName"},
-		{"C1 control", func(in *ProfileInput) { in.MiddleName = val("Ja\u0085ne") }, "middleName"},
-		{"invalid UTF-8", func(in *ProfileInput) { in.FirstName = val("Ma\xffry") }, "firstName"},
-		{"uuid invalid UTF-8", func(in *ProfileInput) { in.UUID = val("\xc3") }, "uuid"},
-		{"uuid too long", func(in *ProfileInput) { in.UUID = val(strings.Repeat("u", 256)) }, "uuid"},
-		{"unknown country", func(in *ProfileInput) { in.CountryCode = val("999") }, "countryNumericCode"},
-		{"country alpha code", func(in *ProfileInput) { in.CountryCode = val("US") }, "countryNumericCode"},
-		{"country unpadded", func(in *ProfileInput) { in.CountryCode = val("4") }, "countryNumericCode"},
-		{"enabled null", func(in *ProfileInput) { in.Enabled = null[bool]() }, "enabled"},
-		{"bad contact key", func(in *ProfileInput) { in.Contacts[1].Key = val("fax") }, "contacts[1].key"},
-		{"null contact key", func(in *ProfileInput) { in.Contacts[0].Key = null[string]() }, "contacts[0].key"},
-		{"missing contact key", func(in *ProfileInput) { in.Contacts[1].Key = Field[string]{} }, "contacts[1].key"},
-		{"missing contact value", func(in *ProfileInput) { in.Contacts[1].Value = Field[string]{} }, "contacts[1].value"},
-		{"null contact value", func(in *ProfileInput) { in.Contacts[0].Value = null[string]() }, "contacts[0].value"},
-		{"invalid email", func(in *ProfileInput) { in.Contacts[0].Value = val("not-an-email") }, "contacts[0].value"},
-		{"invalid phone", func(in *ProfileInput) { in.Contacts[1].Value = val("9876543210") }, "contacts[1].value"},
-		{"email as phone", func(in *ProfileInput) { in.Contacts[1].Value = val("client@email.com") }, "contacts[1].value"},
-		{"duplicate contact", func(in *ProfileInput) {
+		{"first name 256 runes", func(in *Input) { in.FirstName = val(strings.Repeat("é", 256)) }, "firstName"},
+		{"middle name 256 ascii", func(in *Input) { in.MiddleName = val(strings.Repeat("a", 256)) }, "middleName"},
+		{"last name 256 runes", func(in *Input) { in.LastName = val(strings.Repeat("😀", 256)) }, "lastName"},
+		{"control character", func(in *Input) { in.FirstName = val("Ma\x00ry") }, "firstName"},
+		{"inner newline", func(in *Input) { in.LastName = val("Sm\nith") }, "lastName"},
+		{"C1 control", func(in *Input) { in.MiddleName = val("Ja\u0085ne") }, "middleName"},
+		{"invalid UTF-8", func(in *Input) { in.FirstName = val("Ma\xffry") }, "firstName"},
+		{"uuid invalid UTF-8", func(in *Input) { in.UUID = val("\xc3") }, "uuid"},
+		{"uuid too long", func(in *Input) { in.UUID = val(strings.Repeat("u", 256)) }, "uuid"},
+		{"unknown country", func(in *Input) { in.CountryCode = val("999") }, "countryNumericCode"},
+		{"country alpha code", func(in *Input) { in.CountryCode = val("US") }, "countryNumericCode"},
+		{"country unpadded", func(in *Input) { in.CountryCode = val("4") }, "countryNumericCode"},
+		{"enabled null", func(in *Input) { in.Enabled = null[bool]() }, "enabled"},
+		{"bad contact key", func(in *Input) { in.Contacts[1].Key = val("fax") }, "contacts[1].key"},
+		{"null contact key", func(in *Input) { in.Contacts[0].Key = null[string]() }, "contacts[0].key"},
+		{"missing contact key", func(in *Input) { in.Contacts[1].Key = Field[string]{} }, "contacts[1].key"},
+		{"missing contact value", func(in *Input) { in.Contacts[1].Value = Field[string]{} }, "contacts[1].value"},
+		{"null contact value", func(in *Input) { in.Contacts[0].Value = null[string]() }, "contacts[0].value"},
+		{"invalid email", func(in *Input) { in.Contacts[0].Value = val("not-an-email") }, "contacts[0].value"},
+		{"invalid phone", func(in *Input) { in.Contacts[1].Value = val("9876543210") }, "contacts[1].value"},
+		{"email as phone", func(in *Input) { in.Contacts[1].Value = val("client@email.com") }, "contacts[1].value"},
+		{"duplicate contact", func(in *Input) {
 			in.Contacts = append(in.Contacts, ContactChanges{Key: val(KeyEmail), Value: val("client@EMAIL.com")})
 		}, "contacts[2].value"},
-		{"duplicate phone after normalising", func(in *ProfileInput) {
+		{"duplicate phone after normalising", func(in *Input) {
 			in.Contacts[0] = ContactChanges{Key: val(KeyPhone), Value: val("0098 7654 3210")}
 		}, "contacts[1].value"},
-		{"51 contacts", func(in *ProfileInput) { in.Contacts = phones(51) }, "contacts"},
-		{"51 tags", func(in *ProfileInput) { in.Tags = val(tags(51)) }, "tags"},
-		{"tag of 65 chars", func(in *ProfileInput) { in.Tags = val([]string{"ok", strings.Repeat("x", 65)}) }, "tags[1]"},
-		{"empty tag", func(in *ProfileInput) { in.Tags = val([]string{""}) }, "tags[0]"},
-		{"blank tag", func(in *ProfileInput) { in.Tags = val([]string{"a", "b", "   "}) }, "tags[2]"},
-		{"tag with control", func(in *ProfileInput) { in.Tags = val([]string{"a\tb"}) }, "tags[0]"},
+		{"51 contacts", func(in *Input) { in.Contacts = phones(51) }, "contacts"},
+		{"51 tags", func(in *Input) { in.Tags = val(tags(51)) }, "tags"},
+		{"tag of 65 chars", func(in *Input) { in.Tags = val([]string{"ok", strings.Repeat("x", 65)}) }, "tags[1]"},
+		{"empty tag", func(in *Input) { in.Tags = val([]string{""}) }, "tags[0]"},
+		{"blank tag", func(in *Input) { in.Tags = val([]string{"a", "b", "   "}) }, "tags[2]"},
+		{"tag with control", func(in *Input) { in.Tags = val([]string{"a\tb"}) }, "tags[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -388,26 +388,26 @@ func TestUpdate(t *testing.T) {
 	later := t0.Add(time.Hour)
 	tests := []struct {
 		name   string
-		change ProfileChanges
+		change Changes
 		check  func(*Profile) bool
 	}{
-		{"null clears middleName", ProfileChanges{MiddleName: null[string]()},
+		{"null clears middleName", Changes{MiddleName: null[string]()},
 			func(p *Profile) bool { return p.MiddleName == "" && p.Name() == "Mary Smith" }},
-		{"null clears country", ProfileChanges{CountryCode: null[string]()},
+		{"null clears country", Changes{CountryCode: null[string]()},
 			func(p *Profile) bool { return p.CountryCode == "" }},
-		{"null clears uuid", ProfileChanges{UUID: null[string]()},
+		{"null clears uuid", Changes{UUID: null[string]()},
 			func(p *Profile) bool { return p.UUID == "" }},
-		{"empty string clears lastName", ProfileChanges{LastName: val("")},
+		{"empty string clears lastName", Changes{LastName: val("")},
 			func(p *Profile) bool { return p.LastName == "" && p.FirstName == "Mary" }},
-		{"null clears tags", ProfileChanges{Tags: null[[]string]()},
+		{"null clears tags", Changes{Tags: null[[]string]()},
 			func(p *Profile) bool { return p.Tags != nil && len(p.Tags) == 0 }},
-		{"disable", ProfileChanges{Enabled: val(false)},
+		{"disable", Changes{Enabled: val(false)},
 			func(p *Profile) bool { return !p.Enabled }},
-		{"rename trims", ProfileChanges{FirstName: val(" Anna ")},
+		{"rename trims", Changes{FirstName: val(" Anna ")},
 			func(p *Profile) bool { return p.FirstName == "Anna" && p.MiddleName == "Jane" }},
-		{"change country", ProfileChanges{CountryCode: val("554")},
+		{"change country", Changes{CountryCode: val("554")},
 			func(p *Profile) bool { return p.CountryCode == "554" }},
-		{"absent fields kept", ProfileChanges{UUID: val("ext-2")},
+		{"absent fields kept", Changes{UUID: val("ext-2")},
 			func(p *Profile) bool {
 				return p.UUID == "ext-2" && p.FirstName == "Mary" && p.CountryCode == "840" && p.Enabled && len(p.Tags) == 2
 			}},
@@ -439,10 +439,10 @@ func TestUpdateTimeNeverMovesBack(t *testing.T) {
 	t.Parallel()
 	p := stored(t)
 	later := t0.Add(time.Hour)
-	if err := p.Update(ProfileChanges{FirstName: val("A")}, later); err != nil {
+	if err := p.Update(Changes{FirstName: val("A")}, later); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Update(ProfileChanges{FirstName: val("B")}, t0.Add(time.Minute)); err != nil {
+	if err := p.Update(Changes{FirstName: val("B")}, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if p.FirstName != "B" {
@@ -460,16 +460,16 @@ func TestUpdateRejects(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
-		change ProfileChanges
+		change Changes
 		fields []string
 	}{
-		{"empty changes", ProfileChanges{}, []string{"body"}},
-		{"enabled null", ProfileChanges{Enabled: null[bool]()}, []string{"enabled"}},
-		{"long name", ProfileChanges{LastName: val(strings.Repeat("ß", 256))}, []string{"lastName"}},
-		{"unknown country", ProfileChanges{CountryCode: val("999")}, []string{"countryNumericCode"}},
-		{"bad tag", ProfileChanges{Tags: val([]string{"ok", ""})}, []string{"tags[1]"}},
+		{"empty changes", Changes{}, []string{"body"}},
+		{"enabled null", Changes{Enabled: null[bool]()}, []string{"enabled"}},
+		{"long name", Changes{LastName: val(strings.Repeat("ß", 256))}, []string{"lastName"}},
+		{"unknown country", Changes{CountryCode: val("999")}, []string{"countryNumericCode"}},
+		{"bad tag", Changes{Tags: val([]string{"ok", ""})}, []string{"tags[1]"}},
 		// A valid field beside an invalid one is not applied either.
-		{"partly valid", ProfileChanges{FirstName: val("Zed"), Tags: val([]string{"new"}), MiddleName: val("a\x07b")},
+		{"partly valid", Changes{FirstName: val("Zed"), Tags: val([]string{"new"}), MiddleName: val("a\x07b")},
 			[]string{"middleName"}},
 	}
 	for _, tt := range tests {
@@ -493,7 +493,7 @@ func TestUpdateDoesNotAliasTags(t *testing.T) {
 	p := stored(t)
 	before := clone(p)
 	tags := p.Tags
-	if err := p.Update(ProfileChanges{Tags: val([]string{"red"})}, t0.Add(time.Hour)); err != nil {
+	if err := p.Update(Changes{Tags: val([]string{"red"})}, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(tags, before.Tags) {

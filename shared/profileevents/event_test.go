@@ -43,7 +43,7 @@ func lifeOfAProfile(t *testing.T) ([]events.DynamoDBEventRecord, []*profile.Prof
 			return must(store.Update(ctx, p.ID, profile.Precondition{}, change, nil))
 		}
 		shown = append(shown, update(func(p *profile.Profile) error {
-			return p.Update(profile.ProfileChanges{FirstName: set("Maria")}, t0.Add(time.Minute))
+			return p.Update(profile.Changes{FirstName: set("Maria")}, t0.Add(time.Minute))
 		}))
 		update(func(*profile.Profile) error { return nil }) // the version moves, nothing the API shows
 		shown = append(shown, update(func(p *profile.Profile) error {
@@ -56,7 +56,7 @@ func lifeOfAProfile(t *testing.T) ([]events.DynamoDBEventRecord, []*profile.Prof
 		// The last change also takes an Idempotency-Key, in its transaction.
 		once := &idempotency.Record{Key: "key-1", RequestHash: "h", Status: 200, Kind: idempotency.KindProfile, ProfileID: p.ID, Expires: t0.Add(time.Hour)}
 		shown = append(shown, must(store.Update(ctx, p.ID, profile.Precondition{}, func(p *profile.Profile) error {
-			return p.Update(profile.ProfileChanges{Tags: set([]string{"vip"}), UUID: set("crm-7")}, t0.Add(4*time.Minute))
+			return p.Update(profile.Changes{Tags: set([]string{"vip"}), UUID: set("crm-7")}, t0.Add(4*time.Minute))
 		}, once)))
 		if err := store.PutAPIKey(ctx, auth.APIKey{Hash: auth.HashAPIKey("pk_events-test-key"), Name: "partner", CreateTime: t0}); err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package profileevents
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -28,23 +29,21 @@ func (f *File) Publish(ctx context.Context, events []Event) (int, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(f.path), 0o750); err != nil {
 		return 0, err
 	}
 	// Opened per batch, so a developer may delete or rotate the file at will.
-	out, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	out, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return 0, err
 	}
 	for i, ev := range events {
 		line, err := json.Marshal(ev)
 		if err != nil {
-			out.Close()
-			return i, err
+			return i, errors.Join(err, out.Close())
 		}
 		if _, err := out.Write(append(line, '\n')); err != nil {
-			out.Close()
-			return i, err
+			return i, errors.Join(err, out.Close())
 		}
 		slog.InfoContext(ctx, "event", "line", string(line))
 	}
