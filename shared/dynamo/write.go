@@ -152,7 +152,9 @@ var errNoBudget = fmt.Errorf("%w: too little time left to start a write", profil
 // TransactionInProgressException while it runs ("TransactWriteItems",
 // Idempotency, in the DynamoDB API Reference). So a repeat that succeeds
 // means it landed once, and one that is cancelled means it did not land.
-// An attempt starts only with time left to settle it.
+// A throttled call is sent again after a backoff; only when every call was
+// refused (throttled) is the write known not to have landed. An attempt
+// starts only with time left to settle it.
 func (s *Store) commit(ctx context.Context, w write) error {
 	if w.condErr != nil {
 		return w.condErr
@@ -168,9 +170,12 @@ func (s *Store) commit(ctx context.Context, w write) error {
 	// goes away: the answer must still be the truth in the logs.
 	base := context.WithoutCancel(ctx)
 	timeout := min(callTimeout, left/2)
+	unknown := false // some call may have been applied
 	for try := 1; ; try++ {
 		cctx, cancel := context.WithTimeout(base, timeout)
-		_, err := s.db.TransactWriteItems(cctx, in)
+		// One HTTP attempt a call: the SDK's own retries would hide which
+		// attempt's outcome was unknown behind the last one's error.
+		_, err := s.db.TransactWriteItems(cctx, in, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
 		cancel()
 		if err == nil {
 			if try > 1 {
@@ -180,34 +185,57 @@ func (s *Store) commit(ctx context.Context, w write) error {
 			metrics.Add(ctx, metrics.WriteApplied, 1)
 			return nil
 		}
-		if !unknownOutcome(err) {
+		var tce *types.TransactionCanceledException
+		switch {
+		case errors.As(err, &tce):
+			// DynamoDB evaluated the token's transaction and applied
+			// nothing: a repeat of one that had landed would succeed.
 			return s.refused(ctx, w, err)
+		case unknownOutcome(err):
+			unknown = true
+		case !throttled(err) && !unknown:
+			return s.refused(ctx, w, err) // a bad request, a denied call: nothing applied
+		}
+		// Send it again after a pause: a throttle's backoff, or at once
+		// after an unknown outcome, then a little longer each time (a
+		// transaction still in progress needs time to end).
+		pause := time.Duration(try-1) * 20 * time.Millisecond
+		if throttled(err) {
+			pause = backoffDelay(try)
 		}
 		left = time.Until(deadline)
-		if pause := resendPause(try); left-pause < minResend {
+		if left-pause < minResend {
+			if !unknown {
+				return classify(err) // throttled each time: nothing applied
+			}
 			metrics.Add(ctx, metrics.WriteOutcomeUnknown, 1)
 			slog.WarnContext(ctx, "write outcome unknown", "profileId", w.profileID, "calls", try, "error", err.Error())
 			return fmt.Errorf("%w: %w", profile.ErrOutcomeUnknown, err)
-		} else if pause > 0 {
-			time.Sleep(pause)
-			left -= pause
 		}
-		timeout = min(callTimeout, left-minResend/2)
+		time.Sleep(pause)
+		timeout = min(callTimeout, left-pause-minResend/2)
 	}
 }
 
-// resendPause is how long to wait before sending a write again: at once
-// after its first unknown outcome, then a little longer each time (a
-// transaction still in progress needs time to end).
-func resendPause(try int) time.Duration {
-	return time.Duration(try-1) * 20 * time.Millisecond
+// throttled reports whether DynamoDB refused a call for its rate before
+// processing it.
+func throttled(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode() {
+	case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "LimitExceededException":
+		return true
+	}
+	return false
 }
 
 // unknownOutcome reports whether a TransactWriteItems call that failed with
 // err may still have been applied, or may yet be: no answer (a deadline, a
 // broken connection), a server error, or a transaction in progress. An
 // answer of the client's fault (a cancellation, a throttle, a bad request)
-// is definite: nothing was applied.
+// is definite: that call applied nothing.
 func unknownOutcome(err error) bool {
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
