@@ -36,22 +36,32 @@ func decodeProfile(av map[string]types.AttributeValue) (*profile.Profile, error)
 		p.Tags = []string{}
 	}
 	contacts := d.list("contacts")
-	p.Contacts = make([]profile.Contact, len(contacts))
-	for i, c := range contacts {
+	p.Contacts = make([]profile.Contact, 0, len(contacts))
+	for _, c := range contacts {
 		m, ok := c.(*types.AttributeValueMemberM)
 		if !ok {
 			d.fail("contacts", c)
 			break
 		}
-		var err error
-		if p.Contacts[i], err = decodeContact(m.Value); err != nil && d.err == nil {
+		if removed(m.Value) {
+			continue
+		}
+		contact, err := decodeContact(m.Value)
+		if err != nil && d.err == nil {
 			d.err = err
 		}
+		p.Contacts = append(p.Contacts, contact)
 	}
 	if d.err != nil {
 		return nil, d.err
 	}
 	return p, nil
+}
+
+// removed reports whether an embedded contact is a tombstone (contactItem.Removed).
+func removed(av map[string]types.AttributeValue) bool {
+	b, ok := av["removed"].(*types.AttributeValueMemberBOOL)
+	return ok && b.Value
 }
 
 // decodeContact reads a contact: an embedded one or its own item (the

@@ -16,7 +16,7 @@ import (
 
 // writeOnly are the attributes of a profile item that only keys and
 // indexes read: decodeProfile may ignore them.
-var writeOnly = []string{"PK", "SK", "type", "listPK", "disabledPK", "disabledSK", "writeId", "contactKeys", "touchTime"}
+var writeOnly = []string{"PK", "SK", "type", "listPK", "disabledPK", "disabledSK", "writeId", "contactKeys", "contactCount", "touchTime"}
 
 func fullProfile() *profile.Profile {
 	t1 := time.Date(2024, 2, 3, 4, 5, 6, 0, time.UTC)

@@ -54,8 +54,11 @@ type profileItem struct {
 	// contact add checks for a duplicate in its condition, without reading
 	// the contacts. Absent without contacts (a set cannot be empty).
 	ContactKeys []string `dynamodbav:"contactKeys,stringset,omitempty"`
-	CreateTime  string   `dynamodbav:"createTime"`
-	UpdateTime  string   `dynamodbav:"updateTime"`
+	// ContactCount is the number of contacts, tombstones not counted: a
+	// contact add checks the limit on it.
+	ContactCount int    `dynamodbav:"contactCount"`
+	CreateTime   string `dynamodbav:"createTime"`
+	UpdateTime   string `dynamodbav:"updateTime"`
 	// TouchTime is when the profile or any of its contacts last changed
 	// (updateTime moves only with the profile's own fields): the retention
 	// job deletes only profiles untouched since its cutoff.
@@ -86,6 +89,11 @@ type contactItem struct {
 	CreateTime string `dynamodbav:"createTime"`
 	UpdateTime string `dynamodbav:"updateTime"`
 	Version    int64  `dynamodbav:"version"`
+	// Removed marks an embedded contact removed (a tombstone): a removal
+	// sets it in place, so the places of the others, which concurrent
+	// removals name, do not move. Reads skip it; a write on the version
+	// drops the tombstones.
+	Removed bool `dynamodbav:"removed,omitempty"`
 	// Lookup is the contact's value as filter[email] and filter[phone] find
 	// it (contactLookup): the partition key of the byContact index. Only
 	// the contact's own item carries it.
@@ -210,6 +218,7 @@ func toItem(p *profile.Profile, shards int) profileItem {
 		}
 	}
 	it.TouchTime = profile.FormatTime(touched)
+	it.ContactCount = len(p.Contacts)
 	return it
 }
 

@@ -3,6 +3,8 @@ package dynamo_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -163,5 +165,61 @@ func TestConflictsBackOffAndLand(t *testing.T) {
 	}
 	if stored, _ := direct.Get(context.Background(), p.ID); len(stored.Contacts) != 5 || stored.Version != p.Version+5 {
 		t.Errorf("after 5 contact adds under conflicts: %d contacts, v%d; want 5, v%d", len(stored.Contacts), stored.Version, p.Version+5)
+	}
+}
+
+// TestConcurrentRemovalsCommute: removals mark their contacts removed in
+// place, so 12 concurrent removals of 12 contacts of one profile all land,
+// and adds keep the limit on the live contacts: the profile ends with none
+// of the removed contacts, each removal counted once in the version, and
+// no contact item left behind.
+func TestConcurrentRemovalsCommute(t *testing.T) {
+	t.Parallel()
+	_, s, _ := faultyStore(t)
+	p := newProfile(t, s, "Many")
+	const n = 12
+	for i := range n {
+		if _, err := s.Update(context.Background(), p.ID, profile.Precondition{}, addPhone(fmt.Sprintf("+155500030%02d", i)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full, err := s.Get(context.Background(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, c := range full.Contacts {
+		wg.Go(func() {
+			_, errs[i] = s.Update(within(t, 8*time.Second), p.ID, profile.Precondition{}, func(p *profile.Profile) error {
+				return p.RemoveContact(c.ID)
+			}, nil)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("removal %d: %v", i, err)
+		}
+	}
+	got, err := s.Get(context.Background(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Contacts) != 0 || got.Version != full.Version+n {
+		t.Errorf("after %d removals: %d contacts, v%d; want 0, v%d", n, len(got.Contacts), got.Version, full.Version+n)
+	}
+	for _, c := range full.Contacts {
+		if _, err := s.GetContact(context.Background(), p.ID, c.ID); !errors.Is(err, profile.ErrNotFound) {
+			t.Errorf("contact item %s left: %v", c.ID, err)
+		}
+	}
+	// The limit counts live contacts only: 50 adds fit again, the 51st not.
+	for i := range profile.MaxContacts + 1 {
+		_, err := s.Update(context.Background(), p.ID, profile.Precondition{}, addPhone(fmt.Sprintf("+155500040%02d", i)), nil)
+		var ce *profile.ConflictError
+		if i < profile.MaxContacts && err != nil || i == profile.MaxContacts && !errors.As(err, &ce) {
+			t.Fatalf("add %d after the removals: %v", i+1, err)
+		}
 	}
 }

@@ -102,28 +102,55 @@ func (s *Store) Get(ctx context.Context, id string) (*profile.Profile, error) {
 	return p, err
 }
 
-// read reads a profile with its contacts, and whether its item predates
-// contactKeys (legacy: it has contacts and no contactKeys).
-func (s *Store) read(ctx context.Context, id string) (p *profile.Profile, legacy bool, err error) {
+// layout is where a stored profile item keeps its embedded contacts.
+type layout struct {
+	// legacy: the item predates contactKeys and contactCount, so its
+	// contacts change only on its version.
+	legacy bool
+	// places are the contacts' places in the stored list, tombstones
+	// counted; tombstones is how many it holds.
+	places     map[string]int
+	tombstones int
+}
+
+// read reads a profile with its contacts, and how its item lays them out.
+func (s *Store) read(ctx context.Context, id string) (*profile.Profile, layout, error) {
+	var l layout
 	if !profile.ValidID(id) {
-		return nil, false, profile.ErrNotFound
+		return nil, l, profile.ErrNotFound
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, ConsistentRead: aws.Bool(true),
 		Key: key(profileKey(id), profileSK),
 	})
 	if err != nil {
-		return nil, false, classify(err)
+		return nil, l, classify(err)
 	}
 	if out.Item == nil {
-		return nil, false, profile.ErrNotFound
+		return nil, l, profile.ErrNotFound
 	}
-	p, err = decodeProfile(out.Item)
-	if err == nil && p.ID == "" {
-		return nil, false, profile.ErrNotFound // a version 2 fence
+	p, err := decodeProfile(out.Item)
+	if err != nil {
+		return nil, l, err
+	}
+	if p.ID == "" {
+		return nil, l, profile.ErrNotFound // a version 2 fence
 	}
 	_, hasKeys := out.Item["contactKeys"]
-	return p, err == nil && len(p.Contacts) > 0 && !hasKeys, err
+	_, hasCount := out.Item["contactCount"]
+	l.legacy = len(p.Contacts) > 0 && !hasKeys || !hasCount
+	l.places = make(map[string]int, len(p.Contacts))
+	if list, ok := out.Item["contacts"].(*types.AttributeValueMemberL); ok {
+		for i, c := range list.Value {
+			m, _ := c.(*types.AttributeValueMemberM)
+			if m == nil || removed(m.Value) {
+				l.tombstones++
+				continue
+			}
+			l.places[stringAttr(m.Value, "contactId")] = i
+		}
+	}
+	return p, l, nil
 }
 
 // GetContact reads one contact item.
@@ -165,7 +192,7 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 	}
 	var after *profile.Profile
 	err := retryWrite(ctx, onChanged(pre), func() error {
-		before, legacy, err := s.read(ctx, id)
+		before, stored, err := s.read(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -177,7 +204,7 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 			return err
 		}
 		w := write{op: opUpdate, profileID: id}
-		if w.cond, w.exact, err = s.profileUpdate(before, after, mode, legacy, time.Now()); err != nil {
+		if w.cond, w.exact, err = s.profileUpdate(before, after, mode, stored, time.Now()); err != nil {
 			return err
 		}
 		if err := s.changedItems(&w, before, after); err != nil {
@@ -395,7 +422,7 @@ func (s *Store) Rewrite(ctx context.Context, id string) error {
 		before := *p
 		before.Contacts = nil
 		w := write{op: opUpdate, profileID: id}
-		if w.cond, w.exact, err = s.profileUpdate(p, p, rewrite, true, time.Now()); err != nil {
+		if w.cond, w.exact, err = s.profileUpdate(p, p, rewrite, layout{legacy: true}, time.Now()); err != nil {
 			return err
 		}
 		if err := s.changedItems(&w, &before, p); err != nil {

@@ -33,7 +33,7 @@ const (
 
 // unwritten are the profile item's attributes an update never SETs from
 // the diff: its key, and what the update writes by its own rules.
-var unwritten = map[string]bool{"PK": true, "SK": true, "version": true, "contacts": true, "contactKeys": true, "touchTime": true}
+var unwritten = map[string]bool{"PK": true, "SK": true, "version": true, "contacts": true, "contactKeys": true, "contactCount": true, "touchTime": true}
 
 // nameSources are the fields byName is made of: an update of some of them
 // relies on the others keeping the values it read.
@@ -45,9 +45,8 @@ var guarded = []string{"uuid", "userId"}
 
 // profileUpdate is the update of the profile item that turns before into
 // after at now, and whether it is exact (conditioned on before's version).
-// legacy says the stored item predates contactKeys, so its contacts change
-// only on its version.
-func (s *Store) profileUpdate(before, after *profile.Profile, mode updateMode, legacy bool, now time.Time) (expression.Expression, bool, error) {
+// stored is how the stored item lays out its contacts (read).
+func (s *Store) profileUpdate(before, after *profile.Profile, mode updateMode, stored layout, now time.Time) (expression.Expression, bool, error) {
 	bm, err := attributevalue.MarshalMap(toItem(before, s.shards))
 	if err != nil {
 		return expression.Expression{}, false, err
@@ -57,11 +56,12 @@ func (s *Store) profileUpdate(before, after *profile.Profile, mode updateMode, l
 		return expression.Expression{}, false, err
 	}
 	u := &updateBuilder{cond: expression.AttributeExists(expression.Name("profileId"))}
-	if mode == commute && !u.contactsCommute(before.Contacts, after.Contacts, am, legacy) {
+	if mode == commute && !u.contactsCommute(before.Contacts, after.Contacts, am, stored) {
 		mode = pinned
 	}
 	if mode != commute {
 		u.set("contacts", am["contacts"])
+		u.set("contactCount", am["contactCount"])
 		if keys, ok := am["contactKeys"]; ok {
 			u.set("contactKeys", keys)
 		} else {
@@ -133,22 +133,28 @@ func (u *updateBuilder) holds(name string, v types.AttributeValue) {
 	u.and(expression.Name(name).Equal(expression.Value(v)))
 }
 
+// maxTombstones is how many removed contacts an item keeps before a write
+// on its version drops them.
+const maxTombstones = 16
+
 // contactsCommute adds the change of the embedded contacts to the update
 // when it commutes with other writes, and reports whether it did: none;
-// contacts appended (a condition keeps the limit and finds duplicates in
-// contactKeys); or contacts removed (a condition checks each removed one
-// is still at its place, unchanged). Any other change needs the version.
-func (u *updateBuilder) contactsCommute(before, after []profile.Contact, am map[string]types.AttributeValue, legacy bool) bool {
+// contacts appended (a condition keeps the limit on contactCount and finds
+// duplicates in contactKeys); or contacts removed, each marked a tombstone
+// in its place (a condition checks it is still there, unchanged), so
+// concurrent removals do not move each other's places. Any other change,
+// and one on an item with many tombstones, needs the version.
+func (u *updateBuilder) contactsCommute(before, after []profile.Contact, am map[string]types.AttributeValue, stored layout) bool {
 	if slices.Equal(before, after) {
 		return true
 	}
-	if legacy {
+	if stored.legacy || stored.tombstones >= maxTombstones {
 		return false
 	}
 	if len(after) > len(before) && slices.Equal(before, after[:len(before)]) {
 		added := am["contacts"].(*types.AttributeValueMemberL).Value[len(before):]
 		keys := make([]string, 0, len(added))
-		u.and(expression.Name("contacts").Size().LessThanEqual(expression.Value(profile.MaxContacts - len(added))))
+		u.and(expression.Name("contactCount").LessThanEqual(expression.Value(profile.MaxContacts - len(added))))
 		for _, c := range after[len(before):] {
 			k := contactLookup(c.Key, c.Value)
 			keys = append(keys, k)
@@ -156,6 +162,7 @@ func (u *updateBuilder) contactsCommute(before, after []profile.Contact, am map[
 		}
 		u.upd = u.upd.Set(expression.Name("contacts"), expression.ListAppend(expression.Name("contacts"), expression.Value(&types.AttributeValueMemberL{Value: added})))
 		u.upd = u.upd.Add(expression.Name("contactKeys"), expression.Value(&types.AttributeValueMemberSS{Value: keys}))
+		u.upd = u.upd.Add(expression.Name("contactCount"), expression.Value(len(added)))
 		return true
 	}
 	removed, ok := removedAt(before, after)
@@ -165,13 +172,19 @@ func (u *updateBuilder) contactsCommute(before, after []profile.Contact, am map[
 	keys := make([]string, 0, len(removed))
 	for _, i := range removed {
 		c := before[i]
-		at := fmt.Sprintf("contacts[%d]", i)
+		place, ok := stored.places[c.ID]
+		if !ok {
+			return false
+		}
+		at := fmt.Sprintf("contacts[%d]", place)
 		u.and(expression.Name(at + ".contactId").Equal(expression.Value(c.ID)))
 		u.and(expression.Name(at + ".version").Equal(expression.Value(c.Version)))
-		u.upd = u.upd.Remove(expression.Name(at))
+		u.and(expression.AttributeNotExists(expression.Name(at + ".removed")))
+		u.set(at+".removed", &types.AttributeValueMemberBOOL{Value: true})
 		keys = append(keys, contactLookup(c.Key, c.Value))
 	}
 	u.upd = u.upd.Delete(expression.Name("contactKeys"), expression.Value(&types.AttributeValueMemberSS{Value: keys}))
+	u.upd = u.upd.Add(expression.Name("contactCount"), expression.Value(-len(removed)))
 	return true
 }
 
