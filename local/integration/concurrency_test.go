@@ -282,8 +282,10 @@ func TestIdempotencyKey(t *testing.T) {
 			replayed++
 		}
 	}
-	if len(slices.Compact(slices.Sorted(slices.Values(ids)))) != 1 || replayed != 19 {
-		t.Errorf("201s name %v, %d replayed; want one profile, 19 replays", ids, replayed)
+	// All name one profile; all but the first request's answer (unless
+	// that was a 503) are replays.
+	if len(slices.Compact(slices.Sorted(slices.Values(ids)))) != 1 || replayed < len(ids)-1 {
+		t.Errorf("201s name %v, %d replayed; want one profile, every 201 but the first a replay", ids, replayed)
 	}
 	items := scanTable(t, a)
 	if n := count(items, func(it item) bool { return it.Type == "profile" }); n != 1 {
@@ -291,7 +293,11 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 
 	// A later retry replays the first response, headers included.
-	first := rs[slices.IndexFunc(rs, func(r *response) bool { return r.Status == 201 && r.Header.Get("Idempotent-Replayed") == "" })]
+	firstAt := slices.IndexFunc(rs, func(r *response) bool { return r.Status == 201 && r.Header.Get("Idempotent-Replayed") == "" })
+	if firstAt < 0 { // the first request answered 503: compare with a replay
+		firstAt = slices.IndexFunc(rs, func(r *response) bool { return r.Status == 201 })
+	}
+	first := rs[firstAt]
 	again := a.do("POST", "/profiles", body, "Idempotency-Key", "create-once-1").expect(t, 201, nil)
 	if string(again.Body) != string(first.Body) || again.Header.Get("Location") != first.Header.Get("Location") ||
 		again.Header.Get("ETag") != first.Header.Get("ETag") || again.Header.Get("Idempotent-Replayed") != "true" {
@@ -405,19 +411,23 @@ func TestContactLimitUnderConcurrency(t *testing.T) {
 	rs := parallel(t, 60, func(i int) call {
 		return a.req("POST", "/profiles/"+p.ProfileID+"/contacts", fmt.Sprintf(`{"key":"phone","value":"+1555100%04d"}`, i))
 	})
-	// On a loaded machine some adds may run out of their deadline (503, not
-	// written); the rest are 201s up to the limit, and 409s only once the
-	// limit is reached: a 409 means 50 contacts exist, all acknowledged
-	// (a 503 is never written). Without 503s, exactly 50 201s and 10 409s.
+	// On a loaded machine some adds may run out of their deadline: a plain
+	// 503 was not written, an outcome-unknown one may have been. The rest
+	// are 201s up to the limit, and 409s only once the limit is reached: a
+	// 409 means 50 contacts exist, the acknowledged ones and perhaps some
+	// unknown. Without 503s, exactly 50 201s and 10 409s.
 	got := statuses(rs)
 	if got[201]+got[409]+got[503] != 60 || got[201] > 50 {
 		t.Fatalf("statuses %v, want only 201, 409 and 503, at most 50 201s", got)
 	}
-	if got[409] > 0 && got[201] != 50 {
-		t.Errorf("statuses %v: a 409 with %d contacts acknowledged, want 409s only once 50 exist", got, got[201])
+	unknown := 0
+	for _, r := range rs {
+		if isUnknown(t, r) {
+			unknown++
+		}
 	}
-	if got[201] != 50 && got[503] == 0 {
-		t.Errorf("statuses %v: %d contacts acknowledged with no add unavailable, want 50", got, got[201])
+	if got[409] > 0 && got[201]+unknown < 50 {
+		t.Errorf("statuses %v (%d outcome-unknown): a 409 before 50 contacts could exist", got, unknown)
 	}
 	if got[503] == 0 && (got[201] != 50 || got[409] != 10) {
 		t.Errorf("statuses %v, want 50 201 and 10 409", got)
@@ -429,12 +439,6 @@ func TestContactLimitUnderConcurrency(t *testing.T) {
 	n := count(items, func(it item) bool { return strings.HasPrefix(it.SK, "CONTACT#") })
 	if n > 50 {
 		t.Errorf("%d contact items, above the limit of 50", n)
-	}
-	unknown := 0
-	for _, r := range rs {
-		if isUnknown(t, r) {
-			unknown++
-		}
 	}
 	if n < got[201] || n > got[201]+unknown {
 		t.Errorf("%d contact items, %d acknowledged and %d outcome-unknown", n, got[201], unknown)
