@@ -469,11 +469,18 @@ func TestDeleteWhileAddingContactsLeavesNothing(t *testing.T) {
 			}
 			return a.req("POST", "/profiles/"+p.ProfileID+"/contacts", fmt.Sprintf(`{"key":"phone","value":"+1555200%04d"}`, i))
 		})
-		if rs[10].Status != 204 {
+		// The delete lands, or (on a loaded machine, the adds moving the
+		// version it waits for) answers 503; then, the adds over, it is
+		// sent again until the profile is gone. Either way nothing of the
+		// profile may be left.
+		for try := 0; rs[10].Status == 503 && try < 5; try++ {
+			rs[10] = a.do("DELETE", "/profiles/"+p.ProfileID, nil)
+		}
+		if rs[10].Status != 204 && rs[10].Status != 404 {
 			t.Fatalf("delete: %d %s", rs[10].Status, rs[10].Body)
 		}
 		for i, r := range rs {
-			if i != 10 && r.Status != 201 && r.Status != 404 {
+			if i != 10 && r.Status != 201 && r.Status != 404 && r.Status != 503 {
 				t.Errorf("contact add during delete: %d %s", r.Status, r.Body)
 			}
 		}

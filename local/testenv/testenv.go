@@ -97,6 +97,12 @@ func Config(tb testing.TB) config.Config {
 			return tableName(tb)
 		case "EVENTS_FILE":
 			return filepath.Join(tb.TempDir(), "events.jsonl")
+		case "REQUEST_TIMEOUT":
+			// The tests assert what holds at any speed, and a 2-core
+			// machine running the whole suite against one DynamoDB Local
+			// can take seconds for a write: a request's deadline here is
+			// generous. The fault tests set their own short one.
+			return testRequestTimeout
 		}
 		return ""
 	}))
@@ -105,6 +111,9 @@ func Config(tb testing.TB) config.Config {
 	}
 	return cfg
 }
+
+// testRequestTimeout is the tests' REQUEST_TIMEOUT.
+const testRequestTimeout = "30s"
 
 func tableName(tb testing.TB) string {
 	var b [4]byte

@@ -86,6 +86,11 @@ func retryWrite(ctx context.Context, onChanged error, write func() error) error 
 	}
 }
 
+// readTimeout is the least time the read that answers a write which
+// commuted gets, past the request's deadline when the write settled late
+// (the Lambda timeout is 2 s above REQUEST_TIMEOUT's default).
+const readTimeout = time.Second
+
 // onChanged is what a write returns when another one changed the profile
 // first: ErrPreconditionFailed when the write was pinned to the version
 // the client read, else nil (read again, retry).
@@ -223,8 +228,12 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 		// Writes that commute with ours may have landed beside it: the
 		// answer is what is stored. Ours landed whatever this read meets;
 		// when it fails, the version is unknown (0: no ETag).
+		// The read has what is left of the request's time, and at least
+		// readTimeout (a write that settled late may have used it all).
 		after.Version = 0
-		if stored, err := s.Get(ctx, id); err == nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(time.Until(deadlineOf(ctx)), readTimeout))
+		defer cancel()
+		if stored, err := s.Get(rctx, id); err == nil {
 			after = stored
 		}
 		return nil
