@@ -155,8 +155,14 @@ func TestLinksResolve(t *testing.T) {
 				}
 				path, anchor, _ := strings.Cut(target, "#")
 				file := page
-				if path != "" {
+				if strings.HasPrefix(path, "/") {
+					// Root-relative: GitHub resolves it against the
+					// repository's root.
+					file = filepath.Join(root, filepath.FromSlash(path))
+				} else if path != "" {
 					file = filepath.Join(filepath.Dir(page), filepath.FromSlash(path))
+				}
+				if path != "" {
 					if _, err := os.Stat(file); err != nil {
 						t.Errorf("%s:%d: %s: no such file or directory", name, n, target)
 						continue
