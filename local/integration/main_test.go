@@ -90,34 +90,9 @@ type response struct {
 // contract (contract_test.go).
 func (a *api) do(method, path string, body any, headers ...string) *response {
 	a.t.Helper()
-	var raw []byte
-	switch b := body.(type) {
-	case nil:
-	case string:
-		raw = []byte(b)
-	case []byte:
-		raw = b
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			a.t.Fatal(err)
-		}
-		raw = j
-	}
-	req, err := http.NewRequest(method, a.stack.URL+path, bytes.NewReader(raw))
+	req, raw, err := a.req(method, path, body, headers...).build()
 	if err != nil {
 		a.t.Fatal(err)
-	}
-	if body == nil {
-		req.Body, req.ContentLength = http.NoBody, 0
-	} else {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
 	}
 	check := checkRequest(req, raw)
 	resp, err := http.DefaultClient.Do(req)
