@@ -5,9 +5,12 @@
 package eventschema
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -97,4 +100,35 @@ func Validate(event []byte) error {
 		return err
 	}
 	return sch.Validate(v)
+}
+
+// ReadFile reads an events file (profileevents.File's JSON lines, each
+// decoded as an E; none when it does not exist yet), holding each line to
+// the published schema. E is the caller's event type: package profileevents'
+// own tests import this package.
+func ReadFile[E any](tb testing.TB, path string) []E {
+	tb.Helper()
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var evs []E
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		Check(tb, sc.Bytes())
+		var ev E
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			tb.Fatalf("events file: %v: %s", err, sc.Bytes())
+		}
+		evs = append(evs, ev)
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return evs
 }

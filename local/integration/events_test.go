@@ -1,13 +1,10 @@
 package integration
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -31,30 +28,7 @@ type publishedEvent struct {
 // readEvents reads the events file (none when it does not exist yet),
 // holding each line to the published schema.
 func readEvents(t *testing.T, path string) []profileevents.Event {
-	t.Helper()
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var evs []profileevents.Event
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		eventschema.Check(t, sc.Bytes())
-		var ev profileevents.Event
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Fatalf("events file: %v: %s", err, sc.Bytes())
-		}
-		evs = append(evs, ev)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return evs
+	return eventschema.ReadFile[profileevents.Event](t, path)
 }
 
 // checkEvents holds the events to what is wanted, in order.

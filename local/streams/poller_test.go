@@ -120,21 +120,11 @@ func delivered(batches [][]events.DynamoDBEventRecord) []int {
 	return ns
 }
 
-// waitBudget bounds a wait for deliveries: records reach the poller within
-// a batching window (100 ms here) of a GetRecords poll, so seconds on any
-// machine; generous, since a loaded 2-core machine runs other packages too.
-const waitBudget = 30 * time.Second
-
-// waitFor polls until ok, or fails the test when waitBudget ran out.
+// waitFor waits on testenv.WaitFor until ok: records reach the poller
+// within a poll interval and a batching window.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	start := time.Now()
-	for !ok() {
-		if time.Since(start) > waitBudget {
-			t.Fatalf("the %v budget ran out waiting for %s", waitBudget, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.WaitFor(t, what, func() (bool, string) { return ok(), "not yet" })
 }
 
 // settle writes a last record (n) and waits until it is delivered: the

@@ -1,11 +1,9 @@
 package profileevents_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -142,22 +140,7 @@ func TestFileSinkAndReplay(t *testing.T) {
 			t.Fatalf("reported %v", failed)
 		}
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var lines []profileevents.Event
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		eventschema.Check(t, sc.Bytes())
-		var ev profileevents.Event
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, ev)
-	}
+	lines := eventschema.ReadFile[profileevents.Event](t, path)
 	n := len(eventRecords(t, records))
 	if len(lines) != 2*n {
 		t.Fatalf("%d lines, want %d", len(lines), 2*n)
