@@ -143,7 +143,7 @@ func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profil
 	batch := streamBatch(q.Offset+q.Limit+1, len(others) > 0, len(partitions))
 	cursors := make([]*indexCursor, len(partitions))
 	for i, pk := range partitions {
-		index, attr := listIndex(q.SortBy)
+		index, attr := s.listIndex(q.SortBy)
 		cursors[i] = &indexCursor{s: s, index: index, attr: attr, pk: pk, prefix: prefix, page: q.Page, batch: batch, grow: true,
 			composed: q.SortBy == "enabled"}
 	}
@@ -202,7 +202,8 @@ func (s *Store) listMatches(ctx context.Context, q profile.ListQuery, nf profile
 	var all []entry
 	read := 0
 	for _, pk := range s.partitions(q.Filter.Enabled) {
-		c := &indexCursor{s: s, index: indexFor(nf.Field), attr: indexFor(nf.Field), pk: pk, prefix: prefix}
+		index, attr := s.listIndex(nf.Field)
+		c := &indexCursor{s: s, index: index, attr: attr, pk: pk, prefix: prefix}
 		for {
 			// One more than the cap tells a match too many.
 			c.batch = batchSize(profile.MaxSortMatches + 1 - read)
@@ -374,7 +375,7 @@ type entry struct {
 	key  string
 	id   string
 	item map[string]types.AttributeValue
-	full bool // item is the whole profile item (pagesByCreateTime)
+	full bool // item is the whole profile item (a page index's entry)
 }
 
 // sortValue is the entry's sort value for field, from its keys and
@@ -444,6 +445,10 @@ func (c *indexCursor) fill(ctx context.Context) error {
 			Limit:                     aws.Int32(c.batch),
 		})
 		if err != nil {
+			if c.s.pageIndexNotActive(ctx, c.index, err) {
+				c.index = c.attr // its thin twin, named as its sort key
+				continue
+			}
 			return classify(err)
 		}
 		c.started, c.startKey = true, out.LastEvaluatedKey
@@ -462,7 +467,7 @@ func (c *indexCursor) fill(ctx context.Context) error {
 			if k == c.page.After || (c.prefix != "" && !strings.HasPrefix(k, c.prefix)) {
 				continue
 			}
-			c.buf = append(c.buf, entry{key: k, id: strings.TrimPrefix(stringAttr(raw, "PK"), profilePrefix), item: raw, full: c.index == pagesIndex})
+			c.buf = append(c.buf, entry{key: k, id: strings.TrimPrefix(stringAttr(raw, "PK"), profilePrefix), item: raw, full: isPageIndex(c.index)})
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,6 +27,9 @@ type Store struct {
 	db     *dynamodb.Client
 	table  string
 	shards int
+
+	mu        sync.Mutex
+	downSince map[string]time.Time // page indexes found not ACTIVE, and when
 }
 
 // New returns a Store on the table; shards is the number of list index
