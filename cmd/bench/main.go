@@ -59,6 +59,9 @@ type options struct {
 	cpuProfile   string        // a CPU profile of the measured sections (after loading)
 	sections     []string      // the sections to run, all when empty
 	reuse        bool          // keep the loaded tables, and reuse those of an earlier run of the same sizes
+	mixedTime    time.Duration // how long the mixed section's clients run
+	baseURL      string        // an API already running: only the mixed section runs, against it (external.go)
+	token        string        // the bearer token for baseURL
 }
 
 func parseOptions(args []string) (options, error) {
@@ -81,9 +84,14 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured sections (go tool pprof) to this file")
 	secs := fs.String("sections", "", "comma-separated sections to run: overhead, listing (with sharding), adversarial, writes, costs, hot, mixed, coldstart (all when empty)")
 	fns := fs.String("functions", "", "comma-separated functions/ folders for the cold start section (all when empty)")
+	fs.DurationVar(&o.mixedTime, "mixed-duration", 30*time.Second, "how long the mixed section's clients run (2s in -smoke)")
+	fs.StringVar(&o.baseURL, "base-url", "", "run only the mixed section, against the API already running at this URL (another checkout's make run), with -token; no table is created and no API started, and profiles are created there first if it lists fewer than 100 (up to -small)")
+	fs.StringVar(&o.token, "token", "", "the bearer token for -base-url (make -s token in that checkout)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *secs != "" {
 		o.sections = strings.Split(*secs, ",")
 	}
@@ -94,6 +102,9 @@ func parseOptions(args []string) (options, error) {
 		o.small, o.large, o.shards = 20, 60, 2
 		o.samples, o.advSamples, o.writes, o.concurrency, o.loaders = 20, 20, 32, 4, 8
 		o.coldStarts, o.invocations = 1, 20
+		if !set["mixed-duration"] {
+			o.mixedTime = 2 * time.Second
+		}
 		if o.functions == nil {
 			o.functions = []string{"get-profile"}
 		}
@@ -104,8 +115,14 @@ func parseOptions(args []string) (options, error) {
 			o.timeout = 10 * time.Minute
 		}
 	}
+	if err := checkExternal(&o, set); err != nil {
+		return o, err
+	}
 	if o.small < 11 || o.large < o.small || o.samples < 2 || o.advSamples < 2 || o.concurrency < 1 || o.shards < 2 {
 		return o, fmt.Errorf("need -small >= 11, -large >= -small, -n >= 2, -adversarial-n >= 2, -c >= 1, -shards >= 2")
+	}
+	if o.mixedTime <= 0 {
+		return o, fmt.Errorf("need -mixed-duration > 0")
 	}
 	return o, nil
 }
@@ -116,6 +133,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	p := newProgress(stderr)
+	if o.baseURL != "" {
+		return runExternal(ctx, o, stdout, p)
+	}
 	start := time.Now()
 	rep := &report{}
 	rep.describeMachine("at start")

@@ -18,6 +18,7 @@ const (
 	overheadLimit = 1.15                  // API p50 ÷ direct GetItem p50, concurrency 1
 	listGrowth    = 1.2                   // listing p50 at the large ÷ the small table
 	pageVersusGet = 3.0                   // a page of 10 ÷ one GET, p50
+	defaultPage   = 2.0                   // the default page of 10 ÷ one GET, p50
 	initLimit     = 15 * time.Millisecond // cold start init
 	binaryLimit   = 12 << 20              // bootstrap size (MiB)
 	rssLimit      = 40 << 20              // peak RSS after the invocations (MiB)
