@@ -47,13 +47,8 @@ func run(ctx context.Context, args []string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if _, ok := os.LookupEnv("DYNAMODB_LOCAL_JAVA_OPTS"); !ok {
-			if err := os.Setenv("DYNAMODB_LOCAL_JAVA_OPTS", strings.Join(ddblocal.LongRunJVMFlags, " ")); err != nil {
-				return 0, err
-			}
-		}
 		start := time.Now()
-		p, err := ddblocal.Start(ctx, filepath.Dir(tpl), 0)
+		p, err := ddblocal.Start(ctx, filepath.Dir(tpl), 0, ddblocal.LongRunJVMFlags)
 		if err != nil {
 			return 0, err
 		}

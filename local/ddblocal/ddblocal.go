@@ -50,9 +50,11 @@ func Reachable(endpoint string) bool {
 	return true
 }
 
-// Start runs DynamoDB Local in memory on the port (0 picks a free one) and
-// waits until it answers.
-func Start(ctx context.Context, root string, port int) (*Process, error) {
+// Start runs DynamoDB Local in memory on the port (0 picks a free one), with
+// the JVM options flags (ShortRunJVMFlags, LongRunJVMFlags or
+// ServerJVMFlags) unless $DYNAMODB_LOCAL_JAVA_OPTS sets others, and waits
+// until it answers.
+func Start(ctx context.Context, root string, port int, flags []string) (*Process, error) {
 	dir, err := JarDir(root)
 	if err != nil {
 		return nil, err
@@ -71,7 +73,7 @@ func Start(ctx context.Context, root string, port int) (*Process, error) {
 			"install one (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless; macOS: brew install --cask temurin; or https://adoptium.net), " +
 			"or point DYNAMODB_ENDPOINT at a DynamoDB that is already running")
 	}
-	args := append(JVMFlags(), "-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"),
+	args := append(jvmFlags(flags), "-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"),
 		"-jar", filepath.Join(dir, "DynamoDBLocal.jar"), "-inMemory", "-port", fmt.Sprint(port))
 	cmd := exec.Command("java", args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
@@ -102,24 +104,31 @@ func Start(ctx context.Context, root string, port int) (*Process, error) {
 	return p, nil
 }
 
-// defaultJVMFlags suit a short run on a 2-core machine that runs the
+// ShortRunJVMFlags suit a short run on a 2-core machine that runs the
 // tests beside the JVM: one GC thread (SerialGC), a small initial heap,
 // and the quick compiler only (TieredStopAtLevel=1), which starts seconds
-// sooner. A long run (make go-test shares one DynamoDB Local) loads tens of
-// thousands of items faster with C2: LongRunJVMFlags.
-var defaultJVMFlags = []string{"-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"}
+// sooner.
+var ShortRunJVMFlags = []string{"-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"}
 
 // LongRunJVMFlags are the flags of a DynamoDB Local that serves many test
-// packages: C2 as well, which halved the listing cost test's load.
+// packages (make go-test shares one): C2 as well, which halved the listing
+// cost test's load, and still one GC thread beside the tests.
 var LongRunJVMFlags = []string{"-Xms256m", "-XX:+UseSerialGC"}
 
-// JVMFlags are the JVM's options: $DYNAMODB_LOCAL_JAVA_OPTS (split on
-// spaces) when set, else defaultJVMFlags.
-func JVMFlags() []string {
+// ServerJVMFlags are the flags of the DynamoDB Local behind make run and
+// make bench, which serves a load: C2 and a parallel collector. Under
+// make bench's mixed load on 2 cores the JVM takes most of the CPU, and
+// these served about 1.3 times the requests of ShortRunJVMFlags
+// (docs/performance.md, "Under load").
+var ServerJVMFlags = []string{"-Xms256m", "-XX:+UseParallelGC"}
+
+// jvmFlags are the JVM's options: $DYNAMODB_LOCAL_JAVA_OPTS (split on
+// spaces) when set, else flags.
+func jvmFlags(flags []string) []string {
 	if v, ok := os.LookupEnv("DYNAMODB_LOCAL_JAVA_OPTS"); ok {
 		return strings.Fields(v)
 	}
-	return append([]string(nil), defaultJVMFlags...)
+	return append([]string(nil), flags...)
 }
 
 // Stop ends the DynamoDB Local process group.

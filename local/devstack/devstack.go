@@ -87,7 +87,7 @@ func Start(ctx context.Context, root string, cfg config.Config, logf func(string
 		}
 		port, _ := strconv.Atoi(u.Port())
 		logf("starting DynamoDB Local on port %d", port)
-		if s.ddb, err = ddblocal.Start(ctx, root, port); err != nil {
+		if s.ddb, err = ddblocal.Start(ctx, root, port, ddblocal.ServerJVMFlags); err != nil {
 			return nil, err
 		}
 	} else {

@@ -73,7 +73,7 @@ func Endpoint(tb testing.TB) string {
 			endpoint = e
 			return
 		}
-		started, startErr = ddblocal.Start(context.Background(), Root(tb), 0)
+		started, startErr = ddblocal.Start(context.Background(), Root(tb), 0, ddblocal.ShortRunJVMFlags)
 		if startErr == nil {
 			endpoint = started.Endpoint
 		}
