@@ -30,8 +30,9 @@ import (
 //   - otherwise the sort field's index is read in order, from the cursor
 //     on, until offset+limit+1 entries have been seen.
 //
-// filter[enabled] chooses the index partitions read. The index entries are
-// thin (keys and sort values); the page's profiles are then read by key.
+// filter[enabled] chooses the index partitions read. A page index's
+// entries are the profiles themselves; a thin index's are keys and sort
+// values, and the page's profiles are then read by key.
 func (s *Store) List(ctx context.Context, q profile.ListQuery) (profile.Result[profile.Profile], error) {
 	switch {
 	case q.Filter.UUID != nil:

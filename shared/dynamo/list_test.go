@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -111,12 +112,20 @@ func dropIndex(ctx context.Context, t *testing.T, db *dynamodb.Client, table, in
 	if err != nil {
 		t.Fatal(err)
 	}
+	// DynamoDB deletes one index of a table at a time: the next UpdateTable
+	// waits until this one is gone, not only until the table is ACTIVE.
 	testenv.WaitFor(t, "the table ACTIVE without "+index, func() (bool, string) {
 		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
 		if err != nil {
 			return false, err.Error()
 		}
-		return out.Table.TableStatus == types.TableStatusActive && len(out.Table.GlobalSecondaryIndexes) > 0, string(out.Table.TableStatus)
+		seen := string(out.Table.TableStatus)
+		for _, g := range out.Table.GlobalSecondaryIndexes {
+			if aws.ToString(g.IndexName) == index {
+				return false, seen + ", " + index + " " + string(g.IndexStatus)
+			}
+		}
+		return out.Table.TableStatus == types.TableStatusActive, seen
 	})
 }
 
