@@ -9,6 +9,13 @@ import (
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
+// profileAttributes are the attributes of a profile item decodeProfile
+// reads: what a page returns, so what the page indexes project
+// (TestDecodeProfileReadsOnlyProfileAttributes and TestIndexesMatchTemplate
+// hold the three together).
+var profileAttributes = []string{"profileId", "firstName", "middleName", "lastName", "countryNumericCode", "enabled",
+	"tags", "uuid", "userId", "featureUpdates", "marketingUpdates", "createTime", "updateTime", "version", "contacts"}
+
 // decodeProfile reads a stored profile item (profileItem's attributes)
 // into a profile. Every GET and every list page decodes its items here, so
 // it reads the attributes by name rather than through attributevalue's

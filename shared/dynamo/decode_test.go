@@ -101,6 +101,35 @@ func TestDecodeProfileReadsEveryAttribute(t *testing.T) {
 	}
 }
 
+// TestDecodeProfileReadsOnlyProfileAttributes: an item cut down to
+// profileAttributes (what a page index projects) decodes to the same
+// profile, and every attribute decodeProfile reads is in that list.
+func TestDecodeProfileReadsOnlyProfileAttributes(t *testing.T) {
+	item := storedItem(t, fullProfile())
+	whole, err := decodeProfile(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := map[string]types.AttributeValue{}
+	for _, name := range profileAttributes {
+		if v, ok := item[name]; ok {
+			cut[name] = v
+		}
+	}
+	got, err := decodeProfile(cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, whole) {
+		t.Errorf("from profileAttributes alone:\n got %+v\nwant %+v", got, whole)
+	}
+	for name := range item {
+		if !slices.Contains(writeOnly, name) && !strings.HasPrefix(name, "by") && !slices.Contains(profileAttributes, name) {
+			t.Errorf("decodeProfile reads %q (TestDecodeProfileReadsEveryAttribute), which profileAttributes lacks", name)
+		}
+	}
+}
+
 func TestDecodeProfileRefusesWrongTypes(t *testing.T) {
 	item := storedItem(t, fullProfile())
 	item["version"] = &types.AttributeValueMemberS{Value: "7"}

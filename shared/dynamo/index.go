@@ -37,9 +37,11 @@ const (
 // round trip: pagesByCreateTime the default listing and
 // sort_by=createTime, pagesByLastName sort_by=lastName and filter[lastName]
 // (both enabled partitions queried at once; one with filter[enabled]). Each
-// has the keys of its thin twin (byCreateTime, byLastName) and projects the
-// whole profile item, so a page needs no BatchGetItem; each costs a copy of
-// the item on every write of a profile (docs/performance.md, "Cost model").
+// has the keys of its thin twin (byCreateTime, byLastName) and projects what
+// a page returns (profileAttributes; pagesByLastName also the other sort
+// values, as byLastName), so a page needs no BatchGetItem; each costs a
+// copy of that much of the item on every write of a profile
+// (docs/performance.md, "Cost model").
 //
 // The thin twins are no longer read once their page index is ACTIVE. They
 // stay in this version's template: CloudFormation adds or removes one index
@@ -50,7 +52,7 @@ var pageIndexes = map[string]string{
 	"lastName":   "pagesByLastName",
 }
 
-// isPageIndex tells a page index, whose entries are whole profile items.
+// isPageIndex tells a page index, whose entries hold what a page returns.
 func isPageIndex(index string) bool {
 	for _, p := range pageIndexes {
 		if p == index {

@@ -24,13 +24,39 @@ func TestIndexesMatchTemplate(t *testing.T) {
 	}
 	names := []string{"firstName", "middleName", "lastName", "name"}
 	want := map[string]bool{contactIndex: true}
-	// The page indexes: their thin twin's keys, every attribute.
-	for field, index := range pageIndexes {
-		if ix, ok := got[index]; !ok || len(ix.KeySchema) != 2 || ix.KeySchema[0].AttributeName != listPartitionAttr ||
-			ix.KeySchema[1].AttributeName != indexFor(field) || ix.Projection.ProjectionType != "ALL" {
-			t.Errorf("%s is %+v, want keyed by %s and %s, projecting ALL", index, ix, listPartitionAttr, indexFor(field))
+	// The other sort values a name index carries, so a name filter can be
+	// ordered by any field from its entries.
+	otherSortValues := func(index string) []string {
+		var out []string
+		for _, other := range profile.ProfileSortFields {
+			if o := indexFor(other); o != index && other != "enabled" && other != "profileId" && !slices.Contains(out, o) {
+				out = append(out, o)
+			}
 		}
+		return out
+	}
+	checkProjection := func(index string, ix samtemplate.Index, projected []string) {
+		t.Helper()
+		projected = slices.Sorted(slices.Values(projected))
+		has := slices.Sorted(slices.Values(ix.Projection.NonKeyAttributes))
+		if !slices.Equal(has, projected) || (len(projected) == 0) != (ix.Projection.ProjectionType == "KEYS_ONLY") {
+			t.Errorf("%s projects %s %v, want %v", index, ix.Projection.ProjectionType, has, projected)
+		}
+	}
+	// The page indexes: their thin twin's keys, and what a page returns
+	// (profileAttributes); a name's also the other sort values.
+	for field, index := range pageIndexes {
 		want[index] = true
+		ix, ok := got[index]
+		if !ok || len(ix.KeySchema) != 2 || ix.KeySchema[0].AttributeName != listPartitionAttr || ix.KeySchema[1].AttributeName != indexFor(field) {
+			t.Errorf("%s is %+v, want keyed by %s and %s", index, ix, listPartitionAttr, indexFor(field))
+			continue
+		}
+		projected := slices.Clone(profileAttributes)
+		if slices.Contains(names, field) {
+			projected = append(projected, otherSortValues(indexFor(field))...)
+		}
+		checkProjection(index, ix, projected)
 	}
 	for _, field := range profile.ProfileSortFields {
 		index := indexFor(field)
@@ -46,19 +72,11 @@ func TestIndexesMatchTemplate(t *testing.T) {
 		var projected []string
 		switch {
 		case slices.Contains(names, field):
-			for _, other := range profile.ProfileSortFields {
-				if o := indexFor(other); o != index && other != "enabled" && other != "profileId" && !slices.Contains(projected, o) {
-					projected = append(projected, o)
-				}
-			}
+			projected = otherSortValues(index)
 		case index == "byUpdateTime":
 			projected = []string{"version"}
 		}
-		slices.Sort(projected)
-		has := slices.Sorted(slices.Values(ix.Projection.NonKeyAttributes))
-		if !slices.Equal(has, projected) || (len(projected) == 0) != (ix.Projection.ProjectionType == "KEYS_ONLY") {
-			t.Errorf("%s projects %s %v, want %v", index, ix.Projection.ProjectionType, has, projected)
-		}
+		checkProjection(index, ix, projected)
 	}
 	if ix := got[contactIndex]; len(ix.KeySchema) != 1 || ix.KeySchema[0].AttributeName != contactLookupAttr || ix.Projection.ProjectionType != "KEYS_ONLY" {
 		t.Errorf("%s is %+v, want keyed by %s, keys only", contactIndex, ix, contactLookupAttr)

@@ -31,8 +31,8 @@ import (
 //     on, until offset+limit+1 entries have been seen.
 //
 // filter[enabled] chooses the index partitions read. A page index's
-// entries are the profiles themselves; a thin index's are keys and sort
-// values, and the page's profiles are then read by key.
+// entries hold the profiles as a page returns them; a thin index's are keys
+// and sort values, and the page's profiles are then read by key.
 func (s *Store) List(ctx context.Context, q profile.ListQuery) (profile.Result[profile.Profile], error) {
 	switch {
 	case q.Filter.UUID != nil:
@@ -242,7 +242,7 @@ func (s *Store) fetchPage(ctx context.Context, q profile.ListQuery, page []entry
 			ids = append(ids, e.id)
 			continue
 		}
-		// An entry of a full index is the profile item itself.
+		// A page index's entry holds the profile as a page returns it.
 		p, err := decodeProfile(e.item)
 		if err != nil {
 			return res, err
@@ -376,7 +376,7 @@ type entry struct {
 	key  string
 	id   string
 	item map[string]types.AttributeValue
-	full bool // item is the whole profile item (a page index's entry)
+	full bool // item holds the profile as a page returns it (a page index's entry)
 }
 
 // sortValue is the entry's sort value for field, from its keys and
