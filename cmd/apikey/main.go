@@ -94,16 +94,10 @@ func localKeys(ctx context.Context, getenv func(string) string, stderr io.Writer
 // deployedKeys is the deployed table in AWS. It never creates a table: a
 // wrong TABLE_NAME fails on the first write.
 func deployedKeys(ctx context.Context, getenv func(string) string, stderr io.Writer) (keyStore, func(), error) {
+	if err := devstack.DeployedEnv(getenv, []devstack.StackOutput{{Env: "TABLE_NAME", Output: "TableName"}}); err != nil {
+		return nil, nil, err
+	}
 	table := getenv("TABLE_NAME")
-	if table == "" {
-		return nil, nil, fmt.Errorf("-aws needs TABLE_NAME: the stack's TableName output " +
-			"(aws cloudformation describe-stacks --stack-name profiles --query \"Stacks[0].Outputs[?OutputKey=='TableName'].OutputValue\" --output text)")
-	}
-	for _, k := range []string{"DYNAMODB_ENDPOINT", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"} {
-		if v := getenv(k); v != "" {
-			return nil, nil, fmt.Errorf("-aws writes to the deployed table, but %s=%s points elsewhere: unset it", k, v)
-		}
-	}
 	// No endpoint and no region: the SDK's default chain picks credentials
 	// and region (AWS_REGION, AWS_DEFAULT_REGION, the profile) as the AWS CLI does.
 	awsCfg, err := lambdaapp.AWSConfig(ctx, config.Config{})

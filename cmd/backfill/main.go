@@ -39,14 +39,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	var cfg config.Config
 	var err error
 	if *deployed {
-		if getenv("TABLE_NAME") == "" {
-			return errors.New("-aws needs TABLE_NAME: the stack's TableName output " +
-				"(aws cloudformation describe-stacks --stack-name profiles --query \"Stacks[0].Outputs[?OutputKey=='TableName'].OutputValue\" --output text)")
-		}
-		for _, k := range []string{"DYNAMODB_ENDPOINT", "LOCAL_MODE"} {
-			if getenv(k) != "" {
-				return fmt.Errorf("-aws works on the deployed table, but %s is set: unset it", k)
-			}
+		if err := devstack.DeployedEnv(getenv, []devstack.StackOutput{{Env: "TABLE_NAME", Output: "TableName"}}); err != nil {
+			return err
 		}
 		cfg, err = config.FromEnv(getenv)
 	} else {

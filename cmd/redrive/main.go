@@ -84,15 +84,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // deployedStack reads the on-failure queue and the stream of the deployed
 // table, and publishes to its bus.
 func deployedStack(ctx context.Context, getenv func(string) string, r streams.Redrive, hide time.Duration) (streams.Failures, streams.Redrive, error) {
-	url := getenv("EVENT_FAILURES_QUEUE_URL")
-	if url == "" {
-		return nil, r, errors.New("-aws needs EVENT_FAILURES_QUEUE_URL: the stack's EventFailuresQueueUrl output " +
-			"(aws cloudformation describe-stacks --stack-name profiles --query \"Stacks[0].Outputs[?OutputKey=='EventFailuresQueueUrl'].OutputValue\" --output text)")
-	}
-	for _, k := range []string{"DYNAMODB_ENDPOINT", "LOCAL_MODE", "EVENTS_FILE", "EVENTBRIDGE_ENDPOINT"} {
-		if getenv(k) != "" {
-			return nil, r, fmt.Errorf("-aws works on the deployed stack, but %s is set: unset it", k)
-		}
+	err := devstack.DeployedEnv(getenv, []devstack.StackOutput{
+		{Env: "EVENT_FAILURES_QUEUE_URL", Output: "EventFailuresQueueUrl"},
+		{Env: "EVENT_BUS_NAME", Output: "EventBusName"},
+		{Env: "TABLE_NAME", Output: "TableName"},
+	}, "EVENTS_FILE", "EVENTBRIDGE_ENDPOINT")
+	if err != nil {
+		return nil, r, err
 	}
 	cfg, err := config.FromEnv(getenv)
 	if err != nil {
@@ -106,7 +104,7 @@ func deployedStack(ctx context.Context, getenv func(string) string, r streams.Re
 		return nil, r, err
 	}
 	r.Client = dynamodbstreams.NewFromConfig(awsCfg)
-	return &queue{client: sqs.NewFromConfig(awsCfg), url: url, hide: hide}, r, nil
+	return &queue{client: sqs.NewFromConfig(awsCfg), url: getenv("EVENT_FAILURES_QUEUE_URL"), hide: hide}, r, nil
 }
 
 // localStack reads the local failures file and the local table's stream,
