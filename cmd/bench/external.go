@@ -126,7 +126,8 @@ func seed(ctx context.Context, e *env, base string, p *progress) error {
 				if i >= n {
 					return
 				}
-				if err := createSeed(ctx, e, base, seedBody(run, len(ids)+i)); err != nil {
+				key := fmt.Sprintf("seed-%s-%d", run, len(ids)+i)
+				if err := createSeed(ctx, e, base, key, seedBody(run, len(ids)+i)); err != nil {
 					cancel(err)
 					return
 				}
@@ -138,13 +139,15 @@ func seed(ctx context.Context, e *env, base string, p *progress) error {
 	return context.Cause(ctx)
 }
 
-// createSeed sends one seeding POST, again after a 503 or no answer.
-func createSeed(ctx context.Context, e *env, base, body string) error {
+// createSeed sends one seeding POST, again after a 503 or no answer, with
+// the same Idempotency-Key each time: a 503 whose write landed is not
+// created twice.
+func createSeed(ctx context.Context, e *env, base, key, body string) error {
 	var err error
 	for range seedRetries {
 		var resp *http.Response
 		var answer []byte
-		resp, answer, err = e.doBody(ctx, http.MethodPost, base, "/profiles", strings.NewReader(body), 0)
+		resp, answer, err = e.doBody(ctx, http.MethodPost, base, "/profiles", strings.NewReader(body), 0, "Idempotency-Key", key)
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()

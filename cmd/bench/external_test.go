@@ -63,10 +63,14 @@ func TestMixedDuration(t *testing.T) {
 }
 
 // fakeProfiles is just enough of the API for the mixed load: create, get,
-// patch and list profiles, for one bearer token.
+// patch and list profiles, for one bearer token. A create with an
+// Idempotency-Key happens once per key; the first answer of every third
+// such key is a 503 although the profile was created (an outcome-unknown).
 type fakeProfiles struct {
-	mu  sync.Mutex
-	ids []string
+	mu     sync.Mutex
+	ids    []string
+	keys   map[string]bool
+	unsure int // 503s answered for creates that landed
 }
 
 func (f *fakeProfiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +83,23 @@ func (f *fakeProfiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/profiles":
+		key := r.Header.Get("Idempotency-Key")
+		if key != "" && f.keys[key] {
+			w.WriteHeader(http.StatusCreated) // the replay
+			return
+		}
 		f.ids = append(f.ids, fmt.Sprintf("p%d", len(f.ids)))
+		if key != "" {
+			if f.keys == nil {
+				f.keys = map[string]bool{}
+			}
+			f.keys[key] = true
+			if len(f.keys)%3 == 0 {
+				f.unsure++
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+		}
 		w.WriteHeader(http.StatusCreated)
 	case r.Method == http.MethodGet && r.URL.Path == "/profiles":
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
@@ -115,8 +135,11 @@ func TestExternalSeedsThenMeasures(t *testing.T) {
 			t.Fatal(err)
 		}
 		if n := api.count(); n != 30 {
-			t.Fatalf("%d profiles after seeding, want 30", n)
+			t.Fatalf("%d profiles after seeding, want 30 (a retried 503 that had landed must not create another)", n)
 		}
+	}
+	if api.unsure == 0 {
+		t.Fatal("no seeding POST met a 503: the retry was not exercised")
 	}
 	var out strings.Builder
 	if err := runExternal(context.Background(), o, &out, p); err != nil {
