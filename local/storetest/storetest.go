@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"Update", update},
 		{"Preconditions", preconditions},
 		{"ConcurrentChange", concurrentChange},
+		{"ConcurrentChangesNeverMix", concurrentChangesNeverMix},
 		{"UniqueUUID", uniqueUUID},
 		{"UniqueUserID", uniqueUserID},
 		{"IdempotencyKeyTakenInTheWrite", idempotencyKey},
@@ -239,6 +240,72 @@ func concurrentChange(t *testing.T, s profile.Store) {
 		t.Errorf("both writes should have landed: %s", view(stored))
 	}
 	same(t, "the answer of the write that read again", got, stored)
+}
+
+// concurrentChangesNeverMix: two writes without If-Match that name the same
+// fields, one landing between the other's read and its commit, end as one
+// of them, whichever field each names with the value it read (issue 25,
+// defects 1 and 2: a field named with the value read was neither written
+// nor held, so the end state took one field from each).
+func concurrentChangesNeverMix(t *testing.T, s profile.Store) {
+	at := base.Add(time.Minute)
+	yes, no := profile.Field[bool]{Set: true, Value: true}, profile.Field[bool]{Set: true}
+	tags := func(v ...string) profile.Field[[]string] { return profile.Field[[]string]{Set: true, Value: v} }
+	for _, tc := range []struct {
+		name          string
+		start         profile.Changes
+		first, second func(*profile.Profile) error
+		// view is what both writes name; ends are the states the two
+		// orders give.
+		view func(*profile.Profile) string
+		ends []string
+	}{{
+		name:   "profile fields",
+		start:  profile.Changes{Tags: tags("s"), Enabled: yes},
+		first:  func(p *profile.Profile) error { return p.Update(profile.Changes{Tags: tags("a"), Enabled: yes}, at) },
+		second: func(p *profile.Profile) error { return p.Update(profile.Changes{Tags: tags("b"), Enabled: no}, at) },
+		view:   func(p *profile.Profile) string { return fmt.Sprintf("tags=%v enabled=%v", p.Tags, p.Enabled) },
+		ends:   []string{"tags=[a] enabled=true", "tags=[b] enabled=false"},
+	}, {
+		name:  "the user's consent",
+		start: profile.Changes{LastName: str("Z"), MarketingUpdates: no},
+		first: func(p *profile.Profile) error {
+			return p.ApplyUser(profile.UserChanges{MarketingUpdates: no, FamilyName: str("X")}, at)
+		},
+		second: func(p *profile.Profile) error {
+			return p.ApplyUser(profile.UserChanges{MarketingUpdates: yes, FamilyName: str("Y")}, at)
+		},
+		view: func(p *profile.Profile) string {
+			return fmt.Sprintf("familyName=%s marketing=%v", p.LastName, p.MarketingUpdates)
+		},
+		ends: []string{"familyName=X marketing=false", "familyName=Y marketing=true"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProfile(t, 1, "Cole")
+			if err := p.Update(tc.start, base); err != nil {
+				t.Fatal(err)
+			}
+			create(t, s, p)
+			interfered := false
+			got, err := s.Update(ctx, p.ID, profile.Precondition{}, func(q *profile.Profile) error {
+				if !interfered {
+					interfered = true
+					if _, err := s.Update(ctx, p.ID, profile.Precondition{}, tc.second, nil); err != nil {
+						return fmt.Errorf("the concurrent write: %w", err)
+					}
+				}
+				return tc.first(q)
+			}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored := get(t, s, p.ID)
+			if v := tc.view(stored); !slices.Contains(tc.ends, v) {
+				t.Errorf("stored %s: a mix of the two writes, want one of %q", v, tc.ends)
+			}
+			same(t, "the answer of the write that landed last", got, stored)
+		})
+	}
 }
 
 func uniqueUUID(t *testing.T, s profile.Store) {

@@ -35,13 +35,12 @@ const (
 // the diff: its key, and what the update writes by its own rules.
 var unwritten = map[string]bool{"PK": true, "SK": true, "version": true, "contacts": true, "contactKeys": true, "contactCount": true, "touchTime": true}
 
-// nameSources are the fields byName is made of: an update of some of them
-// relies on the others keeping the values it read.
-var nameSources = []string{"firstName", "middleName", "lastName"}
-
 // guarded are the attributes whose old value the rest of the write relies
 // on (a uniqueness marker to delete): a change is conditioned on it.
 var guarded = []string{"uuid", "userId"}
+
+// unchanging are the profile's attributes no update changes.
+var unchanging = map[string]bool{"profileId": true, "createTime": true}
 
 // profileUpdate is the update of the profile item that turns before into
 // after at now, and whether it is exact (conditioned on before's version).
@@ -84,11 +83,15 @@ func (s *Store) profileUpdate(before, after *profile.Profile, mode updateMode, s
 	var touched expression.OperandBuilder = expression.Value(profile.FormatTime(now))
 	switch mode {
 	case commute:
-		if changed["byName"] {
-			for _, f := range nameSources {
-				if !changed[f] {
-					u.holds(f, bm[f])
-				}
+		// The write holds every field of the profile it does not change
+		// to the value it read, so it applies to exactly what its change
+		// read: a field the request names with the value it read is
+		// neither written nor left to a concurrent write to change
+		// beneath it (issue 25, defects 1 and 2: "never a mix"). Derived
+		// attributes (byName, listPK) follow from the fields.
+		for _, f := range profileAttributes {
+			if !changed[f] && !unwritten[f] && !unchanging[f] {
+				u.holds(f, bm[f])
 			}
 		}
 		for _, f := range guarded {
@@ -134,15 +137,22 @@ func (u *updateBuilder) holds(name string, v types.AttributeValue) {
 }
 
 // maxTombstones is how many removed contacts an item keeps before a write
-// on its version drops them.
+// on its version drops them. A write that read fewer may still mark more
+// (concurrent removals each read the item before the others land), but an
+// add holds the list to maxEntries, so the item never carries more than
+// maxEntries entries, live or removed.
 const maxTombstones = 16
+
+// maxEntries bounds an item's embedded contact entries, removed ones counted.
+const maxEntries = profile.MaxContacts + maxTombstones
 
 // contactsCommute adds the change of the embedded contacts to the update
 // when it commutes with other writes, and reports whether it did: none;
-// contacts appended (a condition keeps the limit on contactCount and finds
-// duplicates in contactKeys); or contacts removed, each marked a tombstone
-// in its place (a condition checks it is still there, unchanged), so
-// concurrent removals do not move each other's places. Any other change,
+// contacts appended (a condition keeps the limit on contactCount, the
+// entries to maxEntries, and finds duplicates in contactKeys); or contacts
+// removed, each replaced by a tombstone in its place (a condition checks it
+// is still there, unchanged), so concurrent removals do not move each
+// other's places. Any other change,
 // and one on an item with many tombstones, needs the version.
 func (u *updateBuilder) contactsCommute(before, after []profile.Contact, am map[string]types.AttributeValue, stored layout) bool {
 	if slices.Equal(before, after) {
@@ -155,6 +165,7 @@ func (u *updateBuilder) contactsCommute(before, after []profile.Contact, am map[
 		added := am["contacts"].(*types.AttributeValueMemberL).Value[len(before):]
 		keys := make([]string, 0, len(added))
 		u.and(expression.Name("contactCount").LessThanEqual(expression.Value(profile.MaxContacts - len(added))))
+		u.and(expression.Size(expression.Name("contacts")).LessThanEqual(expression.Value(maxEntries - len(added))))
 		for _, c := range after[len(before):] {
 			k := contactLookup(c.Key, c.Value)
 			keys = append(keys, k)
@@ -180,12 +191,25 @@ func (u *updateBuilder) contactsCommute(before, after []profile.Contact, am map[
 		u.and(expression.Name(at + ".contactId").Equal(expression.Value(c.ID)))
 		u.and(expression.Name(at + ".version").Equal(expression.Value(c.Version)))
 		u.and(expression.AttributeNotExists(expression.Name(at + ".removed")))
-		u.set(at+".removed", &types.AttributeValueMemberBOOL{Value: true})
+		// The entry keeps only what the protocol needs (its id and version,
+		// which later removals' conditions name, and the mark): never the
+		// contact's value, uuid or flags, which the page indexes would
+		// otherwise keep projecting after the removal was acknowledged.
+		u.set(at, tombstone(c))
 		keys = append(keys, contactLookup(c.Key, c.Value))
 	}
 	u.upd = u.upd.Delete(expression.Name("contactKeys"), expression.Value(&types.AttributeValueMemberSS{Value: keys}))
 	u.upd = u.upd.Add(expression.Name("contactCount"), expression.Value(-len(removed)))
 	return true
+}
+
+// tombstone is the entry a removed contact leaves in its place.
+func tombstone(c profile.Contact) types.AttributeValue {
+	return &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+		"contactId": &types.AttributeValueMemberS{Value: c.ID},
+		"version":   number(c.Version),
+		"removed":   &types.AttributeValueMemberBOOL{Value: true},
+	}}
 }
 
 // removedAt returns the places in before of the contacts after lacks, when
