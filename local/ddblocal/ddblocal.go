@@ -39,9 +39,13 @@ func JarDir(root string) (string, error) {
 	return filepath.Dir(matches[len(matches)-1]), nil
 }
 
-// Reachable reports whether something answers HTTP at the endpoint.
+// Reachable reports whether something answers HTTP at the endpoint. A port
+// nobody listens on is refused at once; the generous timeout is for a
+// DynamoDB Local that is there but slow to answer on a loaded machine (the
+// test packages of go test ./... share one), which would otherwise be
+// taken for absent, and a second one started on its port.
 func Reachable(endpoint string) bool {
-	c := http.Client{Timeout: 500 * time.Millisecond}
+	c := http.Client{Timeout: 5 * time.Second}
 	resp, err := c.Get(endpoint)
 	if err != nil {
 		return false
