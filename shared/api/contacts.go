@@ -10,7 +10,7 @@ import (
 
 func listContacts(d Deps) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		lr, err := parseList(r.URL.Query(), profile.ContactSortFields, contactFilters, d.cursors())
+		lr, err := parseList(contactListing, []string{r.PathValue("profileId")}, r.URL.Query(), d.cursors())
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -128,5 +130,86 @@ func TestMemAPIRoundTrip(t *testing.T) {
 	call(t, h, "GET", "/profiles?limit=5", "", http.StatusOK, &page)
 	if len(page) != 0 {
 		t.Errorf("a listing after the delete: %+v", page)
+	}
+}
+
+// TestCursorBoundToItsListing: a cursor pages only the listing, the path
+// ids, the filters and the sort of the page whose Link carried it; any other
+// use is the validation 400 naming the parameter cursor. The limit may
+// change between pages.
+func TestCursorBoundToItsListing(t *testing.T) {
+	t.Parallel()
+	h, clock := memAPI(t)
+	var a, b views.Profile
+	for _, p := range []*views.Profile{&a, &b} {
+		call(t, h, "POST", "/profiles", `{"firstName":"X","contacts":[{"key":"email","value":"one@example.com"},{"key":"email","value":"two@example.com"},{"key":"email","value":"three@example.com"}]}`,
+			http.StatusCreated, p)
+		clock.Advance(time.Minute)
+	}
+	for _, first := range []string{"X", "Y", "Y"} {
+		call(t, h, "POST", "/profiles", `{"firstName":"`+first+`"}`, http.StatusCreated, nil)
+		clock.Advance(time.Minute)
+	}
+	contactsA := "/profiles/" + a.ProfileID + "/contacts"
+	contactsB := "/profiles/" + b.ProfileID + "/contacts"
+	// next returns the cursor of a page's Link.
+	next := func(path string) string {
+		t.Helper()
+		link := call(t, h, "GET", path, "", http.StatusOK, nil).Get("Link")
+		target, ok := strings.CutPrefix(link, "<")
+		target, _, ok2 := strings.Cut(target, ">")
+		u, err := url.Parse(target)
+		if !ok || !ok2 || err != nil || u.Query().Get("cursor") == "" {
+			t.Fatalf("GET %s: Link %q holds no cursor", path, link)
+		}
+		return url.QueryEscape(u.Query().Get("cursor"))
+	}
+	contactCursor := next(contactsA + "?limit=1")
+	contactUpdateCursor := next(contactsA + "?limit=1&sort_by=updateTime")
+	xCursor := next("/profiles?limit=1&sort_by=firstName&filter[firstName]=X")
+	createCursor := next("/profiles?limit=1&sort_by=createTime")
+
+	refused := []struct{ name, path string }{
+		{"contacts cursor on /profiles", "/profiles?limit=1&cursor=" + contactCursor},
+		{"contacts cursor on /profiles, sort_by=createTime", "/profiles?limit=1&sort_by=createTime&sort_order=asc&cursor=" + contactCursor},
+		{"contacts cursor on /profiles, sort_by=updateTime", "/profiles?limit=1&sort_by=updateTime&cursor=" + contactUpdateCursor},
+		{"profile A's contacts cursor on profile B", contactsB + "?limit=1&cursor=" + contactCursor},
+		{"profiles cursor on contacts", contactsA + "?limit=1&sort_by=createTime&cursor=" + createCursor},
+		{"filter[firstName]=X cursor with filter[firstName]=Y", "/profiles?limit=1&sort_by=firstName&filter[firstName]=Y&cursor=" + xCursor},
+		{"filter dropped", "/profiles?limit=1&sort_by=firstName&cursor=" + xCursor},
+		{"sort_order changed", "/profiles?limit=1&sort_by=firstName&sort_order=desc&filter[firstName]=X&cursor=" + xCursor},
+		{"contacts sort_order changed", contactsA + "?limit=1&sort_order=desc&cursor=" + contactCursor},
+		{"sort_by changed", "/profiles?limit=1&sort_by=updateTime&cursor=" + createCursor},
+	}
+	for _, tt := range refused {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", tt.path, nil))
+		var p problem
+		_ = json.Unmarshal(w.Body.Bytes(), &p)
+		if w.Code != http.StatusBadRequest || p.Type != problemBase+"validation" || len(p.Errors) != 1 || p.Errors[0].Field != "cursor" {
+			t.Errorf("%s: %d %+v, want the 400 validation problem naming cursor", tt.name, w.Code, p)
+		}
+	}
+
+	// The same query with its cursor is the next page, whatever the limit.
+	pages := []struct {
+		name, all, withCursor string
+		from                  int // index in all of the page's first item
+	}{
+		{"contacts", contactsA + "?limit=10", contactsA + "?limit=2&cursor=" + contactCursor, 1},
+		{"firstName=X", "/profiles?sort_by=firstName&filter[firstName]=X", "/profiles?limit=5&sort_by=firstName&filter[profileFirstName]=X&cursor=" + xCursor, 1},
+		{"createTime", "/profiles?limit=10&sort_by=createTime", "/profiles?limit=2&sort_by=createTime&sort_order=asc&cursor=" + createCursor, 1},
+	}
+	for _, tt := range pages {
+		var all, page []map[string]any
+		call(t, h, "GET", tt.all, "", http.StatusOK, &all)
+		call(t, h, "GET", tt.withCursor, "", http.StatusOK, &page)
+		want := all[tt.from:]
+		if len(want) > len(page) {
+			want = want[:len(page)]
+		}
+		if len(page) == 0 || !reflect.DeepEqual(page, want) {
+			t.Errorf("%s: the page after the cursor is %v, want %v", tt.name, page, want)
+		}
 	}
 }

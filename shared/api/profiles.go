@@ -12,7 +12,7 @@ import (
 
 func listProfiles(d Deps) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		lr, err := parseList(r.URL.Query(), profile.ProfileSortFields, profileFilters, d.cursors())
+		lr, err := parseList(profileListing, nil, r.URL.Query(), d.cursors())
 		if err != nil {
 			return err
 		}

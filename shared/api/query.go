@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/url"
 	"slices"
 	"sort"
@@ -13,32 +11,47 @@ import (
 )
 
 // listRequest is a parsed list query: the page, the filter values by their
-// canonical names, and the parameters a next link repeats.
+// canonical names, the parameters a next link repeats, and the scope its
+// cursors are bound to.
 type listRequest struct {
 	page    profile.Page
 	filters map[string]string
 	next    url.Values
+	listing listing
+	pathIDs []string
+}
+
+// listing is one list route: the name its cursors are bound to, its sort
+// fields (the first is the default) and the filters it takes.
+type listing struct {
+	name       string
+	sortFields []string
+	filters    filterAliases
 }
 
 // filterAliases maps each accepted filter[...] name to its canonical name.
 type filterAliases map[string]string
 
-var profileFilters = filterAliases{
-	"enabled": "enabled", "name": "name", "uuid": "uuid", "email": "email", "phone": "phone",
-	"profileFirstName": "firstName", "firstName": "firstName",
-	"profileLastName": "lastName", "lastName": "lastName",
-	"profileMiddleName": "middleName", "middleName": "middleName",
-}
-
-var contactFilters = filterAliases{"key": "key"}
+var (
+	profileListing = listing{name: "profiles", sortFields: profile.ProfileSortFields, filters: filterAliases{
+		"enabled": "enabled", "name": "name", "uuid": "uuid", "email": "email", "phone": "phone",
+		"profileFirstName": "firstName", "firstName": "firstName",
+		"profileLastName": "lastName", "lastName": "lastName",
+		"profileMiddleName": "middleName", "middleName": "middleName",
+	}}
+	contactListing = listing{name: "contacts", sortFields: profile.ContactSortFields, filters: filterAliases{"key": "key"}}
+)
 
 // parseList reads limit, offset, sort_by, sort_order, cursor and filter[...]
-// from a query string. Each bad value is a 400 naming its parameter.
-func parseList(q url.Values, sortFields []string, aliases filterAliases, cursors cursorCodec) (listRequest, error) {
+// from the query string of listing l at the path whose ids are pathIDs.
+// Each bad value is a 400 naming its parameter.
+func parseList(l listing, pathIDs []string, q url.Values, cursors cursorCodec) (listRequest, error) {
 	lr := listRequest{
-		page:    profile.Page{Limit: profile.DefaultLimit, SortBy: sortFields[0]},
+		page:    profile.Page{Limit: profile.DefaultLimit, SortBy: l.sortFields[0]},
 		filters: map[string]string{},
 		next:    url.Values{},
+		listing: l,
+		pathIDs: pathIDs,
 	}
 	var err error
 	if lr.page.Limit, err = intParam(q, "limit", profile.DefaultLimit, 1, profile.MaxLimit); err != nil {
@@ -48,8 +61,8 @@ func parseList(q url.Values, sortFields []string, aliases filterAliases, cursors
 		return lr, err
 	}
 	if v, ok := single(q, "sort_by"); ok {
-		if !slices.Contains(sortFields, v) {
-			return lr, badRequest("sort_by", "must be one of %s", strings.Join(sortFields, ", "))
+		if !slices.Contains(l.sortFields, v) {
+			return lr, badRequest("sort_by", "must be one of %s", strings.Join(l.sortFields, ", "))
 		}
 		lr.page.SortBy = v
 	}
@@ -68,9 +81,9 @@ func parseList(q url.Values, sortFields []string, aliases filterAliases, cursors
 		}
 		inner, ok := strings.CutPrefix(name, "filter[")
 		inner, closed := strings.CutSuffix(inner, "]")
-		canonical := aliases[inner]
+		canonical := l.filters[inner]
 		if !ok || !closed || canonical == "" {
-			return lr, badRequest(name, "is not a known filter; use one of %s", strings.Join(filterNames(aliases), ", "))
+			return lr, badRequest(name, "is not a known filter; use one of %s", strings.Join(filterNames(l.filters), ", "))
 		}
 		if prev, dup := lr.filters[canonical]; dup && prev != vals[0] || len(vals) > 1 && !allEqual(vals) {
 			return lr, badRequest(name, "is given twice with different values")
@@ -87,36 +100,22 @@ func parseList(q url.Values, sortFields []string, aliases filterAliases, cursors
 		if q.Has("offset") {
 			return lr, badRequest("cursor", "cannot be combined with offset")
 		}
-		st, valid := cursors.decode(c)
+		// One check for forged, altered and misused cursors alike: the
+		// signature covers the scope, which the cursor does not carry.
+		after, valid := cursors.decode(lr.scope(), c)
 		if !valid {
-			return lr, badRequest("cursor", "is not a cursor this API issued")
+			return lr, badRequest("cursor", "is not a cursor this API issued for this listing; "+
+				"a cursor is valid only on the path, and with the sort_by, sort_order and filters, of the page whose Link carried it")
 		}
-		if st.Query != lr.identity() {
-			return lr, badRequest("cursor", "belongs to a query with other sort or filter parameters")
-		}
-		lr.page.After = st.After
+		lr.page.After = after
 	}
 	return lr, nil
 }
 
-// identity names the order and filters a cursor is valid for: a hash, so a
-// cursor stays short and any filter bytes survive its JSON.
-func (lr listRequest) identity() string {
-	keys := make([]string, 0, len(lr.filters))
-	for k := range lr.filters {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(lr.page.SortBy)
-	if lr.page.Desc {
-		b.WriteString(" desc")
-	}
-	for _, k := range keys {
-		b.WriteString("\x00" + k + "=" + lr.filters[k])
-	}
-	sum := sha256.Sum256([]byte(b.String()))
-	return hex.EncodeToString(sum[:12])
+// scope is what the cursors of this query are bound to. The limit is not
+// part of it: a client may change the page size between pages.
+func (lr listRequest) scope() cursorScope {
+	return cursorScope{listing: lr.listing.name, pathIDs: lr.pathIDs, sortBy: lr.page.SortBy, desc: lr.page.Desc, filters: lr.filters}
 }
 
 // nextLink is the Link header value for the page after one ending at last.
@@ -125,7 +124,7 @@ func (lr listRequest) nextLink(path string, cursors cursorCodec, last string) st
 	for k, vals := range lr.next {
 		v[k] = vals
 	}
-	v.Set("cursor", cursors.encode(cursorState{Query: lr.identity(), After: last}))
+	v.Set("cursor", cursors.encode(lr.scope(), last))
 	return "<" + path + "?" + v.Encode() + ">; rel=\"next\""
 }
 

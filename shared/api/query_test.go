@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -21,7 +22,7 @@ func query(t *testing.T, raw string) url.Values {
 
 func parseProfiles(t *testing.T, raw string) (listRequest, error) {
 	t.Helper()
-	return parseList(query(t, raw), profile.ProfileSortFields, profileFilters, testCursors)
+	return parseList(profileListing, nil, query(t, raw), testCursors)
 }
 
 func TestParseListDefaults(t *testing.T) {
@@ -39,7 +40,7 @@ func TestParseListDefaults(t *testing.T) {
 			t.Errorf("filters = %v, want none", lr.filters)
 		}
 	}
-	lr, err := parseList(url.Values{}, profile.ContactSortFields, contactFilters, testCursors)
+	lr, err := parseList(contactListing, []string{"6006dda272f002519c3eb505"}, url.Values{}, testCursors)
 	if err != nil || lr.page.SortBy != "createTime" || lr.page.Limit != 10 {
 		t.Errorf("contacts defaults = %+v, %v", lr.page, err)
 	}
@@ -148,8 +149,8 @@ func TestParseListFilterAliases(t *testing.T) {
 	}
 	a, errA := parseProfiles(t, "filter[profileFirstName]=X")
 	b, errB := parseProfiles(t, "filter[firstName]=X")
-	if errA != nil || errB != nil || a.identity() != b.identity() {
-		t.Errorf("aliases give different identities %q and %q", a.identity(), b.identity())
+	if errA != nil || errB != nil || !bytes.Equal(a.scope().canonical(), b.scope().canonical()) {
+		t.Errorf("aliases give different cursor scopes %+v and %+v", a.scope(), b.scope())
 	}
 	_, err := parseProfiles(t, "filter[firstName]=A&filter[profileFirstName]=B")
 	if err == nil {
@@ -165,39 +166,64 @@ func TestParseListFilterAliases(t *testing.T) {
 	}
 }
 
-// cursorFor returns the cursor the next link of the query raw carries.
-func cursorFor(t *testing.T, raw, after string) string {
+// cursorFor returns the cursor the next link of the query raw on listing l
+// at the path ids carries.
+func cursorFor(t *testing.T, l listing, ids []string, raw, after string) string {
 	t.Helper()
-	lr, err := parseProfiles(t, raw)
+	lr, err := parseList(l, ids, query(t, raw), testCursors)
 	if err != nil {
 		t.Fatalf("parseList(%q): %v", raw, err)
 	}
-	return testCursors.encode(cursorState{Query: lr.identity(), After: after})
+	return testCursors.encode(lr.scope(), after)
 }
 
+// TestParseListCursor: a cursor is accepted only by the listing, the path
+// ids, the sort_by, sort_order and filters it was made for, whatever the
+// limit; any other use is a 400 naming cursor.
 func TestParseListCursor(t *testing.T) {
 	t.Parallel()
+	const profileA, profileB = "6006dda272f002519c3eb505", "6006dda272f002519c3eb506"
+	A := []string{profileA}
 	base := "sort_by=name&filter[firstName]=Mary"
-	c := cursorFor(t, base, "mary\x01abc")
+	c := url.QueryEscape(cursorFor(t, profileListing, nil, base, "mary\x01abc"))
+	contactsA := url.QueryEscape(cursorFor(t, contactListing, A, "", "2024-05-01T12:00:00+00:00\x01abc"))
+	contactsUpdated := url.QueryEscape(cursorFor(t, contactListing, A, "sort_by=updateTime&sort_order=desc", "k"))
+	contactsEmail := url.QueryEscape(cursorFor(t, contactListing, A, "filter[key]=email", "k"))
+	profilesCreated := url.QueryEscape(cursorFor(t, profileListing, nil, "", "k"))
 	tests := []struct {
-		name  string
-		raw   string
-		after string // "" means an error on the field cursor is wanted
+		name    string
+		listing listing
+		ids     []string
+		raw     string
+		after   string // "" means an error on the field cursor is wanted
 	}{
-		{"same query", base + "&cursor=" + url.QueryEscape(c), "mary\x01abc"},
-		{"alias and other limit", "limit=3&sort_by=name&sort_order=asc&filter[profileFirstName]=Mary&cursor=" + url.QueryEscape(c), "mary\x01abc"},
-		{"with offset", base + "&offset=0&cursor=" + url.QueryEscape(c), ""},
-		{"other sort_by", "sort_by=lastName&filter[firstName]=Mary&cursor=" + url.QueryEscape(c), ""},
-		{"other sort_order", base + "&sort_order=desc&cursor=" + url.QueryEscape(c), ""},
-		{"other filter value", "sort_by=name&filter[firstName]=Anna&cursor=" + url.QueryEscape(c), ""},
-		{"extra filter", base + "&filter[enabled]=1&cursor=" + url.QueryEscape(c), ""},
-		{"filter dropped", "sort_by=name&cursor=" + url.QueryEscape(c), ""},
-		{"garbage", base + "&cursor=abc", ""},
-		{"empty", base + "&cursor=", ""},
-		{"other key", base + "&cursor=" + url.QueryEscape(cursorCodec{key: []byte("x")}.encode(cursorState{Query: "name\x00firstName=Mary", After: "a"})), ""},
+		{"same query", profileListing, nil, base + "&cursor=" + c, "mary\x01abc"},
+		{"alias and other limit", profileListing, nil, "limit=3&sort_by=name&sort_order=asc&filter[profileFirstName]=Mary&cursor=" + c, "mary\x01abc"},
+		{"with offset", profileListing, nil, base + "&offset=0&cursor=" + c, ""},
+		{"other sort_by", profileListing, nil, "sort_by=lastName&filter[firstName]=Mary&cursor=" + c, ""},
+		{"other sort_order", profileListing, nil, base + "&sort_order=desc&cursor=" + c, ""},
+		{"other filter value", profileListing, nil, "sort_by=name&filter[firstName]=Anna&cursor=" + c, ""},
+		{"extra filter", profileListing, nil, base + "&filter[enabled]=1&cursor=" + c, ""},
+		{"filter dropped", profileListing, nil, "sort_by=name&cursor=" + c, ""},
+		{"garbage", profileListing, nil, base + "&cursor=abc", ""},
+		{"empty", profileListing, nil, base + "&cursor=", ""},
+		{"other key", profileListing, nil, base + "&cursor=" + url.QueryEscape(cursorCodec{key: []byte("x")}.encode(cursorScope{listing: "profiles", sortBy: "name", filters: map[string]string{"firstName": "Mary"}}, "a")), ""},
+
+		{"contacts, same profile and query", contactListing, A, "limit=7&cursor=" + contactsA, "2024-05-01T12:00:00+00:00\x01abc"},
+		{"contacts, sort and filter repeated", contactListing, A, "sort_by=updateTime&sort_order=DESC&cursor=" + contactsUpdated, "k"},
+		{"contacts, filter[key] repeated", contactListing, A, "filter[key]=email&cursor=" + contactsEmail, "k"},
+		{"contacts cursor on /profiles", profileListing, nil, "cursor=" + contactsA, ""},
+		{"contacts cursor on /profiles, same sort", profileListing, nil, "sort_by=createTime&sort_order=asc&cursor=" + contactsA, ""},
+		{"contacts updateTime cursor on /profiles updateTime", profileListing, nil, "sort_by=updateTime&sort_order=desc&cursor=" + contactsUpdated, ""},
+		{"profile A's contacts cursor on profile B", contactListing, []string{profileB}, "cursor=" + contactsA, ""},
+		{"contacts cursor without a profile id", contactListing, nil, "cursor=" + contactsA, ""},
+		{"contacts cursor, filter[key] dropped", contactListing, A, "cursor=" + contactsEmail, ""},
+		{"contacts cursor, other filter[key]", contactListing, A, "filter[key]=phone&cursor=" + contactsEmail, ""},
+		{"contacts cursor, other sort_order", contactListing, A, "sort_order=desc&cursor=" + contactsA, ""},
+		{"profiles cursor on contacts", contactListing, A, "cursor=" + profilesCreated, ""},
 	}
 	for _, tt := range tests {
-		lr, err := parseProfiles(t, tt.raw)
+		lr, err := parseList(tt.listing, tt.ids, query(t, tt.raw), testCursors)
 		if tt.after == "" {
 			if err == nil {
 				t.Errorf("%s: parseList accepted the cursor, After = %q", tt.name, lr.page.After)
@@ -242,7 +268,7 @@ func TestNextLinkRoundTrip(t *testing.T) {
 			t.Errorf("next link %s = %q, want %q", k, got, want)
 		}
 	}
-	next, err := parseList(q, profile.ProfileSortFields, profileFilters, testCursors)
+	next, err := parseList(profileListing, nil, q, testCursors)
 	if err != nil {
 		t.Fatalf("parsing the next link: %v", err)
 	}
