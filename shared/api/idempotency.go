@@ -13,6 +13,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/profiles-service/profiles/shared/idempotency"
+	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -53,16 +54,33 @@ func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) ht
 			case errors.As(err, &used):
 				return replay(w, r, d, once, used.Record)
 			case stateful(err):
-				// The state the request needs may be the first request's
-				// doing (the contact limit it filled, the profile it deleted
-				// before a retry): a used key answers as the first time.
-				if rec, lerr := d.Idempotency.Lookup(r.Context(), once.Key, d.now()); lerr == nil {
-					return replay(w, r, d, once, rec)
-				}
+				return replayIfUsed(w, r, d, once, err)
 			}
 			return err
 		})
 	}
+}
+
+// replayIfUsed answers a keyed request refused for the state it met (err):
+// that state may be the first request's doing (the contact it added, the
+// limit it filled) or have followed it (its profile deleted since), so a
+// used key answers as the first time. When the key's record cannot
+// be read, whether a first request landed is unknown, and so is whether
+// err is true of this request: outcome-unknown, which a retry settles,
+// never a 4xx that says a landed write did not happen.
+func replayIfUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Record, err error) error {
+	rec, lerr := d.Idempotency.Lookup(r.Context(), once.Key, d.now())
+	switch {
+	case lerr == nil:
+		return replay(w, r, d, once, rec)
+	case errors.Is(lerr, idempotency.ErrUnknownKey):
+		return err
+	}
+	metrics.Add(r.Context(), metrics.WriteOutcomeUnknown, 1)
+	// err and lerr as text only: the answer is outcome-unknown, not
+	// whatever writeError would make of err's or lerr's kind.
+	return fmt.Errorf("%w: the request met %q, and its Idempotency-Key's record could not be read: %v",
+		profile.ErrOutcomeUnknown, err, lerr)
 }
 
 // stateful errors depend on what is stored, not on the request alone.
