@@ -62,8 +62,16 @@ func (c call) build() (*http.Request, []byte, error) {
 	if c.c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.c.token)
 	}
+	// A header named twice in c.headers is sent twice; once, it replaces
+	// the one set above.
+	named := map[string]bool{}
 	for i := 0; i+1 < len(c.headers); i += 2 {
-		req.Header.Set(c.headers[i], c.headers[i+1])
+		if name := http.CanonicalHeaderKey(c.headers[i]); named[name] {
+			req.Header.Add(name, c.headers[i+1])
+		} else {
+			named[name] = true
+			req.Header.Set(name, c.headers[i+1])
+		}
 	}
 	return req, raw, nil
 }
@@ -345,6 +353,33 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	if n != 5 {
 		t.Errorf("%d idempotency records, want 5", n)
+	}
+}
+
+// TestIdempotencyKeyThatCannotArriveWholeIsRefused: through the gateway
+// and the functions' proxy adapter, which split a header at its commas, a
+// key with a comma or several Idempotency-Key headers are the 400
+// ambiguous-idempotency-key, and write nothing: "k,1" and "k,2" are not
+// one key, and ",abc" is not no key.
+func TestIdempotencyKeyThatCannotArriveWholeIsRefused(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	for i, keys := range [][]string{{"k,1"}, {"k,2"}, {",abc"}, {",abc"}, {"abc,"}, {"k", "1"}, {"", "abc"}} {
+		var headers []string
+		for _, k := range keys {
+			headers = append(headers, "Idempotency-Key", k)
+		}
+		p := a.do("POST", "/profiles", fmt.Sprintf(`{"firstName":"Split%d"}`, i), headers...).expectProblem(t, 400, "Idempotency-Key")
+		if p.Type != "tag:profiles-service.github.io,2026:problems/ambiguous-idempotency-key" {
+			t.Errorf("keys %q: problem type %q, want ambiguous-idempotency-key", keys, p.Type)
+		}
+		path := "/profiles/" + strings.Repeat("a", 24) + "/contacts"
+		a.do("POST", path, `{"key":"phone","value":"+15550001111"}`, headers...).expectProblem(t, 400, "Idempotency-Key")
+		a.as(t, testenv.UserToken(t, "split-user")).do("POST", "/api/me/profile/update", `{"givenName":"S"}`, headers...).
+			expectProblem(t, 400, "Idempotency-Key")
+	}
+	if items := scanTable(t, a); len(items) != 0 {
+		t.Errorf("refused requests wrote %+v", items)
 	}
 }
 

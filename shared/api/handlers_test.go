@@ -41,7 +41,11 @@ func memAPI(t *testing.T) (http.Handler, *fakeClock) {
 	t.Helper()
 	store := memstore.New()
 	clock := &fakeClock{t: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
-	d := Deps{Store: store, Idempotency: store, CursorSecret: "test-secret", Now: clock.Now}
+	return serveAll(Deps{Store: store, Idempotency: store, CursorSecret: "test-secret", Now: clock.Now}), clock
+}
+
+// serveAll is every function's routes on d, on one mux.
+func serveAll(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	for _, f := range Endpoints() {
 		h := NewServer(d, f)
@@ -49,7 +53,7 @@ func memAPI(t *testing.T) (http.Handler, *fakeClock) {
 			mux.Handle(p, h)
 		}
 	}
-	return mux, clock
+	return mux
 }
 
 // call sends a request to h and decodes a JSON answer into out (nil: none).

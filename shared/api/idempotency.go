@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/profiles-service/profiles/shared/idempotency"
+	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -38,7 +40,10 @@ type keyedHandler func(d Deps, once *idempotency.Record) handlerFunc
 func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) http.Handler {
 	return func(d Deps) http.Handler {
 		return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			key := r.Header.Get("Idempotency-Key")
+			key, err := idempotencyKey(r)
+			if err != nil {
+				return err
+			}
 			if key == "" {
 				return h(d, nil)(w, r)
 			}
@@ -53,16 +58,33 @@ func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) ht
 			case errors.As(err, &used):
 				return replay(w, r, d, once, used.Record)
 			case stateful(err):
-				// The state the request needs may be the first request's
-				// doing (the contact limit it filled, the profile it deleted
-				// before a retry): a used key answers as the first time.
-				if rec, lerr := d.Idempotency.Lookup(r.Context(), once.Key, d.now()); lerr == nil {
-					return replay(w, r, d, once, rec)
-				}
+				return replayIfUsed(w, r, d, once, err)
 			}
 			return err
 		})
 	}
+}
+
+// replayIfUsed answers a keyed request refused for the state it met (err):
+// that state may be the first request's doing (the contact it added, the
+// limit it filled) or have followed it (its profile deleted since), so a
+// used key answers as the first time. When the key's record cannot
+// be read, whether a first request landed is unknown, and so is whether
+// err is true of this request: outcome-unknown, which a retry settles,
+// never a 4xx that says a landed write did not happen.
+func replayIfUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Record, err error) error {
+	rec, lerr := d.Idempotency.Lookup(r.Context(), once.Key, d.now())
+	switch {
+	case lerr == nil:
+		return replay(w, r, d, once, rec)
+	case errors.Is(lerr, idempotency.ErrUnknownKey):
+		return err
+	}
+	metrics.Add(r.Context(), metrics.WriteOutcomeUnknown, 1)
+	// err and lerr as text only: the answer is outcome-unknown, not
+	// whatever writeError would make of err's or lerr's kind.
+	return fmt.Errorf("%w: the request met %q, and its Idempotency-Key's record could not be read: %v",
+		profile.ErrOutcomeUnknown, err, lerr)
 }
 
 // stateful errors depend on what is stored, not on the request alone.
@@ -71,13 +93,35 @@ func stateful(err error) bool {
 	return errors.Is(err, profile.ErrNotFound) || errors.Is(err, profile.ErrPreconditionFailed) || errors.As(err, &ce)
 }
 
-// claim checks the key and describes the request it is used for: the key
-// scoped to the caller, the hash of method, path and body, and when it
-// expires. It leaves the body readable for the handler.
-func claim(r *http.Request, key string, now time.Time) (*idempotency.Record, error) {
-	if len(key) > 255 || !printableASCII(key) {
-		return nil, badRequest("Idempotency-Key", "must be 1 to 255 printable ASCII characters")
+// errAmbiguousKey is an Idempotency-Key that cannot reach the handler as
+// the client sent it. API Gateway joins a header's values with commas, and
+// the Lambda proxy adapter (aws-lambda-go-api-proxy, issue #171) splits
+// every header at its commas: a key "k,1" arrives as two values, "k" and
+// "1", as two headers would, and ",abc" as "" and "abc". Taking the first
+// value made "k,1" and "k,2" one key, and ",abc" no key at all.
+var errAmbiguousKey = errors.New("the Idempotency-Key has a comma or came in several headers")
+
+// idempotencyKey is the request's Idempotency-Key, "" for none: the one
+// place that checks it. An empty header counts as no key; a comma, several
+// values or an empty one among them is errAmbiguousKey.
+func idempotencyKey(r *http.Request) (string, error) {
+	keys := r.Header.Values("Idempotency-Key")
+	switch {
+	case len(keys) == 0 || len(keys) == 1 && keys[0] == "":
+		return "", nil
+	case len(keys) > 1 || strings.Contains(keys[0], ","):
+		return "", errAmbiguousKey
 	}
+	if key := keys[0]; len(key) <= 255 && printableASCII(key) {
+		return key, nil
+	}
+	return "", badRequest("Idempotency-Key", "must be 1 to 255 printable ASCII characters other than a comma")
+}
+
+// claim describes the request a key is used for: the key scoped to the
+// caller, the hash of method, path and body, and when it expires. It
+// leaves the body readable for the handler.
+func claim(r *http.Request, key string, now time.Time) (*idempotency.Record, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, badRequest("body", "could not be read")

@@ -70,6 +70,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &tb):
 		p.Status, p.Type, p.Title = http.StatusUnprocessableEntity, problemBase+"query-too-broad", "Query too broad"
 		metrics.Add(r.Context(), metrics.ListingTooBroad, 1)
+	case errors.Is(err, errAmbiguousKey):
+		p.Status, p.Type, p.Title = http.StatusBadRequest, problemBase+"ambiguous-idempotency-key", "Ambiguous Idempotency-Key"
+		p.Detail = "The Idempotency-Key has a comma or came in several headers, so which key was meant cannot be told; nothing was written."
+		p.Errors = []profile.FieldError{{Field: "Idempotency-Key", Message: "must be one key without a comma"}}
 	case errors.Is(err, errReplayedDeleted):
 		p.Status, p.Type, p.Title = http.StatusNotFound, problemBase+"replayed-resource-deleted", "Not Found"
 		p.Detail = "This Idempotency-Key's request took effect before, but what it made has been deleted since."

@@ -66,6 +66,8 @@ func TestWriteError(t *testing.T) {
 			errors: []profile.FieldError{{Field: "limit", Message: "must be an integer from 1 to 100"}}},
 		{name: "too large", err: &requestError{status: http.StatusRequestEntityTooLarge, field: "body", msg: "must be at most 1 MB"}, status: 413, typ: "about:blank", title: "Request Entity Too Large",
 			errors: []profile.FieldError{{Field: "body", Message: "must be at most 1 MB"}}},
+		{name: "ambiguous idempotency key", err: errAmbiguousKey, status: 400, typ: problemBase + "ambiguous-idempotency-key", title: "Ambiguous Idempotency-Key",
+			errors: []profile.FieldError{{Field: "Idempotency-Key", Message: "must be one key without a comma"}}},
 		{name: "not found", err: profile.ErrNotFound, status: 404, typ: "about:blank", title: "Not Found", detail: "The resource does not exist."},
 		{name: "wrapped not found", err: fmt.Errorf("get: %w", profile.ErrNotFound), status: 404, typ: "about:blank", title: "Not Found"},
 		{name: "conflict", err: &profile.ConflictError{Detail: "the email a@b.com belongs to another profile", ExistingID: "6006dda272f002519c3eb505"},
