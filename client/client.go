@@ -238,7 +238,7 @@ func (c *Client) wait(ctx context.Context, attempt int, err error) error {
 		d = c.backoffMost
 	}
 	if d > 0 {
-		d = d/2 + mrand.N(d/2+1)
+		d = d/2 + mrand.N(d/2+1) //nolint:gosec // G404: jitter needs spread, not unpredictability
 	}
 	var e *Error
 	if errors.As(err, &e) && e.RetryAfter > d {
