@@ -151,6 +151,9 @@ func (c *Client) do(ctx context.Context, r request) (*reply, error) {
 // send makes one attempt. Its error is an *Error for a non-2xx answer, a
 // *NetworkError when no answer came, or ctx's error.
 func (c *Client) send(ctx context.Context, r request, u *url.URL) (*reply, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // nothing was sent: not a NetworkError, whose write may have landed
+	}
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)

@@ -265,3 +265,19 @@ func TestKeyedRetryLandsOnce(t *testing.T) {
 		t.Fatalf("%d profiles named Once, want 1", n)
 	}
 }
+
+// TestEndedContextSendsNothing: a call with a context that has ended sends
+// no request, and its error is the context's, not a write of unknown
+// outcome.
+func TestEndedContextSendsNothing(t *testing.T) {
+	t.Parallel()
+	s := &script{answers: []answer{ok}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := client.New(srv.URL).PatchProfile(ctx, "p", client.ProfileInput{FirstName: client.Value("A")}, nil)
+	if !errors.Is(err, context.Canceled) || client.IsOutcomeUnknown(err) || len(s.keys) != 0 {
+		t.Fatalf("%v (outcome unknown %v), %d requests", err, client.IsOutcomeUnknown(err), len(s.keys))
+	}
+}
