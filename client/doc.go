@@ -49,6 +49,8 @@
 //     a lost answer it returns the error: read the resource before writing
 //     again (IsOutcomeUnknown says so).
 //
-// Retries wait a jittered exponential backoff, at least the answer's
-// Retry-After, and never past the context's end.
+// A request gets 3 attempts unless WithRetry says otherwise. Retries wait a
+// jittered exponential backoff, at least the answer's Retry-After (up to
+// WithBackoff's most), and never past the context's end; a context that
+// has ended sends nothing.
 package client
