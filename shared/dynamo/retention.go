@@ -14,11 +14,17 @@ import (
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
-// DisabledBefore pages through the disabled profiles whose updateTime is
-// before cutoff: the disabled partitions of the byUpdateTime index, shard by
-// shard, oldest first in each; its cost follows the number of expired
-// profiles, not the table. after is the previous page's last key ("" to
-// start); the returned key is "" when no more follow.
+// DisabledBefore pages through the disabled profiles untouched since
+// cutoff: touchTime before it, or, on an item written before touchTime
+// was, updateTime before it (Purge's condition). No index is keyed by
+// touchTime: the disabled partitions of the byUpdateTime index, shard by
+// shard, oldest first in each, give the profiles updated before cutoff (a
+// touch moves touchTime, never back before updateTime, so these hold every
+// profile untouched since), and one read of their touchTime (BatchGetItem)
+// leaves out those touched since. Its cost follows the number of disabled
+// profiles updated before cutoff, not the table. after is the previous
+// page's last key ("" to start); the returned key is "" when no more
+// follow. A page may hold fewer than limit profiles while more follow.
 func (s *Store) DisabledBefore(ctx context.Context, cutoff time.Time, limit int32, after string) ([]profile.Disabled, string, error) {
 	shard, last := 0, ""
 	if after != "" {
@@ -26,7 +32,7 @@ func (s *Store) DisabledBefore(ctx context.Context, cutoff time.Time, limit int3
 		shard, _ = strconv.Atoi(n)
 		last = rest
 	}
-	for ; shard < s.shards; shard, last = shard+1, "" {
+	for shard < s.shards {
 		pk := listPK(false, shard)
 		kc := expression.Key(listPartitionAttr).Equal(expression.Value(pk)).
 			And(expression.Key("byUpdateTime").LessThan(expression.Value(profile.FormatTime(cutoff))))
@@ -49,27 +55,84 @@ func (s *Store) DisabledBefore(ctx context.Context, cutoff time.Time, limit int3
 		if err != nil {
 			return nil, "", classify(err)
 		}
-		res := make([]profile.Disabled, 0, len(out.Items))
+		found := make([]profile.Disabled, 0, len(out.Items))
 		for _, it := range out.Items {
 			d := decoder{av: it}
-			res = append(res, profile.Disabled{ID: strings.TrimPrefix(d.str("PK"), profilePrefix), Version: d.int("version")})
+			found = append(found, profile.Disabled{ID: strings.TrimPrefix(d.str("PK"), profilePrefix), Version: d.int("version")})
 			if d.err != nil {
 				return nil, "", d.err
 			}
 		}
-		next := ""
-		if len(out.Items) > 0 {
-			next = strconv.Itoa(shard) + "|" + stringAttr(out.Items[len(out.Items)-1], "byUpdateTime")
+		res, err := s.untouchedSince(ctx, found, cutoff)
+		if err != nil {
+			return nil, "", err
 		}
-		if out.LastEvaluatedKey == nil {
-			next = ""
-			if shard+1 < s.shards {
-				next = strconv.Itoa(shard+1) + "|"
-			}
+		if out.LastEvaluatedKey != nil {
+			last = stringAttr(out.LastEvaluatedKey, "byUpdateTime")
+		} else {
+			shard, last = shard+1, ""
+		}
+		next := ""
+		if shard < s.shards {
+			next = strconv.Itoa(shard) + "|" + last
 		}
 		if len(res) > 0 || next == "" {
 			return res, next, nil
 		}
 	}
 	return nil, "", nil
+}
+
+// untouchedSince keeps, of the profiles found, those whose item is still
+// untouched since cutoff, as Purge's condition judges it: a read of their
+// touchTime and updateTime, a BatchGetItem of up to 100 at a time,
+// eventually consistent as the index that named them (Purge's condition
+// decides on the item as it is). A profile gone since is left out.
+func (s *Store) untouchedSince(ctx context.Context, found []profile.Disabled, cutoff time.Time) ([]profile.Disabled, error) {
+	before := profile.FormatTime(cutoff)
+	untouched := make(map[string]bool, len(found))
+	proj := expression.NamesList(expression.Name("PK"), expression.Name("touchTime"), expression.Name("updateTime"))
+	expr, err := expression.NewBuilder().WithProjection(proj).Build()
+	if err != nil {
+		return nil, err
+	}
+	for rest := found; len(rest) > 0; {
+		n := min(len(rest), batchGetLimit)
+		keys := make([]map[string]types.AttributeValue, n)
+		for i, d := range rest[:n] {
+			keys[i] = key(profileKey(d.ID), profileSK)
+		}
+		rest = rest[n:]
+		req := map[string]types.KeysAndAttributes{s.table: {
+			Keys: keys, ProjectionExpression: expr.Projection(), ExpressionAttributeNames: expr.Names()}}
+		for attempt := 1; len(req) > 0; attempt++ {
+			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, classify(err)
+			}
+			for _, it := range out.Responses[s.table] {
+				// Both are FormatTime's fixed-width UTC form: they
+				// compare as the times they are, as in Purge's condition.
+				touched := stringAttr(it, "touchTime")
+				if touched == "" {
+					touched = stringAttr(it, "updateTime")
+				}
+				if touched != "" && touched < before {
+					untouched[strings.TrimPrefix(stringAttr(it, "PK"), profilePrefix)] = true
+				}
+			}
+			if req = out.UnprocessedKeys; len(req) > 0 {
+				if err := backoff(ctx, attempt); err != nil {
+					return nil, classify(err)
+				}
+			}
+		}
+	}
+	res := make([]profile.Disabled, 0, len(untouched))
+	for _, d := range found {
+		if untouched[d.ID] {
+			res = append(res, d)
+		}
+	}
+	return res, nil
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/metrics"
@@ -153,8 +152,12 @@ var errNoBudget = fmt.Errorf("%w: too little time left to start a write", profil
 // Idempotency, in the DynamoDB API Reference). So a repeat that succeeds
 // means it landed once, and one that is cancelled means it did not land.
 // A throttled call is sent again after a backoff; only when every call was
-// refused (throttled) is the write known not to have landed. An attempt
-// starts only with time left to settle it.
+// refused (throttled) is the write known not to have landed. A call refused
+// for good (a 4xx such as AccessDeniedException or ValidationException:
+// answerOf) applied nothing and would be refused again: the write answers
+// at once, the refusal itself (a 500) or, after a call whose outcome was
+// unknown, ErrOutcomeUnknown. An attempt starts only with time left to
+// settle it.
 func (s *Store) commit(ctx context.Context, w write) error {
 	if w.condErr != nil {
 		return w.condErr
@@ -170,7 +173,7 @@ func (s *Store) commit(ctx context.Context, w write) error {
 	// goes away: the answer must still be the truth in the logs.
 	base := context.WithoutCancel(ctx)
 	timeout := min(callTimeout, left/2)
-	unknown := false // some call may have been applied
+	mayHaveLanded := false // some call may have been applied
 	for try := 1; ; try++ {
 		cctx, cancel := context.WithTimeout(base, timeout)
 		// One HTTP attempt a call: the SDK's own retries would hide which
@@ -185,64 +188,46 @@ func (s *Store) commit(ctx context.Context, w write) error {
 			metrics.Add(ctx, metrics.WriteApplied, 1)
 			return nil
 		}
-		var tce *types.TransactionCanceledException
+		a := answerOf(err)
 		switch {
-		case errors.As(err, &tce):
+		case a == callCanceled:
 			// DynamoDB evaluated the token's transaction and applied
 			// nothing: a repeat of one that had landed would succeed.
 			return s.refused(ctx, w, err)
-		case unknownOutcome(err):
-			unknown = true
-		case !throttled(err) && !unknown:
-			return s.refused(ctx, w, err) // a bad request, a denied call: nothing applied
+		case a == callRefused && mayHaveLanded:
+			// Refused before DynamoDB evaluated the token (IAM, a bad
+			// request): this call tells nothing of an earlier one, and a
+			// repeat gets the same refusal.
+			return s.outcomeUnknown(ctx, w, try, err)
+		case a == callRefused:
+			return s.refused(ctx, w, err) // a bad request, a denied call: nothing applied, a 500
+		case a == callUnknown:
+			mayHaveLanded = true
 		}
 		// Send it again after a pause: a throttle's backoff, or at once
 		// after an unknown outcome, then a little longer each time (a
 		// transaction still in progress needs time to end).
 		pause := time.Duration(try-1) * 20 * time.Millisecond
-		if throttled(err) {
+		if a == callRetryLater {
 			pause = backoffDelay(try)
 		}
 		left = time.Until(deadline)
 		if left-pause < minResend {
-			if !unknown {
+			if !mayHaveLanded {
 				return classify(err) // throttled each time: nothing applied
 			}
-			metrics.Add(ctx, metrics.WriteOutcomeUnknown, 1)
-			slog.WarnContext(ctx, "write outcome unknown", "profileId", w.profileID, "calls", try, "error", err.Error())
-			return fmt.Errorf("%w: %w", profile.ErrOutcomeUnknown, err)
+			return s.outcomeUnknown(ctx, w, try, err)
 		}
 		time.Sleep(pause)
 		timeout = min(callTimeout, left-pause-minResend/2)
 	}
 }
 
-// throttled reports whether DynamoDB refused a call for its rate before
-// processing it.
-func throttled(err error) bool {
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	switch apiErr.ErrorCode() {
-	case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "LimitExceededException":
-		return true
-	}
-	return false
-}
-
-// unknownOutcome reports whether a TransactWriteItems call that failed with
-// err may still have been applied, or may yet be: no answer (a deadline, a
-// broken connection), a server error, or a transaction in progress. An
-// answer of the client's fault (a cancellation, a throttle, a bad request)
-// is definite: that call applied nothing.
-func unknownOutcome(err error) bool {
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		return true
-	}
-	var inProgress *types.TransactionInProgressException
-	return errors.As(err, &inProgress) || apiErr.ErrorFault() != smithy.FaultClient
+// outcomeUnknown is a write whose outcome could not be learned after calls calls.
+func (s *Store) outcomeUnknown(ctx context.Context, w write, calls int, err error) error {
+	metrics.Add(ctx, metrics.WriteOutcomeUnknown, 1)
+	slog.WarnContext(ctx, "write outcome unknown", "profileId", w.profileID, "calls", calls, "error", err.Error())
+	return fmt.Errorf("%w: %w", profile.ErrOutcomeUnknown, err)
 }
 
 func newToken() string {

@@ -43,8 +43,10 @@ var APIKeyAuthorizer = Function{Name: "ApiKeyAuthorizer", build: func(_ context.
 
 // RetentionPurge is the scheduled job that deletes long-disabled profiles.
 var RetentionPurge = Function{Name: "RetentionPurge", build: func(_ context.Context, env Env) (lambda.Handler, error) {
-	// The margin leaves time to log the summary before the Lambda's deadline.
-	job := retention.Job{Store: newStore(env), Days: env.Config.RetentionDays, Margin: 5 * time.Second}
+	// The margin leaves time to log the summary before the Lambda's
+	// deadline; a purge, one write, has a request's budget.
+	job := retention.Job{Store: newStore(env), Days: env.Config.RetentionDays, Margin: 5 * time.Second,
+		PurgeTimeout: env.Config.RequestTimeout}
 	return measured(job.Handler, func(set *metrics.Set, s retention.Summary) {
 		set.Add(metrics.RetentionExamined, float64(s.Examined))
 		set.Add(metrics.RetentionDeleted, float64(s.Deleted))

@@ -1,5 +1,6 @@
 // Package retention is the scheduled job that deletes profiles that have
-// been disabled and not updated for a number of days.
+// been disabled and untouched (neither they nor their contacts changed) for
+// a number of days.
 package retention
 
 import (
@@ -15,9 +16,10 @@ import (
 
 // Store is what the job needs of the profiles' store.
 type Store interface {
-	// DisabledBefore pages through the disabled profiles last updated
-	// before cutoff, oldest first; after is the previous page's last key
-	// ("" to start), and the key returned is "" when no more follow.
+	// DisabledBefore pages through the disabled profiles untouched since
+	// cutoff (what Purge deletes), oldest first; after is the previous
+	// page's last key ("" to start), and the key returned is "" when no
+	// more follow.
 	DisabledBefore(ctx context.Context, cutoff time.Time, limit int32, after string) ([]profile.Disabled, string, error)
 	// Purge deletes a profile found, if it is still at the version found
 	// and neither it nor any of its contacts changed since cutoff;
@@ -38,16 +40,26 @@ type Summary struct {
 	Disabled   bool   `json:"disabled,omitempty"` // RETENTION_DAYS is 0
 }
 
-// Job deletes profiles disabled and not updated for Days days.
+// Job deletes profiles disabled and untouched for Days days.
 type Job struct {
 	Store Store
 	Days  int
 	// Margin is the time kept back before the context's deadline (the
-	// Lambda's): no delete starts closer to it than this.
+	// Lambda's) for the summary: no read or purge runs into it.
 	Margin time.Duration
+	// PurgeTimeout is each purge's share of the run's time, settling an
+	// unknown outcome included (defaultPurgeTimeout when 0): a purge ends
+	// within it, and one starts only with its whole share left before the
+	// margin, so a purge whose outcome stays unknown cannot take the
+	// summary's time.
+	PurgeTimeout time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
+
+// defaultPurgeTimeout is a purge's share without PurgeTimeout: the
+// default budget of an API request's write (config.RequestTimeout).
+const defaultPurgeTimeout = 8 * time.Second
 
 // pageSize is how many candidates one index query returns.
 const pageSize = 100
@@ -72,12 +84,19 @@ func (j Job) Run(ctx context.Context, dryRun bool) (sum Summary) {
 	}
 	cutoff := now().Add(-time.Duration(j.Days) * 24 * time.Hour)
 	sum.Cutoff = profile.FormatTime(cutoff)
+	// Reads stop at the margin too.
+	readCtx := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		readCtx, cancel = context.WithDeadline(ctx, deadline.Add(-j.Margin))
+		defer cancel()
+	}
 	after := ""
 	for {
 		if j.outOfTime(ctx) {
 			return sum
 		}
-		page, next, err := j.Store.DisabledBefore(ctx, cutoff, pageSize, after)
+		page, next, err := j.Store.DisabledBefore(readCtx, cutoff, pageSize, after)
 		if err != nil {
 			sum.Errors++
 			slog.ErrorContext(ctx, "retention purge: read candidates", "error", err.Error())
@@ -92,7 +111,7 @@ func (j Job) Run(ctx context.Context, dryRun bool) (sum Summary) {
 				sum.Deleted++
 				continue
 			}
-			switch err := j.Store.Purge(ctx, e, cutoff); {
+			switch err := j.purge(ctx, e, cutoff); {
 			case err == nil:
 				sum.Deleted++
 			case errors.Is(err, profile.ErrPreconditionFailed), errors.Is(err, profile.ErrNotFound):
@@ -110,12 +129,28 @@ func (j Job) Run(ctx context.Context, dryRun bool) (sum Summary) {
 	}
 }
 
+// purge runs one purge within its share of the run's time.
+func (j Job) purge(ctx context.Context, d profile.Disabled, cutoff time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, j.share())
+	defer cancel()
+	return j.Store.Purge(ctx, d, cutoff)
+}
+
+func (j Job) share() time.Duration {
+	if j.PurgeTimeout > 0 {
+		return j.PurgeTimeout
+	}
+	return defaultPurgeTimeout
+}
+
+// outOfTime tells whether the run must stop: its context is done, or less
+// than a purge's share is left before the margin.
 func (j Job) outOfTime(ctx context.Context) bool {
 	if ctx.Err() != nil {
 		return true
 	}
 	deadline, ok := ctx.Deadline()
-	return ok && time.Until(deadline) < j.Margin
+	return ok && time.Until(deadline) < j.Margin+j.share()
 }
 
 // Event is what the function accepts: EventBridge's scheduled event (whose

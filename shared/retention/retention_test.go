@@ -172,15 +172,71 @@ func TestPurgeKeepsAProfileWhoseContactChanged(t *testing.T) {
 	}, nil); err != nil {
 		t.Fatal(err)
 	}
-	sum := (retention.Job{Store: s, Days: 365, Now: func() time.Time { return now }}).Run(ctx, false)
-	if sum.Examined != 3 || sum.Deleted != 1 || sum.Skipped != 2 || sum.Errors != 0 {
-		t.Errorf("run %+v, want 3 examined (updateTime is old), 1 deleted, 2 skipped", sum)
+	job := retention.Job{Store: s, Days: 365, Now: func() time.Time { return now }}
+	// Candidates are selected by what the delete is conditioned on: the
+	// two touched profiles are not candidates, so no purge of them is
+	// refused, and a dry run does not count them.
+	if dry := job.Run(ctx, true); dry.Examined != 1 || dry.Deleted != 1 {
+		t.Errorf("dry run %+v, want 1 examined and 1 that would be deleted (the untouched)", dry)
+	}
+	sum := job.Run(ctx, false)
+	if sum.Examined != 1 || sum.Deleted != 1 || sum.Skipped != 0 || sum.Errors != 0 || !sum.Complete {
+		t.Errorf("run %+v, want 1 examined and deleted (the untouched), none skipped", sum)
 	}
 	names, _ := remaining(t, st)
 	for name, want := range map[string]bool{"untouched": false, "contactAdded": true, "contactRemoved": true} {
 		if names[name] != want {
 			t.Errorf("%s left: %v, want %v", name, names[name], want)
 		}
+	}
+	if again := job.Run(ctx, false); again.Examined != 0 || again.Skipped != 0 || !again.Complete {
+		t.Errorf("second run %+v, want nothing examined", again)
+	}
+}
+
+// TestUnknownOutcomesLeaveTimeForTheSummary: every delete transaction's
+// connection drops (its outcome is unknown, so the store sends it again
+// with its token). Each purge has its own share of the run's time, and no
+// purge starts without its share before the margin: the run still logs
+// its summary, with the errors counted, at least half its margin before
+// the deadline, rather than resending until the deadline (where Lambda
+// would end it before its summary).
+func TestUnknownOutcomesLeaveTimeForTheSummary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs DynamoDB Local")
+	}
+	cfg := testenv.Config(t)
+	st := testenv.NewStackWith(t, cfg)
+	proxy := testenv.NewFaultProxy(t, cfg.Endpoint)
+	faulty := dynamo.New(dynamo.NewClient(st.AWS, proxy.URL, true), cfg.TableName, cfg.ListShards)
+	for i := range 5 {
+		put(t, st.Store, fmt.Sprintf("old%d", i), false, 800*24*time.Hour)
+	}
+	proxy.Set(testenv.ResetWrites, 1, 0)
+
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))
+	defer slog.SetDefault(prev)
+	const margin, share = 1500 * time.Millisecond, time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	sum := retention.Job{Store: faulty, Days: 365, Margin: margin, PurgeTimeout: share}.Run(ctx, false)
+	left := time.Until(deadline)
+
+	if left < margin/2 {
+		t.Errorf("the run ended %v before its deadline, want at least %v (half its margin): its purges resent into the margin", left, margin/2)
+	}
+	if sum.Errors == 0 || sum.Deleted != 0 || sum.Complete {
+		t.Errorf("summary %+v, want errors (unknown outcomes), nothing deleted, incomplete", sum)
+	}
+	if !strings.Contains(buf.String(), `"msg":"retention purge"`) {
+		t.Errorf("no summary line logged: %s", buf.String())
+	}
+	proxy.Set(testenv.Pass, 0, 0)
+	if names, _ := remaining(t, st); len(names) != 5 {
+		t.Errorf("%d profiles left, want 5: a write that never reached DynamoDB deleted one", len(names))
 	}
 }
 

@@ -1,0 +1,100 @@
+package integration
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/profiles-service/profiles/local/iam"
+	"github.com/profiles-service/profiles/local/samtemplate"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
+
+// TestRefusedWriteIsA500AtOnce: CreateProfile's policy lacks
+// dynamodb:PutItem (a deployment missing a permission), so IAM refuses its
+// write with AccessDeniedException. The refusal is definite: POST /profiles
+// answers a 500 (logged, counted by the 5xx alarm) after one write call,
+// at once, not a 503 outcome-unknown after resending until its deadline;
+// and no profile was stored.
+func TestRefusedWriteIsA500AtOnce(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	writes := withoutAction(t, a, "CreateProfile", "dynamodb:PutItem")
+	start := time.Now()
+	r := a.doWithin(5*time.Second, "POST", "/profiles", `{"firstName":"Refused"}`)
+	if elapsed := time.Since(start); r.Status != 500 || elapsed > 2*time.Second || writes.Load() != 1 {
+		t.Errorf("refused create answered %d after %d write calls in %v; want a 500 after one call, at once: %s", r.Status, writes.Load(), elapsed, r.Body)
+	}
+	r.expectProblem(t, 500, "")
+	if n := count(scanTable(t, a), func(it item) bool { return it.Type == "profile" }); n != 0 {
+		t.Errorf("%d profiles stored by a refused create", n)
+	}
+}
+
+// doWithin is do, failing the test when no answer came within d.
+func (a *api) doWithin(d time.Duration, method, path string, body any, headers ...string) *response {
+	a.t.Helper()
+	req, raw, err := a.req(method, path, body, headers...).build()
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	check := checkRequest(req, raw)
+	resp, err := (&http.Client{Timeout: d}).Do(req)
+	if err != nil {
+		a.t.Fatalf("%s %s: no answer within %v: %v", method, path, d, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	r := &response{Status: resp.StatusCode, Header: resp.Header, Body: out}
+	check.response(a.t, r)
+	return r
+}
+
+// withoutAction rebuilds the function's handler on a policy that is its
+// template.yaml policy less the action, recorded apart from the suite's
+// least-privilege check (the denial is the test's point), and counts its
+// write transactions.
+func withoutAction(t *testing.T, a *api, function, action string) *atomic.Int64 {
+	t.Helper()
+	tpl, cfg := a.stack.Template, a.stack.Config
+	res := tpl.Resolver()
+	res.Names[tpl.Table.Name] = cfg.TableName
+	i := slices.IndexFunc(tpl.Functions, func(f samtemplate.FunctionResource) bool { return f.Name == function })
+	j := slices.IndexFunc(lambdaapp.All(), func(f lambdaapp.Function) bool { return f.Name == function })
+	if i < 0 || j < 0 {
+		t.Fatalf("no function %s", function)
+	}
+	policy, err := iam.PolicyOf(res, tpl.Functions[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range policy.Statements {
+		policy.Statements[k].Actions = slices.DeleteFunc(slices.Clone(policy.Statements[k].Actions), func(s string) bool { return s == action })
+	}
+	fnCfg := a.stack.AWS.Copy()
+	iam.Install(&fnCfg, policy, iam.NewRecorder())
+	writes := new(atomic.Int64)
+	fnCfg.APIOptions = append(fnCfg.APIOptions, func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("countWrites", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if middleware.GetOperationName(ctx) == "TransactWriteItems" {
+				writes.Add(1)
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.Before)
+	})
+	h, err := lambdaapp.All()[j].Handler(context.Background(), lambdaapp.Env{Config: cfg, AWS: fnCfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.stack.Handlers[function] = h
+	return writes
+}
