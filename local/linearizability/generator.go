@@ -24,6 +24,9 @@ type Generator struct {
 	// Retries is how often a client resends a keyed request whose outcome
 	// was unknown, with the same key and body (3).
 	Retries int
+	// Kinds, when set, are the only requests sent (a request whose
+	// contact is not known yet may be sent as another).
+	Kinds []Kind
 
 	mu    sync.Mutex
 	known []knowledge
@@ -50,6 +53,11 @@ func (g *Generator) Run(ctx context.Context, exec Executor) *History {
 		g.known[i].contacts = map[string]known{}
 	}
 	h := NewHistory()
+	// Each profile starts made, whatever requests the clients may send.
+	for slot := range g.Slots {
+		in := Input{Kind: UpdateUser, Slot: slot, Body: map[string]any{"givenName": "Ann", "marketingUpdates": true}}
+		g.learn(in, h.Record(0, in, func(in Input) Output { return exec.Do(ctx, in) }))
+	}
 	ctx, cancel := context.WithTimeout(ctx, g.Duration)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -64,7 +72,8 @@ func (g *Generator) Run(ctx context.Context, exec Executor) *History {
 				// answer is part of the history.
 				out := h.Record(c, in, func(in Input) Output { return exec.Do(context.WithoutCancel(ctx), in) })
 				g.learn(in, out)
-				for retry := 0; out.Unknown && in.Key != "" && retry < g.Retries; retry++ {
+				// Once the time is up, one retry still settles what it can.
+				for retry := 0; out.Unknown && in.Key != "" && retry < g.Retries && (retry == 0 || ctx.Err() == nil); retry++ {
 					out = h.Record(c, in, func(in Input) Output { return exec.Do(context.WithoutCancel(ctx), in) })
 					g.learn(in, out)
 				}
@@ -98,6 +107,15 @@ func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }
 
 // next is client c's n-th request.
 func (g *Generator) next(rng *rand.Rand, c, n int) Input {
+	for range 100 {
+		if in := g.draw(rng, c, n); g.Kinds == nil || slices.Contains(g.Kinds, in.Kind) {
+			return in
+		}
+	}
+	return g.draw(rng, c, n)
+}
+
+func (g *Generator) draw(rng *rand.Rand, c, n int) Input {
 	in := Input{Slot: rng.IntN(g.Slots)}
 	g.mu.Lock()
 	k := g.known[in.Slot]

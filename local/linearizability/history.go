@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +78,10 @@ type Result struct {
 	Verdict porcupine.CheckResult // Ok, Illegal, or Unknown when the search ran out of time
 	Ops     int
 	Path    string // the HTML visualisation, saved when the verdict is not Ok
+	// Explanation says, for each profile whose requests have no order,
+	// where the longest order found stops: the profile then, and the
+	// requests that must come next and none of which the model allows.
+	Explanation string
 }
 
 // Check searches for a linearization of ops for at most timeout and, unless
@@ -93,5 +98,68 @@ func Check(ops []porcupine.Operation, timeout time.Duration, dir, name string) (
 		return res, err
 	}
 	res.Path = filepath.Join(dir, name+".html")
+	res.Explanation = explain(ops, info)
 	return res, porcupine.VisualizePath(model, info, res.Path)
 }
+
+// explain tells where the longest partial linearization of each partition
+// that has no full one stops.
+func explain(ops []porcupine.Operation, info porcupine.LinearizationInfo) string {
+	var b strings.Builder
+	for _, partial := range info.PartialLinearizationsOperations() {
+		var longest []porcupine.Operation
+		for _, l := range partial {
+			if len(l) > len(longest) {
+				longest = l
+			}
+		}
+		if len(longest) == 0 {
+			continue
+		}
+		slot := longest[0].Input.(Input).Slot
+		var rest []porcupine.Operation
+		placed := map[[2]int64]bool{}
+		for _, op := range longest {
+			placed[[2]int64{op.Call, int64(op.ClientId)}] = true
+		}
+		for _, op := range ops {
+			if op.Input.(Input).Slot == slot && !placed[[2]int64{op.Call, int64(op.ClientId)}] {
+				rest = append(rest, op)
+			}
+		}
+		if len(rest) == 0 {
+			continue
+		}
+		states := []State{{}}
+		for _, op := range longest {
+			var next []State
+			for _, s := range states {
+				next = append(next, step(s, op.Input.(Input), op.Output.(Output))...)
+			}
+			states = next
+		}
+		// The requests that could come next: called before the first of
+		// the rest returned.
+		first := rest[0].Return
+		for _, op := range rest {
+			first = min(first, op.Return)
+		}
+		fmt.Fprintf(&b, "profile %d: %d of its %d requests have an order; the profile after them:\n", slot, len(longest), len(longest)+len(rest))
+		for _, s := range states {
+			fmt.Fprintf(&b, "    %s\n", describeState(s))
+		}
+		fmt.Fprintf(&b, "  the last requests of that order:\n")
+		for _, op := range longest[max(0, len(longest)-4):] {
+			fmt.Fprintf(&b, "    client %d [%s, %s]: %s\n", op.ClientId, ms(op.Call), ms(op.Return), describe(op.Input.(Input), op.Output.(Output)))
+		}
+		fmt.Fprintf(&b, "  and none of these, one of which comes next, is allowed there:\n")
+		for _, op := range rest {
+			if op.Call <= first {
+				fmt.Fprintf(&b, "    client %d [%s, %s]: %s\n", op.ClientId, ms(op.Call), ms(op.Return), describe(op.Input.(Input), op.Output.(Output)))
+			}
+		}
+	}
+	return b.String()
+}
+
+func ms(ns int64) string { return time.Duration(ns).Round(time.Millisecond).String() }
