@@ -80,6 +80,7 @@ type FaultProxy struct {
 	// and the entries each index partition answered lately.
 	indexKeys map[string]string                // index name → its range key; only indexes partitioned by listPK
 	answered  map[string]map[string]indexEntry // index and listPK → entry id → entry
+	lagged    int                              // entries LagIndex answered again
 }
 
 // LateWrite is what became of a write transaction the Late fault held and

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,14 +58,19 @@ func (fp *FaultProxy) lagQuery(w http.ResponseWriter, r *http.Request, target st
 		panic(http.ErrAbortHandler)
 	}
 	var in struct {
-		IndexName        string
-		ScanIndexForward *bool
-		Limit            *int
+		IndexName              string
+		ScanIndexForward       *bool
+		Limit                  *int
+		ExclusiveStartKey      map[string]json.RawMessage
+		KeyConditionExpression string
 	}
 	_ = json.Unmarshal(body, &in)
 	if rangeKey, ok := fp.indexKeys[in.IndexName]; ok && resp.StatusCode == http.StatusOK && resp.Header.Get("Content-Encoding") == "" {
 		forward := in.ScanIndexForward == nil || *in.ScanIndexForward
-		answer = fp.lag(in.IndexName, rangeKey, forward, in.Limit, answer, rate, window)
+		// A Query that names no start (no start key, no range condition)
+		// covers its partition from the first entry.
+		fromStart := in.ExclusiveStartKey == nil && !strings.Contains(in.KeyConditionExpression, " AND ")
+		answer = fp.lag(in.IndexName, rangeKey, forward, fromStart, in.Limit, answer, rate, window)
 		resp.Header.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(answer)), 10))
 		resp.Header.Del("Content-Length")
 	}
@@ -77,7 +83,7 @@ func (fp *FaultProxy) lagQuery(w http.ResponseWriter, r *http.Request, target st
 
 // lag remembers the entries of a Query's answer and, with probability
 // rate, adds one its index partition answered within window but lacks now.
-func (fp *FaultProxy) lag(index, sortAttr string, forward bool, limit *int, answer []byte, rate float64, window time.Duration) []byte {
+func (fp *FaultProxy) lag(index, sortAttr string, forward, fromStart bool, limit *int, answer []byte, rate float64, window time.Duration) []byte {
 	var out map[string]json.RawMessage
 	var items []map[string]json.RawMessage
 	if json.Unmarshal(answer, &out) != nil || json.Unmarshal(out["Items"], &items) != nil || len(items) == 0 {
@@ -100,9 +106,20 @@ func (fp *FaultProxy) lag(index, sortAttr string, forward bool, limit *int, answ
 		fp.answered[part] = mem
 	}
 	in := map[string]bool{}
-	lo, hi := str(items[0], sortAttr), str(items[len(items)-1], sortAttr)
-	if !forward {
-		lo, hi = hi, lo
+	// The range of sort values the answer covers: from its first entry
+	// (or the partition's start) to its last (or the partition's end).
+	first, last := str(items[0], sortAttr), str(items[len(items)-1], sortAttr)
+	if fromStart {
+		first = ""
+	}
+	if _, more := out["LastEvaluatedKey"]; !more {
+		last = ""
+	}
+	covers := func(v string) bool {
+		if !forward {
+			return (first == "" || v <= first) && (last == "" || v >= last)
+		}
+		return (first == "" || v >= first) && (last == "" || v <= last)
 	}
 	for _, it := range items {
 		in[id(it)] = true
@@ -113,7 +130,7 @@ func (fp *FaultProxy) lag(index, sortAttr string, forward bool, limit *int, answ
 		switch {
 		case now.Sub(e.at) > window:
 			delete(mem, k)
-		case !in[k] && e.sort >= lo && e.sort <= hi:
+		case !in[k] && covers(e.sort):
 			stale = append(stale, e)
 		}
 	}
@@ -121,6 +138,9 @@ func (fp *FaultProxy) lag(index, sortAttr string, forward bool, limit *int, answ
 	if len(stale) == 0 || rand.Float64() >= rate {
 		return answer
 	}
+	fp.mu.Lock()
+	fp.lagged++
+	fp.mu.Unlock()
 	slices.SortFunc(stale, func(a, b indexEntry) int { return bytes.Compare([]byte(a.sort), []byte(b.sort)) })
 	ghost := stale[rand.IntN(len(stale))]
 	at := slices.IndexFunc(items, func(it map[string]json.RawMessage) bool {
@@ -148,4 +168,11 @@ func (fp *FaultProxy) lag(index, sortAttr string, forward bool, limit *int, answ
 		return answer
 	}
 	return changed
+}
+
+// Lagged is how many entries LagIndex has answered again so far.
+func (fp *FaultProxy) Lagged() int {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	return fp.lagged
 }
