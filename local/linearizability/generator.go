@@ -24,6 +24,9 @@ type Generator struct {
 	// Retries is how often a client resends a keyed request whose outcome
 	// was unknown, with the same key and body (3).
 	Retries int
+	// Names tells the uuids of these profiles apart from those of other
+	// runs on the same table (a uuid is unique across the table).
+	Names string
 	// Kinds, when set, are the only requests sent (a request whose
 	// contact is not known yet may be sent as another).
 	Kinds []Kind
@@ -155,7 +158,7 @@ func (g *Generator) draw(rng *rand.Rand, c, n int) Input {
 		in.Kind = PatchProfile
 		in.Put = rng.IntN(5) == 0
 		in.IfMatch = ifMatch(etag)
-		in.Body = profileBody(rng, in.Slot)
+		in.Body = profileBody(rng, g.Names, in.Slot)
 	case r < 38:
 		in.Kind = DeleteProfile
 		in.IfMatch = ifMatch(etag)
@@ -191,10 +194,10 @@ func (g *Generator) draw(rng *rand.Rand, c, n int) Input {
 }
 
 // profileBody is a random, non-empty subset of the profile's fields.
-func profileBody(rng *rand.Rand, slot int) map[string]any {
+func profileBody(rng *rand.Rand, prefix string, slot int) map[string]any {
 	fields := map[string][]any{
 		"firstName": names, "middleName": middles, "lastName": lasts, "countryNumericCode": countries,
-		"enabled": bools, "tags": tagSets, "uuid": {fmt.Sprintf("s%d-u1", slot), fmt.Sprintf("s%d-u2", slot), nil},
+		"enabled": bools, "tags": tagSets, "uuid": {fmt.Sprintf("%ss%d-u1", prefix, slot), fmt.Sprintf("%ss%d-u2", prefix, slot), nil},
 	}
 	return subset(rng, fields)
 }

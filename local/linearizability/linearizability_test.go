@@ -132,7 +132,7 @@ func TestLinearizability(t *testing.T) {
 			proxy.Set(m.fault, m.rate, m.delay)
 			defer proxy.Set(testenv.Pass, 0, 0)
 			lagged := proxy.Lagged()
-			run(t, api, seed+uint64(i), m.listers, still)
+			run(t, api, m.name+"-", seed+uint64(i), m.listers, still)
 			if m.fault == testenv.LagIndex {
 				t.Logf("%d index entries answered a moment late", proxy.Lagged()-lagged)
 			}
@@ -142,7 +142,7 @@ func TestLinearizability(t *testing.T) {
 
 // run sends the generator's requests through api while listers page
 // GET /profiles, then checks the history and the listings.
-func run(t *testing.T, api *API, seed uint64, listers int, still map[string]bool) {
+func run(t *testing.T, api *API, names string, seed uint64, listers int, still map[string]bool) {
 	profiles := len(api.Users)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -166,7 +166,7 @@ func run(t *testing.T, api *API, seed uint64, listers int, still map[string]bool
 			}
 		}()
 	}
-	g := &Generator{Seed: seed, Clients: *clientsFlag, Slots: profiles, Duration: *durationFlag, Retries: 3, Kinds: kinds(t)}
+	g := &Generator{Seed: seed, Clients: *clientsFlag, Slots: profiles, Duration: *durationFlag, Retries: 3, Kinds: kinds(t), Names: names}
 	h := g.Run(context.Background(), api)
 	cancel()
 	scans.Wait()
