@@ -1,22 +1,20 @@
 package linearizability
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/profiles-service/profiles/client"
 	"github.com/profiles-service/profiles/shared/profile"
-	"github.com/profiles-service/profiles/shared/views"
 )
 
-// API sends the requests of a history to the service over HTTP. Slot i is
-// the profile of end user Users[i] (profile.UserProfileID), which the
-// admin routes address by its id and the user routes by the user's token.
+// API sends the requests of a history to the service over HTTP, with the
+// client package. Slot i is the profile of end user Users[i]
+// (profile.UserProfileID), which the admin routes address by its id and the
+// user routes by the user's token.
 type API struct {
 	BaseURL    string
 	AdminToken string
@@ -28,115 +26,129 @@ type API struct {
 // ProfileID is the id of slot's profile.
 func (a *API) ProfileID(slot int) string { return profile.UserProfileID(a.Users[slot]) }
 
-// Do sends the request and reads its answer.
+// Do sends the request once (the generator makes each retry an operation
+// of its own) and reads its answer.
 func (a *API) Do(ctx context.Context, in Input) Output {
-	method, path, token := a.route(in)
-	var body io.Reader
-	if in.Body != nil {
-		b, err := json.Marshal(in.Body)
-		if err != nil {
-			panic(err)
-		}
-		body = bytes.NewReader(b)
+	opts := []client.Option{client.WithHTTPClient(a.Client), client.WithRetry(1)}
+	if in.Kind == UpdateUser || in.Kind == GetUser {
+		opts = append(opts, client.WithUserToken(a.UserTokens[in.Slot]))
+	} else {
+		opts = append(opts, client.WithBearerToken(a.AdminToken))
 	}
-	req, err := http.NewRequestWithContext(ctx, method, a.BaseURL+path, body)
-	if err != nil {
-		panic(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if in.Body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	c := client.New(a.BaseURL, opts...)
+	w := &client.WriteOptions{IdempotencyKey: in.Key, NoIdempotencyKey: in.Key == ""}
 	if in.IfMatch != 0 {
-		req.Header.Set("If-Match", strconv.Quote(strconv.FormatInt(in.IfMatch, 10)))
+		w.IfMatch = strconv.Quote(strconv.FormatInt(in.IfMatch, 10))
 	}
-	if in.Key != "" {
-		req.Header.Set("Idempotency-Key", in.Key)
-	}
-	resp, err := a.Client.Do(req)
-	if err != nil {
-		return Output{Unknown: true, Error: err.Error()}
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return Output{Status: resp.StatusCode, Unknown: true, Error: err.Error()}
-	}
-	return answer(in.Kind, resp, raw)
-}
-
-func (a *API) route(in Input) (method, path, token string) {
-	p := "/profiles/" + a.ProfileID(in.Slot)
-	c := p + "/contacts/" + in.ContactID
+	id := a.ProfileID(in.Slot)
+	var (
+		p   *client.Profile
+		ct  *client.Contact
+		u   *client.User
+		err error
+	)
+	status := http.StatusOK
 	switch in.Kind {
 	case GetProfile:
-		return http.MethodGet, p, a.AdminToken
+		p, err = c.GetProfile(ctx, id)
 	case PatchProfile:
 		if in.Put {
-			return http.MethodPut, p, a.AdminToken
+			p, err = c.PutProfile(ctx, id, profileInput(in.Body), w)
+		} else {
+			p, err = c.PatchProfile(ctx, id, profileInput(in.Body), w)
 		}
-		return http.MethodPatch, p, a.AdminToken
 	case DeleteProfile:
-		return http.MethodDelete, p, a.AdminToken
+		err, status = c.DeleteProfile(ctx, id, w), http.StatusNoContent
 	case AddContact:
-		return http.MethodPost, p + "/contacts", a.AdminToken
+		ct, err = c.CreateContact(ctx, id, contactInput(in.Body), w)
+		status = http.StatusCreated
 	case UpdateContact:
-		return http.MethodPatch, c, a.AdminToken
+		ct, err = c.PatchContact(ctx, id, in.ContactID, contactInput(in.Body), w)
 	case RemoveContact:
-		return http.MethodDelete, c, a.AdminToken
+		err, status = c.DeleteContact(ctx, id, in.ContactID, w), http.StatusNoContent
 	case GetContact:
-		return http.MethodGet, c, a.AdminToken
+		ct, err = c.GetContact(ctx, id, in.ContactID)
 	case UpdateUser:
-		return http.MethodPost, "/api/me/profile/update", a.UserTokens[in.Slot]
+		u, err = c.UpdateMyProfile(ctx, userInput(in.Body), w)
 	case GetUser:
-		return http.MethodGet, "/api/me/profile", a.UserTokens[in.Slot]
-	}
-	panic(fmt.Sprintf("unknown kind %d", in.Kind))
-}
-
-// answer reads a response: a 503 outcome-unknown or another 5xx may have
-// landed; a plain 503 did not (docs/api.md, "Errors").
-func answer(kind Kind, resp *http.Response, raw []byte) Output {
-	out := Output{Status: resp.StatusCode}
-	if tag := resp.Header.Get("ETag"); len(tag) > 2 {
-		out.ETag, _ = strconv.ParseInt(strings.Trim(tag, `"`), 10, 64)
-	}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
-		var p struct{ Type string }
-		_ = json.Unmarshal(raw, &p)
-		out.Problem = p.Type
-	}
-	switch {
-	case out.Status == http.StatusServiceUnavailable && strings.HasSuffix(out.Problem, "/outcome-unknown"):
-		out.Unknown = true
-		return out
-	case out.Status == http.StatusServiceUnavailable:
-		out.Refused = true
-		return out
-	case out.Status >= 500:
-		out.Unknown, out.Error = true, strings.TrimSpace(string(raw))
-		return out
-	case out.Status >= 300 || len(raw) == 0:
-		return out
-	}
-	var err error
-	switch kind {
-	case GetProfile, PatchProfile:
-		out.Profile = &views.Profile{}
-		err = json.Unmarshal(raw, out.Profile)
-	case AddContact, UpdateContact, GetContact:
-		out.Contact = &views.Contact{}
-		err = json.Unmarshal(raw, out.Contact)
-	case UpdateUser, GetUser:
-		out.User = &views.User{}
-		err = json.Unmarshal(raw, out.User)
+		u, err = c.GetMyProfile(ctx)
 	}
 	if err != nil {
-		// An answer that cannot be read holds nothing the model can use.
-		out.Profile, out.Contact, out.User = nil, nil, nil
-		out.Error = "unreadable body: " + err.Error()
+		return failed(err)
+	}
+	out := Output{Status: status}
+	switch {
+	case p != nil:
+		out.Profile, out.ETag = &p.Profile, version(p.ETag)
+	case ct != nil:
+		out.Contact, out.ETag = &ct.Contact, version(ct.ETag)
+	case u != nil:
+		out.User, out.ETag = &u.User, version(u.ETag)
 	}
 	return out
+}
+
+// failed reads an error answer: a 503 outcome-unknown or another 5xx may
+// have landed, as may a request that got no answer; a plain 503 did not
+// (docs/api.md, "Errors").
+func failed(err error) Output {
+	var e *client.Error
+	if !errors.As(err, &e) {
+		return Output{Unknown: true, Error: err.Error()}
+	}
+	out := Output{Status: e.Status, Problem: e.Type}
+	switch {
+	case e.OutcomeUnknown():
+		out.Unknown = true
+	case e.Status == http.StatusServiceUnavailable:
+		out.Refused = true
+	case e.Status >= 500:
+		out.Unknown, out.Error = true, strings.TrimSpace(string(e.Body))
+	}
+	return out
+}
+
+// version is the version an ETag names; 0 for none.
+func version(etag string) int64 {
+	n, _ := strconv.ParseInt(strings.Trim(etag, `"`), 10, 64)
+	return n
+}
+
+// The client's inputs from a body: a field absent, null or with a value.
+func text(body map[string]any, name string) client.Opt[string] {
+	v, ok := body[name]
+	switch {
+	case !ok:
+		return client.Opt[string]{}
+	case v == nil:
+		return client.Null[string]()
+	}
+	return client.Value(v.(string))
+}
+
+func boolean(body map[string]any, name string) client.Opt[bool] {
+	if v, ok := body[name]; ok {
+		return client.Value(v.(bool))
+	}
+	return client.Opt[bool]{}
+}
+
+func profileInput(body map[string]any) client.ProfileInput {
+	in := client.ProfileInput{FirstName: text(body, "firstName"), MiddleName: text(body, "middleName"), LastName: text(body, "lastName"),
+		CountryNumericCode: text(body, "countryNumericCode"), UUID: text(body, "uuid"), Enabled: boolean(body, "enabled")}
+	if tags, ok := body["tags"]; ok {
+		in.Tags = client.Value(tags.([]string))
+	}
+	return in
+}
+
+func contactInput(body map[string]any) client.ContactInput {
+	return client.ContactInput{Key: text(body, "key"), Value: text(body, "value"), UUID: text(body, "uuid"), Verified: boolean(body, "verified")}
+}
+
+func userInput(body map[string]any) client.UserInput {
+	return client.UserInput{GivenName: text(body, "givenName"), FamilyName: text(body, "familyName"), Email: text(body, "email"),
+		FeatureUpdates: boolean(body, "featureUpdates"), MarketingUpdates: boolean(body, "marketingUpdates")}
 }
 
 // ServerErrors are the answers of ops that are 5xx other than 503: the
