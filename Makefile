@@ -11,7 +11,7 @@ SUB ?= local-user
 SCOPES ?= profiles:read profiles:write
 ROLE ?= admin
 
-.PHONY: help run test preflight go-test unit vet golangci-lint scan checkov backfill redrive invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-invoke sam-api sam-events schemathesis contract contract-check docs-ui clean
+.PHONY: help run test preflight go-test unit vet linearizability golangci-lint scan checkov backfill redrive invoke build token apikey apikey-revoke fuzz bench bench-smoke dynamodb-local sam-check sam-validate sam-build sam-invoke sam-api sam-events schemathesis contract contract-check docs-ui clean
 
 # A bare `make` is `make run`: run is the first target.
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}; profile change events to $${EVENTS_FILE:-.local/events.jsonl}
@@ -156,6 +156,14 @@ fuzz:
 		echo "fuzz $$f for $(FUZZTIME)"; \
 		$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) ./shared/api || exit 1; \
 	done
+
+## linearizability: random concurrent requests to a few hot profiles under each fault mode, held to a model of docs/api.md by Porcupine; a new seed each run (printed; SEED=<n> replays one), DURATION per mode ($(LIN_DURATION)), MODES=<hot,lost-answers,slow-db,conflicts,throttling,index-lag>; a failure saves .local/linearizability/*.html
+# make test runs the same test with a fixed seed for a few seconds per mode.
+LIN_DURATION := 10s
+DURATION ?= $(LIN_DURATION)
+linearizability: dynamodb-local
+	$(GO) run ./cmd/withddb -- $(GO) test -count=1 -v -timeout 0 -run '^TestLinearizability$$' ./local/linearizability \
+		-args -lin.seed=$(or $(SEED),0) -lin.duration=$(DURATION) $(if $(MODES),-lin.modes=$(MODES)) $(if $(REQUESTS),-lin.requests="$(REQUESTS)")
 
 ## bench: the service against its own database, one Markdown table on stdout (make bench > file keeps it; BENCH_ARGS adds flags, see go run ./cmd/bench -h)
 bench: dynamodb-local

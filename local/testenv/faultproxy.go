@@ -55,6 +55,14 @@ const (
 	// when another transaction holds one of its items (DynamoDB Local
 	// serialises transactions and never does); other calls pass.
 	Conflict
+	// LagIndex makes a Query of a list index (partitioned by listPK) see
+	// the table a moment late, as DynamoDB's indexes may and DynamoDB
+	// Local's never do: an entry that the same index partition answered
+	// within the last Delay and has left since (its profile was disabled
+	// or enabled, changed its sort key, or was deleted) comes back with
+	// probability Rate, in its place in the order, within the range the
+	// answer covers. Other calls pass.
+	LagIndex
 )
 
 // FaultProxy stands between the service and DynamoDB Local and injects
@@ -68,6 +76,11 @@ type FaultProxy struct {
 	held  int            // writes the Late fault has held so far
 	late  []LateWrite    // what DynamoDB answered the held writes once forwarded
 	seen  map[string]int // LoseAnswers: how often each token came
+	// LagIndex: each list index's key attributes (from template.yaml),
+	// and the entries each index partition answered lately.
+	indexKeys map[string]string                // index name → its range key; only indexes partitioned by listPK
+	answered  map[string]map[string]indexEntry // index and listPK → entry id → entry
+	lagged    int                              // entries LagIndex answered again
 }
 
 // LateWrite is what became of a write transaction the Late fault held and
@@ -94,7 +107,7 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	fp := &FaultProxy{}
+	fp := &FaultProxy{indexKeys: listIndexes(tb), answered: map[string]map[string]indexEntry{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fp.mu.Lock()
@@ -118,6 +131,13 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 			return
 		}
 		isWrite := strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".TransactWriteItems")
+		if fault == LagIndex {
+			if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".Query") {
+				fp.lagQuery(w, r, target, rate, delay)
+				return
+			}
+			fault = Pass
+		}
 		if fault == SlowDB {
 			slowAnswer(w, r, target, isWrite && rand.Float64() < rate, delay)
 			return
