@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"Preconditions", preconditions},
 		{"ConcurrentChange", concurrentChange},
 		{"ConcurrentChangesNeverMix", concurrentChangesNeverMix},
+		{"OnVersionReadRetriesWholeChanges", onVersionRead},
 		{"UniqueUUID", uniqueUUID},
 		{"UniqueUserID", uniqueUserID},
 		{"IdempotencyKeyTakenInTheWrite", idempotencyKey},
@@ -306,6 +307,43 @@ func concurrentChangesNeverMix(t *testing.T, s profile.Store) {
 			same(t, "the answer of the write that landed last", got, stored)
 		})
 	}
+}
+
+// onVersionRead: two users' updates that each set the email of a profile
+// that has none, the second landing between the first's read and its
+// commit, end with one email, the one that landed last (defect 11 of
+// issue 25: as contact adds, they commuted and left two).
+func onVersionRead(t *testing.T, s profile.Store) {
+	p, err := profile.New(profile.Input{}, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	create(t, s, p)
+	at := base.Add(time.Minute)
+	setEmail := func(email string) func(*profile.Profile) error {
+		return func(q *profile.Profile) error { return q.ApplyUser(profile.UserChanges{Email: str(email)}, at) }
+	}
+	interfered := false
+	got, err := s.Update(ctx, p.ID, profile.OnVersionRead(), func(q *profile.Profile) error {
+		if !interfered {
+			interfered = true
+			if _, err := s.Update(ctx, p.ID, profile.OnVersionRead(), setEmail("second@store.example"), nil); err != nil {
+				return fmt.Errorf("the concurrent write: %w", err)
+			}
+		}
+		return setEmail("first@store.example")(q)
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := get(t, s, p.ID)
+	if len(stored.Contacts) != 1 || stored.Contacts[0].Value != "first@store.example" {
+		t.Errorf("stored %s, want the one email that landed last", view(stored))
+	}
+	if stored.Version != 3 {
+		t.Errorf("version %d after two writes, want 3", stored.Version)
+	}
+	same(t, "the answer of the write that landed last", got, stored)
 }
 
 func uniqueUUID(t *testing.T, s profile.Store) {

@@ -80,7 +80,13 @@ func upsertUser(r *http.Request, d Deps, sub string, changes profile.UserChanges
 	}
 	for attempt := 0; ; attempt++ {
 		p, err := userProfile(ctx, store, sub, func(id string) (*profile.Profile, error) {
-			return store.Update(ctx, id, profile.Precondition{}, apply, once)
+			// The email replaces the first email contact, or adds one
+			// when there is none: two such adds would commute.
+			pre := profile.Precondition{}
+			if changes.Email.Set {
+				pre = profile.OnVersionRead()
+			}
+			return store.Update(ctx, id, pre, apply, once)
 		})
 		if !errors.Is(err, profile.ErrNotFound) {
 			return p, err

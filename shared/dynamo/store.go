@@ -196,7 +196,7 @@ func (s *Store) GetContact(ctx context.Context, profileID, contactID string) (*p
 // older data. It returns the profile as stored after the write.
 func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition, change func(*profile.Profile) error, once *idempotency.Record) (*profile.Profile, error) {
 	mode := commute
-	if pre.Pinned() {
+	if pre.Exact() {
 		mode = pinned
 	}
 	var after *profile.Profile

@@ -38,6 +38,9 @@ type Store interface {
 type Precondition struct {
 	versions []int64
 	pinned   bool
+	// exact: the write is conditioned on the version it read, though no
+	// client pinned one (OnVersionRead).
+	exact bool
 }
 
 // IfMatchAny is If-Match: *, any version of an existing resource. Every
@@ -49,6 +52,17 @@ func IfMatchAny() Precondition { return Precondition{} }
 func IfMatch(versions ...int64) Precondition {
 	return Precondition{pinned: true, versions: slices.Clone(versions)}
 }
+
+// OnVersionRead allows any version, as the zero Precondition does, but
+// conditions the write on the version it read, so any concurrent change
+// makes the store read again and retry: for a change that depends on the
+// whole profile rather than on the fields it writes (the user's email,
+// which replaces the first email contact or, when there is none, adds
+// one: two such adds would each commute with the other and leave two).
+func OnVersionRead() Precondition { return Precondition{exact: true} }
+
+// Exact reports whether the write is conditioned on the version it read.
+func (p Precondition) Exact() bool { return p.pinned || p.exact }
 
 // Allows reports whether a write may apply to the version.
 func (p Precondition) Allows(version int64) bool {
