@@ -398,3 +398,93 @@ func TestServiceRefusesEmptyChange(t *testing.T) {
 		})
 	}
 }
+
+// TestServiceProfileIfMatch: a profile's If-Match names the profile's
+// version; a stale one is ErrPreconditionFailed and changes nothing.
+func TestServiceProfileIfMatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	writes := []struct {
+		name string
+		do   func(svc *profile.Service, id string, pre profile.Precondition) error
+	}{
+		{"update", func(svc *profile.Service, id string, pre profile.Precondition) error {
+			_, err := svc.Update(ctx, id, pre, profile.Changes{LastName: set("Smith")})
+			return err
+		}},
+		{"delete", func(svc *profile.Service, id string, pre profile.Precondition) error {
+			return svc.Delete(ctx, id, pre)
+		}},
+	}
+	tests := []struct {
+		name string
+		pre  profile.Precondition
+		want error
+	}{
+		{"matching", profile.IfMatch(1), nil},
+		{"stale", profile.IfMatch(2), profile.ErrPreconditionFailed},
+		{"star", profile.IfMatchAny(), nil},
+	}
+	for _, w := range writes {
+		for _, tt := range tests {
+			t.Run(w.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				svc, _ := newService(t)
+				p, err := svc.Create(ctx, profile.Input{Changes: profile.Changes{FirstName: set("Mary")}}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				before, err := svc.Get(ctx, p.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := w.do(svc, p.ID, tt.pre); !errors.Is(err, tt.want) {
+					t.Fatalf("err = %v, want %v", err, tt.want)
+				}
+				after, err := svc.Get(ctx, p.ID)
+				switch {
+				case tt.want != nil && !reflect.DeepEqual(after, before):
+					t.Errorf("a refused write changed the profile: %+v, %v", after, err)
+				case tt.want == nil && w.name == "update" && (err != nil || after.LastName != "Smith" || after.Version != 2):
+					t.Errorf("the update did not land: %+v, %v", after, err)
+				case tt.want == nil && w.name == "delete" && !errors.Is(err, profile.ErrNotFound):
+					t.Errorf("the delete did not land: %+v, %v", after, err)
+				}
+			})
+		}
+	}
+}
+
+// TestServiceReads: the listings and reads answer what the writes stored.
+func TestServiceReads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, _ := newService(t)
+	p, err := svc.Create(ctx, profile.Input{Changes: profile.Changes{FirstName: set("Mary")}, Contacts: []profile.ContactChanges{
+		{Key: set(profile.KeyEmail), Value: set("a@example.com")},
+		{Key: set(profile.KeyPhone), Value: set("+12025550123")},
+	}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Create(ctx, profile.Input{Changes: profile.Changes{FirstName: set("Joe")}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mary := "mary"
+	list, err := svc.List(ctx, profile.ListQuery{Page: profile.Page{Limit: 10, SortBy: "createTime"}, Filter: profile.Filter{FirstName: &mary}})
+	if err != nil || len(list.Items) != 1 || list.Items[0].ID != p.ID {
+		t.Errorf("List by firstName = %+v, %v; want only %q", list.Items, err, p.ID)
+	}
+	phone := profile.KeyPhone
+	contacts, err := svc.ListContacts(ctx, p.ID, profile.ContactQuery{Page: profile.Page{Limit: 10, SortBy: "createTime"}, Key: &phone})
+	if err != nil || len(contacts.Items) != 1 || contacts.Items[0].Value != "+12025550123" {
+		t.Errorf("ListContacts of phones = %+v, %v; want the one phone", contacts.Items, err)
+	}
+	if _, err := svc.ListContacts(ctx, profile.NewID(t0), profile.ContactQuery{Page: profile.Page{Limit: 10}}); !errors.Is(err, profile.ErrNotFound) {
+		t.Errorf("ListContacts of a missing profile: %v, want ErrNotFound", err)
+	}
+	c, err := svc.GetContact(ctx, p.ID, p.Contacts[0].ID)
+	if err != nil || !reflect.DeepEqual(*c, p.Contacts[0]) {
+		t.Errorf("GetContact = %+v, %v; want %+v", c, err, p.Contacts[0])
+	}
+}
