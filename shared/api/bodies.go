@@ -37,6 +37,15 @@ func (b *profileBody) changes() profile.Changes {
 	}
 }
 
+// input is the create request the body of POST /profiles makes.
+func (b *profileBody) input() profile.Input {
+	in := profile.Input{Changes: b.changes()}
+	for i := range b.Contacts.Value {
+		in.Contacts = append(in.Contacts, b.Contacts.Value[i].changes())
+	}
+	return in
+}
+
 // contactBody is a contact in a write.
 type contactBody struct {
 	ContactID  json.RawMessage       `json:"contactId"`

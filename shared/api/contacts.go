@@ -21,11 +21,10 @@ func listContacts(d Deps) http.Handler {
 			}
 			q.Key = &k
 		}
-		p, err := d.Store.Get(r.Context(), r.PathValue("profileId"))
+		res, err := d.service.ListContacts(r.Context(), r.PathValue("profileId"), q)
 		if err != nil {
 			return err
 		}
-		res := profile.ListContacts(p, q)
 		if res.More {
 			w.Header().Set("Link", lr.nextLink(r.URL.Path, d.cursors(), res.Last))
 		}
@@ -40,7 +39,7 @@ func listContacts(d Deps) http.Handler {
 
 func getContact(d Deps) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		c, err := d.Store.GetContact(r.Context(), r.PathValue("profileId"), r.PathValue("contactId"))
+		c, err := d.service.GetContact(r.Context(), r.PathValue("profileId"), r.PathValue("contactId"))
 		if err != nil {
 			return err
 		}
@@ -55,23 +54,13 @@ func createContact(d Deps, once *idempotency.Record) handlerFunc {
 		if err := decode(r, &body); err != nil {
 			return err
 		}
-		var created profile.Contact
-		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), profile.Precondition{}, func(p *profile.Profile) error {
-			c, err := p.AddContact(body.changes(), d.now())
-			if err != nil {
-				return err
-			}
-			created = *c
-			if once != nil {
-				once.ProfileID, once.ContactID = p.ID, c.ID
-			}
-			return nil
-		}, once)
+		profileID := r.PathValue("profileId")
+		c, err := d.service.AddContact(r.Context(), profileID, body.changes(), once)
 		if err != nil {
 			return err
 		}
-		w.Header().Set("Location", contactLocation(p.ID, created.ID))
-		writeContact(w, http.StatusCreated, &created)
+		w.Header().Set("Location", contactLocation(profileID, c.ID))
+		writeContact(w, http.StatusCreated, c)
 		return nil
 	}
 }
@@ -90,22 +79,11 @@ func updateContact(d Deps) http.Handler {
 		if err != nil {
 			return err
 		}
-		contactID := r.PathValue("contactId")
-		var updated profile.Contact
-		_, err = d.Store.Update(r.Context(), r.PathValue("profileId"), profile.Precondition{}, func(p *profile.Profile) error {
-			if cur := p.Contact(contactID); cur != nil && !match.Allows(cur.Version) {
-				return profile.ErrPreconditionFailed
-			}
-			c, err := p.UpdateContact(contactID, body.changes(), d.now())
-			if err == nil {
-				updated = *c
-			}
-			return err
-		}, nil)
+		c, err := d.service.UpdateContact(r.Context(), r.PathValue("profileId"), r.PathValue("contactId"), match, body.changes())
 		if err != nil {
 			return err
 		}
-		writeContact(w, http.StatusOK, &updated)
+		writeContact(w, http.StatusOK, c)
 		return nil
 	})
 }
@@ -116,14 +94,7 @@ func deleteContact(d Deps) http.Handler {
 		if err != nil {
 			return err
 		}
-		contactID := r.PathValue("contactId")
-		_, err = d.Store.Update(r.Context(), r.PathValue("profileId"), profile.Precondition{}, func(p *profile.Profile) error {
-			if cur := p.Contact(contactID); cur != nil && !match.Allows(cur.Version) {
-				return profile.ErrPreconditionFailed
-			}
-			return p.RemoveContact(contactID)
-		}, nil)
-		if err != nil {
+		if err := d.service.RemoveContact(r.Context(), r.PathValue("profileId"), r.PathValue("contactId"), match); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)

@@ -20,7 +20,8 @@ import (
 
 // keyedHandler is a POST that honours Idempotency-Key: once, the key's
 // record (nil without a key), goes into the request's own write; the
-// handler fills in what the write makes (Kind, Status, the ids).
+// wrapper fills in what the route answers (Kind, Status), the service the
+// ids of what the write makes.
 type keyedHandler func(d Deps, once *idempotency.Record) handlerFunc
 
 // idempotent makes a POST honour Idempotency-Key as Stripe's API does: the
@@ -36,7 +37,7 @@ type keyedHandler func(d Deps, once *idempotency.Record) handlerFunc
 // duplicate loses the transaction's condition and replays the winner.
 //
 // kind and status are what the route makes and answers, which a replay
-// answers again; the handler records the ids of what it made in once.
+// answers again; the service records the ids of what it made in once.
 func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) http.Handler {
 	return func(d Deps) http.Handler {
 		return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
@@ -47,7 +48,7 @@ func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) ht
 			if key == "" {
 				return h(d, nil)(w, r)
 			}
-			once, err := claim(r, key, d.now())
+			once, err := claim(r, key, d.service.Now())
 			if err != nil {
 				return err
 			}
@@ -73,7 +74,7 @@ func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) ht
 // err is true of this request: outcome-unknown, which a retry settles,
 // never a 4xx that says a landed write did not happen.
 func replayIfUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Record, err error) error {
-	rec, lerr := d.Idempotency.Lookup(r.Context(), once.Key, d.now())
+	rec, lerr := d.Idempotency.Lookup(r.Context(), once.Key, d.service.Now())
 	switch {
 	case lerr == nil:
 		return replay(w, r, d, once, rec)
@@ -157,20 +158,20 @@ func replayUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotenc
 	ctx := r.Context()
 	switch used.Kind {
 	case idempotency.KindContact:
-		c, err := d.Store.GetContact(ctx, used.ProfileID, used.ContactID)
+		c, err := d.service.GetContact(ctx, used.ProfileID, used.ContactID)
 		if err != nil {
 			return err
 		}
 		w.Header().Set("Location", contactLocation(used.ProfileID, c.ID))
 		writeContact(w, used.Status, c)
 	case idempotency.KindUser:
-		p, err := d.Store.Get(ctx, used.ProfileID)
+		p, err := d.service.Get(ctx, used.ProfileID)
 		if err != nil {
 			return err
 		}
 		writeUser(w, used.Status, p)
 	case idempotency.KindProfile:
-		p, err := d.Store.Get(ctx, used.ProfileID)
+		p, err := d.service.Get(ctx, used.ProfileID)
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ func listProfiles(d Deps) http.Handler {
 		if err != nil {
 			return err
 		}
-		res, err := d.Store.List(r.Context(), profile.ListQuery{Page: lr.page, Filter: filter})
+		res, err := d.service.List(r.Context(), profile.ListQuery{Page: lr.page, Filter: filter})
 		if err != nil {
 			return err
 		}
@@ -38,7 +38,7 @@ func listProfiles(d Deps) http.Handler {
 
 func getProfile(d Deps) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := d.Store.Get(r.Context(), r.PathValue("profileId"))
+		p, err := d.service.Get(r.Context(), r.PathValue("profileId"))
 		if err != nil {
 			return err
 		}
@@ -53,18 +53,8 @@ func createProfile(d Deps, once *idempotency.Record) handlerFunc {
 		if err := decode(r, &body); err != nil {
 			return err
 		}
-		in := profile.Input{Changes: body.changes()}
-		for i := range body.Contacts.Value {
-			in.Contacts = append(in.Contacts, body.Contacts.Value[i].changes())
-		}
-		p, err := profile.New(in, d.now())
+		p, err := d.service.Create(r.Context(), body.input(), once)
 		if err != nil {
-			return err
-		}
-		if once != nil {
-			once.ProfileID = p.ID
-		}
-		if err := d.Store.Create(r.Context(), p, once); err != nil {
 			return err
 		}
 		w.Header().Set("Location", profileLocation(p.ID))
@@ -85,13 +75,7 @@ func updateProfile(d Deps) http.Handler {
 		if err != nil {
 			return err
 		}
-		changes := body.changes()
-		if err := changes.RequireAny(); err != nil {
-			return err
-		}
-		p, err := d.Store.Update(r.Context(), r.PathValue("profileId"), match, func(p *profile.Profile) error {
-			return p.Update(changes, d.now())
-		}, nil)
+		p, err := d.service.Update(r.Context(), r.PathValue("profileId"), match, body.changes())
 		if err != nil {
 			return err
 		}
@@ -106,7 +90,7 @@ func deleteProfile(d Deps) http.Handler {
 		if err != nil {
 			return err
 		}
-		if err := d.Store.Delete(r.Context(), r.PathValue("profileId"), match); err != nil {
+		if err := d.service.Delete(r.Context(), r.PathValue("profileId"), match); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)

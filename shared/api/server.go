@@ -19,7 +19,9 @@ import (
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
-// Deps are what the handlers need.
+// Deps are what the handlers need. NewServer builds the use cases
+// (profile.Service) once, over Store and Now: handlers call the service,
+// never the store.
 type Deps struct {
 	Store        profile.Store
 	Idempotency  idempotency.Store // the records of used Idempotency-Keys
@@ -27,18 +29,12 @@ type Deps struct {
 	// Timeout bounds each request, below the Lambda timeout, so a slow
 	// database gives a 503 in time rather than a killed function.
 	Timeout time.Duration
-	// Now is the clock of the times the handlers write (createTime,
-	// updateTime); profile.Now when nil. Tests set it to move time without
-	// sleeping.
+	// Now is the service's clock of the times it writes (createTime,
+	// updateTime) and of Idempotency-Keys' expiry; profile.Now when nil.
+	// Tests set it to move time without sleeping.
 	Now func() time.Time
-}
 
-// now is the time a handler writes: d.Now's, else profile.Now's.
-func (d Deps) now() time.Time {
-	if d.Now != nil {
-		return d.Now()
-	}
-	return profile.Now()
+	service *profile.Service // built by NewServer from Store and Now
 }
 
 // cursors is the codec of list cursors. Without a secret anyone could sign
@@ -54,6 +50,7 @@ func (d Deps) cursors() cursorCodec {
 // NewServer returns the handler of one endpoint's routes: the Lambda that
 // serves it serves only its own.
 func NewServer(d Deps, e Endpoint) http.Handler {
+	d.service = profile.NewService(d.Store, d.Now)
 	mux := http.NewServeMux()
 	for _, rt := range e.routes {
 		mux.Handle(rt.pattern, rt.handler(d))

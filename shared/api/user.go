@@ -1,8 +1,6 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"net/http"
 
 	"github.com/profiles-service/profiles/shared/idempotency"
@@ -43,11 +41,7 @@ func updateMyProfile(d Deps, once *idempotency.Record) handlerFunc {
 		if err := decode(r, &body); err != nil {
 			return err
 		}
-		changes := body.changes()
-		if err := changes.RequireAny(); err != nil {
-			return err
-		}
-		p, err := upsertUser(r, d, sub, changes, once)
+		p, err := d.service.UpdateUser(r.Context(), sub, body.changes(), once)
 		if err != nil {
 			return err
 		}
@@ -62,71 +56,13 @@ func writeUser(w http.ResponseWriter, status int, p *profile.Profile) {
 	encode(w, status, views.UserOf(p))
 }
 
-// upsertUser updates the user's profile, or creates it on their first
-// update. A create that races another for the same user becomes an update.
-func upsertUser(r *http.Request, d Deps, sub string, changes profile.UserChanges, once *idempotency.Record) (*profile.Profile, error) {
-	ctx, store := r.Context(), d.Store
-	keep := func(p *profile.Profile) {
-		if once != nil {
-			once.ProfileID = p.ID
-		}
-	}
-	apply := func(p *profile.Profile) error {
-		if p.UserID != sub {
-			return profile.ErrNotFound
-		}
-		keep(p)
-		return p.ApplyUser(changes, d.now())
-	}
-	for attempt := 0; ; attempt++ {
-		p, err := userProfile(ctx, store, sub, func(id string) (*profile.Profile, error) {
-			// The email replaces the first email contact, or adds one
-			// when there is none: two such adds would commute.
-			pre := profile.Precondition{}
-			if changes.Email.Set {
-				pre = profile.OnVersionRead()
-			}
-			return store.Update(ctx, id, pre, apply, once)
-		})
-		if !errors.Is(err, profile.ErrNotFound) {
-			return p, err
-		}
-		if p, err = profile.NewForUser(sub, changes, d.now()); err != nil {
-			return nil, err
-		}
-		keep(p)
-		err = store.Create(ctx, p, once)
-		var conflict *profile.ConflictError
-		if errors.As(err, &conflict) && attempt < 2 {
-			continue
-		}
-		return p, err
-	}
-}
-
-// userProfile runs do on the user's profile: by its id derived from the
-// user id (profile.UserProfileID), or, for a profile linked before ids were
-// derived, by the id its user marker names. do answers ErrNotFound for a
-// profile that is not the user's.
-func userProfile(ctx context.Context, store profile.Store, user string, do func(id string) (*profile.Profile, error)) (*profile.Profile, error) {
-	p, err := do(profile.UserProfileID(user))
-	if !errors.Is(err, profile.ErrNotFound) {
-		return p, err
-	}
-	id, err := store.ProfileIDByUser(ctx, user)
-	if err != nil {
-		return nil, err
-	}
-	return do(id)
-}
-
 func getMyProfile(d Deps) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		sub, err := userID(r)
 		if err != nil {
 			return err
 		}
-		p, err := profileOfUser(r, d.Store, sub)
+		p, err := d.service.UserProfile(r.Context(), sub)
 		if err != nil {
 			return err
 		}
@@ -137,22 +73,11 @@ func getMyProfile(d Deps) http.Handler {
 
 func getUserProfile(d Deps) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := profileOfUser(r, d.Store, r.PathValue("userId"))
+		p, err := d.service.UserProfile(r.Context(), r.PathValue("userId"))
 		if err != nil {
 			return err
 		}
 		encode(w, http.StatusOK, views.PartnerOf(p))
 		return nil
-	})
-}
-
-// profileOfUser reads a user's profile.
-func profileOfUser(r *http.Request, store profile.Store, user string) (*profile.Profile, error) {
-	return userProfile(r.Context(), store, user, func(id string) (*profile.Profile, error) {
-		p, err := store.Get(r.Context(), id)
-		if err == nil && p.UserID != user {
-			return nil, profile.ErrNotFound
-		}
-		return p, err
 	})
 }

@@ -1,0 +1,75 @@
+package profile
+
+import (
+	"context"
+	"time"
+
+	"github.com/profiles-service/profiles/shared/idempotency"
+)
+
+// Service runs the use cases of profiles, their contacts and the user view
+// over a Store. It owns what a use case decides beyond one aggregate: the
+// clock of the times it writes, the preconditions (If-Match on a profile
+// or a contact), the ids an Idempotency-Key's record keeps, and the user's
+// create-or-update. Callers pass typed values: HTTP stays in the api, the
+// table in the store.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns the use cases over store, writing times from now
+// (Now when nil; tests pass a clock that moves only when told).
+func NewService(store Store, now func() time.Time) *Service {
+	if now == nil {
+		now = Now
+	}
+	return &Service{store: store, now: now}
+}
+
+// Now is the service's clock: the time the next write records.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Create validates a create request and stores the new profile, taking
+// the Idempotency-Key once (nil: none) in the same write; once keeps the
+// new profile's id.
+func (s *Service) Create(ctx context.Context, in Input, once *idempotency.Record) (*Profile, error) {
+	p, err := New(in, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if once != nil {
+		once.ProfileID = p.ID
+	}
+	if err := s.store.Create(ctx, p, once); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Get reads a profile with its contacts.
+func (s *Service) Get(ctx context.Context, id string) (*Profile, error) {
+	return s.store.Get(ctx, id)
+}
+
+// Update applies a partial (PATCH) or full (PUT) update to the profile if
+// pre allows its current version. A change that sets nothing is refused
+// before anything is read.
+func (s *Service) Update(ctx context.Context, id string, pre Precondition, c Changes) (*Profile, error) {
+	if err := c.RequireAny(); err != nil {
+		return nil, err
+	}
+	return s.store.Update(ctx, id, pre, func(p *Profile) error {
+		return p.Update(c, s.now())
+	}, nil)
+}
+
+// Delete removes the profile with its contacts if pre allows its version.
+func (s *Service) Delete(ctx context.Context, id string, pre Precondition) error {
+	return s.store.Delete(ctx, id, pre)
+}
+
+// List returns a page of profiles.
+func (s *Service) List(ctx context.Context, q ListQuery) (Result[Profile], error) {
+	return s.store.List(ctx, q)
+}
