@@ -51,4 +51,3 @@ func tableItems(t *testing.T, a *api) []map[string]types.AttributeValue {
 	}
 	return out.Items
 }
-
