@@ -2,54 +2,12 @@ package integration
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 )
-
-// seedProfiles creates n profiles with names that collide, differ only in
-// case, or are absent, and a mix of enabled flags. The same n gives the
-// same profiles on every run (fixed seed, fields drawn in a fixed order).
-func seedProfiles(t *testing.T, a *api, n int) []Profile {
-	t.Helper()
-	calls := make([]call, n)
-	for i, body := range seedBodies(n) {
-		calls[i] = a.req("POST", "/profiles", body)
-	}
-	out := make([]Profile, n)
-	for i, r := range sendAll(t, calls, 8) {
-		r.expect(t, http.StatusCreated, &out[i])
-	}
-	return out
-}
-
-// seedBodies are the bodies seedProfiles posts.
-func seedBodies(n int) []map[string]any {
-	fields := []struct {
-		name string
-		set  []string
-	}{
-		{"firstName", []string{"Anna", "anna", "Ann", "Bob", "bob", "Émile", "Zoë", ""}},
-		{"middleName", []string{"", "Lee", "lee", "Marie"}},
-		{"lastName", []string{"Smith", "smith", "Åberg", "Jones", "", "O'Neil"}},
-	}
-	rng := rand.New(rand.NewPCG(31, 2)) // a seed whose 30 profiles match every case of TestListingFilters
-	out := make([]map[string]any, n)
-	for i := range n {
-		body := map[string]any{"enabled": rng.IntN(3) != 0, "uuid": fmt.Sprintf("u-%d", i)}
-		for _, f := range fields {
-			if v := f.set[rng.IntN(len(f.set))]; v != "" {
-				body[f.name] = v
-			}
-		}
-		out[i] = body
-	}
-	return out
-}
 
 // sortValue is the test's own reading of the documented order of a field.
 func sortValue(p Profile, field string) string {
@@ -126,150 +84,6 @@ func pageByCursor(t *testing.T, a *api, first string) []string {
 	return all
 }
 
-func pageByOffset(t *testing.T, a *api, base string, limit, total int) []string {
-	t.Helper()
-	var all []string
-	for off := 0; off < total+limit; off += limit {
-		var page []Profile
-		a.do("GET", fmt.Sprintf("%s&limit=%d&offset=%d", base, limit, off), nil).expect(t, http.StatusOK, &page)
-		if len(page) > limit {
-			t.Fatalf("page of %d, limit %d", len(page), limit)
-		}
-		all = append(all, ids(page)...)
-	}
-	return all
-}
-
-func TestListingOrderAndPaging(t *testing.T) {
-	t.Parallel()
-	a := newAPI(t)
-	ps := seedProfiles(t, a, 37)
-	for _, field := range []string{"createTime", "enabled", "firstName", "lastName", "middleName", "name", "profileId", "updateTime"} {
-		for _, order := range []string{"asc", "desc"} {
-			t.Run(field+"_"+order, func(t *testing.T) {
-				want := expectedOrder(ps, field, order == "desc")
-				base := "/profiles?sort_by=" + field + "&sort_order=" + order
-				if got := pageByOffset(t, a, base, 7, len(ps)); !slices.Equal(got, want) {
-					t.Errorf("offset paging:\n got %v\nwant %v", got, want)
-				}
-				if got := pageByCursor(t, a, base+"&limit=7"); !slices.Equal(got, want) {
-					t.Errorf("cursor paging:\n got %v\nwant %v", got, want)
-				}
-			})
-		}
-	}
-	t.Run("default is createTime asc, limit 10", func(t *testing.T) {
-		var page []Profile
-		a.do("GET", "/profiles", nil).expect(t, http.StatusOK, &page)
-		if want := expectedOrder(ps, "createTime", false)[:10]; !slices.Equal(ids(page), want) {
-			t.Errorf("got %v want %v", ids(page), want)
-		}
-		if len(page[0].Tags) != 0 || page[0].Tags == nil {
-			t.Errorf("tags %v", page[0].Tags)
-		}
-	})
-	t.Run("limit 100 and offset past the end", func(t *testing.T) {
-		var page []Profile
-		r := a.do("GET", "/profiles?limit=100", nil).expect(t, http.StatusOK, &page)
-		if len(page) != len(ps) || r.Header.Get("Link") != "" {
-			t.Errorf("got %d profiles, Link %q", len(page), r.Header.Get("Link"))
-		}
-		r = a.do("GET", "/profiles?offset=10000", nil).expect(t, http.StatusOK, nil)
-		if strings.TrimSpace(string(r.Body)) != "[]" {
-			t.Errorf("body %s", r.Body)
-		}
-	})
-}
-
-func TestListingFilters(t *testing.T) {
-	t.Parallel()
-	a := newAPI(t)
-	ps := seedProfiles(t, a, 30)
-	if ps[0].Name == nil {
-		t.Fatalf("the first seeded profile has no name to filter by: %+v", ps[0])
-	}
-	lower := strings.ToLower
-	for _, tc := range []struct {
-		query string
-		match func(Profile) bool
-		none  bool // the case is meant to find nothing
-	}{
-		{"filter[enabled]=1", func(p Profile) bool { return p.Enabled }, false},
-		{"filter[enabled]=true", func(p Profile) bool { return p.Enabled }, false},
-		{"filter[enabled]=0", func(p Profile) bool { return !p.Enabled }, false},
-		{"filter[enabled]=false", func(p Profile) bool { return !p.Enabled }, false},
-		{"filter[firstName]=ANNA", func(p Profile) bool { return lower(str(p.FirstName)) == "anna" }, false},
-		{"filter[profileFirstName]=anna", func(p Profile) bool { return lower(str(p.FirstName)) == "anna" }, false},
-		{"filter[profileFirstName]=Ann", func(p Profile) bool { return lower(str(p.FirstName)) == "ann" }, false},
-		{"filter[lastName]=smith", func(p Profile) bool { return lower(str(p.LastName)) == "smith" }, false},
-		{"filter[profileLastName]=%C3%85BERG", func(p Profile) bool { return lower(str(p.LastName)) == "åberg" }, false},
-		{"filter[middleName]=LEE", func(p Profile) bool { return lower(str(p.MiddleName)) == "lee" }, false},
-		{"filter[profileMiddleName]=Marie", func(p Profile) bool { return lower(str(p.MiddleName)) == "marie" }, false},
-		{"filter[name]=" + url.QueryEscape(str(ps[0].Name)), func(p Profile) bool { return lower(str(p.Name)) == lower(str(ps[0].Name)) }, false},
-		{"filter[uuid]=u-3", func(p Profile) bool { return str(p.UUID) == "u-3" }, false},
-		{"filter[uuid]=U-3", func(p Profile) bool { return false }, true},
-		{"filter[uuid]=u-3&filter[enabled]=" + map[bool]string{true: "0", false: "1"}[ps[3].Enabled], func(p Profile) bool { return false }, true},
-		{"filter[enabled]=1&filter[lastName]=Smith", func(p Profile) bool { return p.Enabled && lower(str(p.LastName)) == "smith" }, false},
-		{"filter[firstName]=anna&filter[lastName]=smith&filter[enabled]=1", func(p Profile) bool {
-			return p.Enabled && lower(str(p.LastName)) == "smith" && lower(str(p.FirstName)) == "anna"
-		}, false},
-		{"filter[lastName]=nobody", func(p Profile) bool { return false }, true},
-		{"filter[name]=" + url.QueryEscape("a OR 1=1"), func(p Profile) bool { return false }, true},
-		{"filter[lastName]=" + url.QueryEscape("#PK <> :v"), func(p Profile) bool { return false }, true},
-	} {
-		t.Run(tc.query, func(t *testing.T) {
-			var want []Profile
-			for _, p := range ps {
-				if tc.match(p) {
-					want = append(want, p)
-				}
-			}
-			if !tc.none && len(want) == 0 {
-				t.Fatalf("no seeded profile matches %s: the case would check nothing", tc.query)
-			}
-			for _, sortBy := range []string{"createTime", "lastName", "firstName", "name"} {
-				for _, order := range []string{"asc", "desc"} {
-					w := expectedOrder(want, sortBy, order == "desc")
-					got := pageByCursor(t, a, "/profiles?limit=3&sort_by="+sortBy+"&sort_order="+order+"&"+tc.query)
-					if !slices.Equal(got, w) && !(len(got) == 0 && len(w) == 0) {
-						t.Errorf("sort %s %s:\n got %v\nwant %v", sortBy, order, got, w)
-					}
-				}
-			}
-		})
-	}
-}
-
-func TestListingBadParameters(t *testing.T) {
-	t.Parallel()
-	a := newAPI(t)
-	seedProfiles(t, a, 3)
-	var first []Profile
-	r := a.do("GET", "/profiles?limit=1", nil).expect(t, 200, &first)
-	next := linkNext.FindStringSubmatch(r.Header.Get("Link"))
-	if next == nil {
-		t.Fatalf("no next link: %q", r.Header.Get("Link"))
-	}
-	u, _ := url.Parse(next[1])
-	cursor := u.Query().Get("cursor")
-	tampered := []byte(cursor)
-	tampered[3] ^= 1
-	for _, tc := range []struct{ query, param string }{
-		{"limit=0", "limit"}, {"limit=101", "limit"}, {"limit=x", "limit"}, {"limit=-1", "limit"},
-		{"offset=-1", "offset"}, {"offset=10001", "offset"}, {"offset=1.5", "offset"},
-		{"sort_by=email", "sort_by"}, {"sort_by=", "sort_by"}, {"sort_order=up", "sort_order"},
-		{"filter[email]=x", "filter[email]"}, {"filter[enabled]=yes", "filter[enabled]"}, {"filter=x", "filter"},
-		{"cursor=abc", "cursor"}, {"cursor=" + string(tampered), "cursor"},
-		{"cursor=" + url.QueryEscape(cursor) + "&offset=0", "cursor"},
-		{"cursor=" + url.QueryEscape(cursor) + "&sort_by=lastName", "cursor"},
-		{"cursor=" + url.QueryEscape(cursor) + "&filter[enabled]=1", "cursor"},
-	} {
-		a.do("GET", "/profiles?"+tc.query, nil).expectProblem(t, http.StatusBadRequest, tc.param)
-	}
-	// The cursor itself works when the query matches.
-	a.do("GET", next[1], nil).expect(t, 200, nil)
-}
-
 // TestListingByContact: filter[email] and filter[phone] find exactly the
 // profiles holding the contact, normalised as stored (any case of an email
 // address, a phone number as typed), alone and with other filters.
@@ -312,19 +126,6 @@ func TestListingByContact(t *testing.T) {
 	}
 	a.do("GET", "/profiles?filter[email]=not-an-email", nil).expectProblem(t, http.StatusBadRequest, "filter[email]")
 	a.do("GET", "/profiles?filter[phone]=12345", nil).expectProblem(t, http.StatusBadRequest, "filter[phone]")
-}
-
-// TestListingEmptyFilterValue: an empty filter value is a 400 naming the
-// filter, whichever filter it is (a filter names a value to match).
-func TestListingEmptyFilterValue(t *testing.T) {
-	t.Parallel()
-	a := newAPI(t)
-	for _, f := range []string{"enabled", "firstName", "profileFirstName", "middleName", "lastName", "name", "uuid", "email", "phone"} {
-		p := a.do("GET", "/profiles?filter%5B"+f+"%5D=", nil).expectProblem(t, http.StatusBadRequest, "")
-		if len(p.Errors) != 1 || !strings.HasPrefix(p.Errors[0].Field, "filter[") {
-			t.Errorf("filter[%s]= : errors %+v, want the filter named", f, p.Errors)
-		}
-	}
 }
 
 // TestListingTooBroad: an email address held by more profiles than one

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"sync"
 	"testing"
 
 	"github.com/profiles-service/profiles/shared/logging"
@@ -114,4 +115,23 @@ func TestRequestLogShowsCallsAndCapacity(t *testing.T) {
 			t.Errorf("no %s in the EMF lines: %s", name, emf.Bytes())
 		}
 	}
+}
+
+// safeBuffer is a bytes.Buffer that concurrent log writers may share.
+type safeBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *safeBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Bytes returns a copy of what was written.
+func (b *safeBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
 }

@@ -29,7 +29,7 @@ type Store struct {
 	uuids    map[string]string           // uuid → profile id
 	users    map[string]string           // user id → profile id, for profiles whose id is not derived from it
 	records  map[string]idempotency.Record
-	now      func() time.Time // when idempotency records expire
+	now      func() time.Time // the clock idempotency records expire by
 }
 
 var (
@@ -37,10 +37,23 @@ var (
 	_ idempotency.Store = (*Store)(nil)
 )
 
+// Option configures a Store in New.
+type Option func(*Store)
+
+// WithClock sets the clock by which idempotency records expire (time.Now
+// by default). Give it the handlers' clock (api.Deps.Now): they set a
+// record's expiry from theirs, so a store on another clock would take a
+// key as expired, or as held, when the handlers do not.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
 // New returns an empty store.
-func New() *Store {
-	return &Store{profiles: map[string]*profile.Profile{}, uuids: map[string]string{}, users: map[string]string{},
+func New(opts ...Option) *Store {
+	s := &Store{profiles: map[string]*profile.Profile{}, uuids: map[string]string{}, users: map[string]string{},
 		records: map[string]idempotency.Record{}, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Create stores a new profile and takes the Idempotency-Key once (nil:

@@ -39,8 +39,9 @@ func (c *fakeClock) Advance(d time.Duration) {
 // authorizers (local/integration tests those) and without DynamoDB.
 func memAPI(t *testing.T) (http.Handler, *fakeClock) {
 	t.Helper()
-	store := memstore.New()
 	clock := &fakeClock{t: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
+	// One clock for both: the store expires Idempotency-Key records by it.
+	store := memstore.New(memstore.WithClock(clock.Now))
 	return serveAll(Deps{Store: store, Idempotency: store, CursorSecret: "test-secret", Now: clock.Now}), clock
 }
 
@@ -215,5 +216,34 @@ func TestCursorBoundToItsListing(t *testing.T) {
 		if len(page) == 0 || !reflect.DeepEqual(page, want) {
 			t.Errorf("%s: the page after the cursor is %v, want %v", tt.name, page, want)
 		}
+	}
+}
+
+// TestIdempotencyKeyReplaysInTheKit: the kit's store expires Idempotency-Key
+// records by the handlers' clock, so a retry within the key's 24 hours
+// replays the first answer, another body under the key is a 422, and once
+// the clock has moved past the 24 hours the key is free again.
+func TestIdempotencyKeyReplaysInTheKit(t *testing.T) {
+	t.Parallel()
+	h, clock := memAPI(t)
+	body := `{"firstName":"Once"}`
+	var first, again views.Profile
+	call(t, h, "POST", "/profiles", body, http.StatusCreated, &first, "Idempotency-Key", "k-1")
+	clock.Advance(23 * time.Hour)
+	hdr := call(t, h, "POST", "/profiles", body, http.StatusCreated, &again, "Idempotency-Key", "k-1")
+	if hdr.Get("Idempotent-Replayed") != "true" || again.ProfileID != first.ProfileID {
+		t.Errorf("a retry within 24 hours: Idempotent-Replayed %q, profile %s, want a replay of %s",
+			hdr.Get("Idempotent-Replayed"), again.ProfileID, first.ProfileID)
+	}
+	call(t, h, "POST", "/profiles", `{"firstName":"Other"}`, http.StatusUnprocessableEntity, nil, "Idempotency-Key", "k-1")
+	var page []views.Profile
+	if call(t, h, "GET", "/profiles?limit=100", "", http.StatusOK, &page); len(page) != 1 {
+		t.Errorf("%d profiles after a request and its retries, want 1", len(page))
+	}
+	clock.Advance(2 * time.Hour)
+	var later views.Profile
+	hdr = call(t, h, "POST", "/profiles", body, http.StatusCreated, &later, "Idempotency-Key", "k-1")
+	if hdr.Get("Idempotent-Replayed") != "" || later.ProfileID == first.ProfileID {
+		t.Errorf("after 25 hours the key should be free: Idempotent-Replayed %q, profile %s", hdr.Get("Idempotent-Replayed"), later.ProfileID)
 	}
 }

@@ -1,15 +1,14 @@
-package integration
+package apitest_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/profiles-service/profiles/client"
+	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/local/gateway"
-	"github.com/profiles-service/profiles/local/testenv"
-	"github.com/profiles-service/profiles/shared/auth"
 )
 
 // TestBearerAuth: the admin routes accept only an admin token (the admin
@@ -18,22 +17,20 @@ import (
 // user's token asking for every scope is refused on every admin route.
 func TestBearerAuth(t *testing.T) {
 	t.Parallel()
-	a := newAPI(t)
-	var p Profile
-	a.do("POST", "/profiles", `{"firstName":"A"}`).expect(t, 201, &p)
-	tpl := a.stack.Template
-	adminAud, err := gateway.Audience(tpl, gateway.RoleAdmin)
+	a := apitest.New(t)
+	p := must(a.Admin.CreateProfile(ctx, client.ProfileInput{FirstName: client.Value("A")}, nil))(t)
+	adminAud, err := gateway.Audience(a.Template(), gateway.RoleAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := []string{"profiles:read", "profiles:write"}
+	all := apitest.Scopes
 	expired, _ := gateway.SignLocal(gateway.LocalSecret, "admin", adminAud, all, -time.Minute)
 	foreign, _ := gateway.SignLocal("another-key-another-key-another-key", "admin", adminAud, all, time.Hour)
 	otherAud, _ := gateway.SignLocal(gateway.LocalSecret, "admin", "some-other-api", all, time.Hour)
-	readOnly := testenv.Token(t, "reader", "profiles:read")
-	writeOnly := testenv.Token(t, "writer", "profiles:write")
-	userAllScopes := testenv.UserToken(t, "sneaky-user", all...)
-	admin := testenv.Token(t, "admin", all...)
+	readOnly := a.Token("reader", "profiles:read")
+	writeOnly := a.Token("writer", "profiles:write")
+	userAllScopes := a.UserToken("sneaky-user", all...)
+	admin := a.Token("admin", all...)
 	for _, tc := range []struct {
 		name, authorization, method, path string
 		status                            int
@@ -62,12 +59,11 @@ func TestBearerAuth(t *testing.T) {
 		{"write scope writes", "Bearer " + writeOnly, "PATCH", "/profiles/" + p.ProfileID, 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := a.as(t, "")
 			body := `{"lastName":"B"}`
 			if tc.path == "/api/me/profile/update" {
 				body = `{"givenName":"Sneaky"}`
 			}
-			r := c.do(tc.method, tc.path, body, "Authorization", tc.authorization)
+			r := a.Do(t, tc.method, tc.path, body, "Authorization", tc.authorization)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d (%s)", r.Status, tc.status, r.Body)
 			}
@@ -79,10 +75,10 @@ func TestBearerAuth(t *testing.T) {
 			}
 		})
 	}
-	a.do("GET", "/nowhere", nil).expect(t, 404, nil)
-	var after Profile
-	a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &after)
-	if str(after.LastName) != "B" {
+	if r := a.Do(t, "GET", "/nowhere", "", "Authorization", a.AdminAuth()); r.Status != http.StatusNotFound {
+		t.Errorf("/nowhere: %d", r.Status)
+	}
+	if after := must(a.Admin.GetProfile(ctx, p.ProfileID))(t); str(after.LastName) != "B" {
 		t.Errorf("only the authorised PATCH should have applied: %+v", after)
 	}
 }
@@ -93,33 +89,25 @@ func TestBearerAuth(t *testing.T) {
 // origin gets no CORS header.
 func TestCORS(t *testing.T) {
 	t.Parallel()
-	a := newAPI(t)
-	preflight := func(origin string) *http.Response {
-		req, _ := http.NewRequest(http.MethodOptions, a.stack.URL+"/profiles", nil)
-		req.Header.Set("Origin", origin)
-		req.Header.Set("Access-Control-Request-Method", "POST")
-		req.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp
+	a := apitest.New(t)
+	preflight := func(origin string) *apitest.Response {
+		return a.Do(t, http.MethodOptions, "/profiles", "", "Origin", origin,
+			"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization,content-type")
 	}
 	ok := preflight("https://app.example.com")
-	if ok.StatusCode != 204 || ok.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+	if ok.Status != 204 || ok.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
 		ok.Header.Get("Access-Control-Allow-Methods") == "" || ok.Header.Get("Access-Control-Allow-Headers") == "" || ok.Header.Get("Access-Control-Max-Age") != "600" {
-		t.Errorf("preflight from the allowed origin: %d %v", ok.StatusCode, ok.Header)
+		t.Errorf("preflight from the allowed origin: %d %v", ok.Status, ok.Header)
 	}
 	if other := preflight("https://evil.example.com"); other.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("preflight from another origin allowed: %v", other.Header)
 	}
-	r := a.do("GET", "/profiles", nil, "Origin", "https://app.example.com").expect(t, 200, nil)
-	if r.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || r.Header.Get("Access-Control-Expose-Headers") == "" {
-		t.Errorf("answer to the allowed origin: %v", r.Header)
+	r := a.Do(t, "GET", "/profiles", "", "Authorization", a.AdminAuth(), "Origin", "https://app.example.com")
+	if r.Status != 200 || r.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || r.Header.Get("Access-Control-Expose-Headers") == "" {
+		t.Errorf("answer to the allowed origin: %d %v", r.Status, r.Header)
 	}
-	if r := a.do("GET", "/profiles", nil, "Origin", "https://evil.example.com").expect(t, 200, nil); r.Header.Get("Access-Control-Allow-Origin") != "" {
-		t.Errorf("answer to another origin: %v", r.Header)
+	if r := a.Do(t, "GET", "/profiles", "", "Authorization", a.AdminAuth(), "Origin", "https://evil.example.com"); r.Status != 200 || r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("answer to another origin: %d %v", r.Status, r.Header)
 	}
 }
 
@@ -129,13 +117,19 @@ func TestCORS(t *testing.T) {
 // until the cache time passes (300 s in template.yaml; README).
 func TestAPIKeyAuthorizerCachesItsResult(t *testing.T) {
 	t.Parallel()
-	admin := newAPI(t)
-	key := newKey(t, admin, "cached-partner")
-	partner := admin.as(t, "")
-	path := "/api/users/nobody/profile"
-	partner.do("GET", path, nil, "x-api-key", key).expectProblem(t, 404, "")
-	if err := admin.stack.Store.RevokeAPIKey(context.Background(), auth.HashAPIKey(key)); err != nil {
-		t.Fatal(err)
+	a := apitest.New(t)
+	key := a.NewAPIKey("cached-partner")
+	partner := a.Partner(key)
+	_, err := partner.GetUserProfile(ctx, "nobody")
+	problem(t, err, http.StatusNotFound, "")
+	a.RevokeAPIKey(key)
+	_, err = partner.GetUserProfile(ctx, "nobody")
+	problem(t, err, http.StatusNotFound, "")
+	// A key revoked before its first use is refused at once.
+	other := a.NewAPIKey("revoked-partner")
+	a.RevokeAPIKey(other)
+	_, err = a.Partner(other).GetUserProfile(ctx, "nobody")
+	if e, ok := err.(*client.Error); !ok || e.Status != http.StatusForbidden {
+		t.Errorf("a revoked key: %v", err)
 	}
-	partner.do("GET", path, nil, "x-api-key", key).expectProblem(t, 404, "")
 }
