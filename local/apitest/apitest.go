@@ -34,6 +34,7 @@ import (
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/auth"
+	"github.com/profiles-service/profiles/shared/budget"
 )
 
 // Scopes are both admin scopes: what the Admin client's token carries.
@@ -71,7 +72,7 @@ func New(tb testing.TB) *API {
 	for _, e := range api.Endpoints() {
 		// As lambdaapp.HTTP builds the function, on the in-memory store: the
 		// cursor secret only where the endpoint signs cursors.
-		d := api.Deps{Store: store, Idempotency: store, Now: clock.Now}
+		d := api.Deps{Store: store, Idempotency: store, Budget: budget.Budget{Now: clock.Now}}
 		if e.Cursors {
 			d.CursorSecret = "apitest-cursor-secret"
 		}

@@ -19,7 +19,7 @@ func newFaultyAPI(t *testing.T) (*api, *testenv.FaultProxy) {
 	}
 	cfg := testenv.Config(t)
 	proxy := testenv.NewFaultProxy(t, cfg.Endpoint)
-	cfg.Endpoint, cfg.RequestTimeout = proxy.URL, 2*time.Second
+	cfg.Endpoint, cfg.Budget.Timeout = proxy.URL, 2*time.Second
 	s := testenv.NewStackWith(t, cfg)
 	return &api{t: t, stack: s, token: testenv.Token(t, "admin", "profiles:read", "profiles:write")}, proxy
 }

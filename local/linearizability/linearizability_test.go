@@ -107,7 +107,7 @@ func TestLinearizability(t *testing.T) {
 	proxy := testenv.NewFaultProxy(t, cfg.Endpoint)
 	// Short enough that a slow answer (slow-db) is past it; long enough
 	// that a busy 2-core machine answers most requests in it.
-	cfg.Endpoint, cfg.RequestTimeout = proxy.URL, 6*time.Second
+	cfg.Endpoint, cfg.Budget.Timeout = proxy.URL, 6*time.Second
 	began := time.Now()
 	stack := testenv.NewStackWith(t, cfg)
 	admin := testenv.Token(t, "admin", "profiles:read", "profiles:write")

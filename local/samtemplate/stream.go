@@ -83,12 +83,12 @@ func (r *Resolver) streamEvent(fn FunctionResource, props *yaml.Node) (StreamEve
 		}
 		se.Bisect = bisect == "true"
 	}
-	se.Timeout, err = r.timeout(fn)
+	se.Timeout, err = r.Timeout(fn)
 	return se, err
 }
 
-// timeout is the function's Timeout, or Globals', or Lambda's default of 3 seconds.
-func (r *Resolver) timeout(fn FunctionResource) (time.Duration, error) {
+// Timeout is the function's Timeout, or Globals', or Lambda's default of 3 seconds.
+func (r *Resolver) Timeout(fn FunctionResource) (time.Duration, error) {
 	n := Field(fn.Properties, "Timeout")
 	if n == nil {
 		n = Field(r.t.Globals, "Timeout")

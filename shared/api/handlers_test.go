@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/profiles-service/profiles/local/memstore"
+	"github.com/profiles-service/profiles/shared/budget"
 	"github.com/profiles-service/profiles/shared/views"
 )
 
@@ -42,7 +43,7 @@ func memAPI(t *testing.T) (http.Handler, *fakeClock) {
 	clock := &fakeClock{t: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
 	// One clock for both: the store expires Idempotency-Key records by it.
 	store := memstore.New(memstore.WithClock(clock.Now))
-	return serveAll(Deps{Store: store, Idempotency: store, CursorSecret: "test-secret", Now: clock.Now}), clock
+	return serveAll(Deps{Store: store, Idempotency: store, CursorSecret: "test-secret", Budget: budget.Budget{Now: clock.Now}}), clock
 }
 
 // serveAll is every function's routes on d, on one mux.

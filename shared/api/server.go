@@ -13,6 +13,7 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
+	"github.com/profiles-service/profiles/shared/budget"
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/logging"
 	"github.com/profiles-service/profiles/shared/metrics"
@@ -20,21 +21,21 @@ import (
 )
 
 // Deps are what the handlers need. NewServer builds the use cases
-// (profile.Service) once, over Store and Now: handlers call the service,
+// (profile.Service) once, over Store and Budget: handlers call the service,
 // never the store.
 type Deps struct {
 	Store        profile.Store
 	Idempotency  idempotency.Store // the records of used Idempotency-Keys
 	CursorSecret string
-	// Timeout bounds each request, below the Lambda timeout, so a slow
-	// database gives a 503 in time rather than a killed function.
-	Timeout time.Duration
-	// Now is the service's clock of the times it writes (createTime,
-	// updateTime) and of Idempotency-Keys' expiry; profile.Now when nil.
-	// Tests set it to move time without sleeping.
-	Now func() time.Time
+	// Budget is the request's time budget (the config's; its zero fields
+	// are the defaults): its Timeout bounds each request, its Margin is
+	// kept before the Lambda's deadline, and its clock is the service's,
+	// of the times it writes (createTime, updateTime) and of
+	// Idempotency-Keys' expiry. Tests set Budget.Now to move time without
+	// sleeping.
+	Budget budget.Budget
 
-	service *profile.Service // built by NewServer from Store and Now
+	service *profile.Service // built by NewServer from Store and Budget
 }
 
 // cursors is the codec of list cursors. Without a secret anyone could sign
@@ -50,7 +51,8 @@ func (d Deps) cursors() cursorCodec {
 // NewServer returns the handler of one endpoint's routes: the Lambda that
 // serves it serves only its own.
 func NewServer(d Deps, e Endpoint) http.Handler {
-	d.service = profile.NewService(d.Store, d.Now)
+	d.Budget = d.Budget.Filled()
+	d.service = profile.NewService(d.Store, d.Budget)
 	mux := http.NewServeMux()
 	for _, rt := range e.routes {
 		mux.Handle(rt.pattern, rt.handler(d))
@@ -64,10 +66,6 @@ func NewServer(d Deps, e Endpoint) http.Handler {
 // withDefaults sets the headers every response carries, bounds the
 // request's time and turns a panic into a logged 500.
 func withDefaults(d Deps, next http.Handler) http.Handler {
-	timeout := d.Timeout
-	if timeout == 0 {
-		timeout = 8 * time.Second
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
@@ -75,7 +73,7 @@ func withDefaults(d Deps, next http.Handler) http.Handler {
 		start := time.Now()
 		ctx := logging.WithTraceID(logging.WithRequestID(r.Context(), requestID(r)), logging.TraceID(r.Context()))
 		ctx, set := metrics.Start(ctx)
-		ctx, cancel := context.WithTimeout(ctx, requestBudget(r.Context(), timeout))
+		ctx, cancel := context.WithTimeout(ctx, d.Budget.RequestTimeout(r.Context()))
 		defer cancel()
 		req := r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
@@ -120,22 +118,6 @@ func recordRequest(set *metrics.Set, route string, sw *statusWriter, durationMs 
 	if sw.Header().Get("Idempotent-Replayed") == "true" {
 		set.Add(metrics.IdempotentReplay, 1)
 	}
-}
-
-// deadlineMargin is kept back from the Lambda's own deadline so the
-// function answers (503) before Lambda kills it, after the store's one
-// read that settles a write whose outcome the deadline left unknown.
-const deadlineMargin = 1500 * time.Millisecond
-
-// requestBudget is the time a request may take: the configured timeout, or
-// less when the Lambda's deadline (in ctx) comes sooner.
-func requestBudget(ctx context.Context, timeout time.Duration) time.Duration {
-	if d, ok := ctx.Deadline(); ok {
-		if left := time.Until(d) - deadlineMargin; left < timeout {
-			return max(left, 0)
-		}
-	}
-	return timeout
 }
 
 // handlerFunc is a handler that returns its error, which writeError maps

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/profiles-service/profiles/shared/budget"
 )
 
 // Config is the typed environment of every function and local tool.
@@ -16,14 +18,18 @@ type Config struct {
 	// explicitly, never inferred from an endpoint: AWS_ENDPOINT_URL_DYNAMODB
 	// is also a normal setting in AWS (a VPC or FIPS endpoint).
 	Local          bool
-	TableName      string        // TABLE_NAME
-	Endpoint       string        // DYNAMODB_ENDPOINT: DynamoDB Local's URL; empty in AWS
-	Region         string        // AWS_REGION (or AWS_DEFAULT_REGION); empty leaves it to the SDK's chain
-	ListShards     int           // LIST_SHARDS, 1 to MaxListShards, default 1
-	CursorSecret   string        // CURSOR_SECRET: the cursor key itself, in local mode only
-	CursorSecretID string        // CURSOR_SECRET_ARN: the Secrets Manager secret that holds it in AWS
-	RequestTimeout time.Duration // REQUEST_TIMEOUT, default 8s (below the 10 s Lambda timeout)
-	RetentionDays  int           // RETENTION_DAYS, default 365; 0 turns the retention job off
+	TableName      string // TABLE_NAME
+	Endpoint       string // DYNAMODB_ENDPOINT: DynamoDB Local's URL; empty in AWS
+	Region         string // AWS_REGION (or AWS_DEFAULT_REGION); empty leaves it to the SDK's chain
+	ListShards     int    // LIST_SHARDS, 1 to MaxListShards, default 1
+	CursorSecret   string // CURSOR_SECRET: the cursor key itself, in local mode only
+	CursorSecretID string // CURSOR_SECRET_ARN: the Secrets Manager secret that holds it in AWS
+	// Budget is the request's time budget: REQUEST_TIMEOUT (default 8s)
+	// sets its Timeout, the rest are its defaults. template.yaml's Timeout
+	// of the HTTP functions stays above its Timeout plus Margin (a test in
+	// shared/lambdaapp holds them).
+	Budget        budget.Budget
+	RetentionDays int // RETENTION_DAYS, default 365; 0 turns the retention job off
 	// EventBusName is EVENT_BUS_NAME: the EventBridge bus PublishProfileEvents
 	// puts the profile change events on.
 	EventBusName string
@@ -61,7 +67,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		CursorSecret:        getenv("CURSOR_SECRET"),
 		CursorSecretID:      getenv("CURSOR_SECRET_ARN"),
 		ListShards:          1,
-		RequestTimeout:      8 * time.Second,
+		Budget:              budget.Default(),
 		RetentionDays:       365,
 		EventBusName:        getenv("EVENT_BUS_NAME"),
 		EventSource:         first(getenv("EVENT_SOURCE"), "profiles"),
@@ -95,7 +101,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		if err != nil || d <= 0 {
 			return c, fmt.Errorf("REQUEST_TIMEOUT must be a duration such as 8s, got %q", v)
 		}
-		c.RequestTimeout = d
+		c.Budget.Timeout = d
+	}
+	if err := c.Budget.Check(); err != nil {
+		return c, fmt.Errorf("REQUEST_TIMEOUT=%v: %w", c.Budget.Timeout, err)
 	}
 	if err := c.checkEvents(); err != nil {
 		return c, err

@@ -1,6 +1,12 @@
 package config
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/profiles-service/profiles/shared/budget"
+)
 
 // TestEventSettings: where the profile change events go, by environment.
 func TestEventSettings(t *testing.T) {
@@ -57,6 +63,44 @@ func TestLocalOnlySettings(t *testing.T) {
 			tc.env["TABLE_NAME"] = "profiles"
 			if _, err := FromEnv(func(k string) string { return tc.env[k] }); (err != nil) != tc.wantErr {
 				t.Errorf("error %v, want one: %v", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestRequestTimeout: REQUEST_TIMEOUT sets the budget's timeout, the rest
+// keep their defaults, and a timeout no write could start in is refused at
+// cold start with what is wrong.
+func TestRequestTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		value   string
+		want    time.Duration
+		wantErr string
+	}{
+		{"", 8 * time.Second, ""},
+		{"5s", 5 * time.Second, ""},
+		{"400ms", 400 * time.Millisecond, ""},
+		{"300ms", 0, "REQUEST_TIMEOUT=300ms: the request timeout (300ms) must be more than the 300ms a write needs to start"},
+		{"0s", 0, "REQUEST_TIMEOUT must be a duration such as 8s"},
+		{"eight", 0, "REQUEST_TIMEOUT must be a duration such as 8s"},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			env := map[string]string{"TABLE_NAME": "profiles", "REQUEST_TIMEOUT": tc.value}
+			c, err := FromEnv(func(k string) string { return env[k] })
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := budget.Default()
+			want.Timeout = tc.want
+			if c.Budget.Timeout != want.Timeout || c.Budget.Margin != want.Margin || c.Budget.ReadBack != want.ReadBack ||
+				c.Budget.MinStart != want.MinStart || c.Budget.CallTimeout != want.CallTimeout || c.Budget.Now == nil {
+				t.Errorf("Budget = %+v, want %+v", c.Budget, want)
 			}
 		})
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/profiles-service/profiles/shared/budget"
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/profile"
@@ -27,6 +28,7 @@ type Store struct {
 	db     *dynamodb.Client
 	table  string
 	shards int
+	budget budget.Budget // the time a write may take, and the clock of what it writes
 
 	mu        sync.Mutex
 	downSince map[string]time.Time // page indexes found not ACTIVE, and when
@@ -34,11 +36,25 @@ type Store struct {
 
 // New returns a Store on the table; shards is the number of list index
 // partitions a profile is spread over (1 unless the table is very hot).
-func New(db *dynamodb.Client, table string, shards int) *Store {
+// Without options its writes have the default budget (budget.Default).
+func New(db *dynamodb.Client, table string, shards int, opts ...Option) *Store {
 	if shards < 1 {
 		shards = 1
 	}
-	return &Store{db: db, table: table, shards: shards}
+	s := &Store{db: db, table: table, shards: shards, budget: budget.Default()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Option is a setting of New.
+type Option func(*Store)
+
+// WithBudget gives the store's writes the request's time budget (the
+// config's), whose clock also stamps what they write.
+func WithBudget(b budget.Budget) Option {
+	return func(s *Store) { s.budget = b.Filled() }
 }
 
 // Create writes a new profile, its contacts and its uniqueness markers in
@@ -58,7 +74,7 @@ func (s *Store) Create(ctx context.Context, p *profile.Profile, once *idempotenc
 	// A concurrent transaction may hold one of the markers; once it ends,
 	// the retry either writes or sees the marker taken (a ConflictError).
 	exists := &profile.ConflictError{Detail: "a profile with this id exists already", ExistingID: p.ID}
-	return retryWrite(ctx, exists, func() error { return s.commit(ctx, w) })
+	return s.retryWrite(ctx, exists, func() error { return s.commit(ctx, w) })
 }
 
 // retryWrite runs write until it meets no transaction conflict and, when
@@ -67,8 +83,8 @@ func (s *Store) Create(ctx context.Context, p *profile.Profile, once *idempotenc
 // (ErrUnavailable: nothing landed) when too little time is left for
 // another. When the version changed and onChanged is not nil, retryWrite
 // returns onChanged at once.
-func retryWrite(ctx context.Context, onChanged error, write func() error) error {
-	deadline := deadlineOf(ctx)
+func (s *Store) retryWrite(ctx context.Context, onChanged error, write func() error) error {
+	deadline := s.budget.Deadline(ctx)
 	for attempt := 1; ; attempt++ {
 		err := write()
 		switch {
@@ -83,17 +99,12 @@ func retryWrite(ctx context.Context, onChanged error, write func() error) error 
 			return err
 		}
 		pause := backoffDelay(attempt)
-		if time.Until(deadline)-pause < minStart {
+		if !s.budget.CanStart(s.budget.Until(deadline) - pause) {
 			return fmt.Errorf("%w: the profile kept changing (%d tries)", profile.ErrUnavailable, attempt)
 		}
 		time.Sleep(pause)
 	}
 }
-
-// readTimeout is the least time the read that answers a write which
-// commuted gets, past the request's deadline when the write settled late
-// (the Lambda timeout is 2 s above REQUEST_TIMEOUT's default).
-const readTimeout = time.Second
 
 // onChanged is what a write returns when another one changed the profile
 // first: ErrPreconditionFailed when the write was pinned to the version
@@ -200,7 +211,7 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 		mode = pinned
 	}
 	var after *profile.Profile
-	err := retryWrite(ctx, onChanged(pre), func() error {
+	err := s.retryWrite(ctx, onChanged(pre), func() error {
 		before, stored, err := s.read(ctx, id)
 		if err != nil {
 			return err
@@ -213,7 +224,7 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 			return err
 		}
 		w := write{op: opUpdate, profileID: id}
-		if w.cond, w.exact, err = s.profileUpdate(before, after, mode, stored, time.Now()); err != nil {
+		if w.cond, w.exact, err = s.profileUpdate(before, after, mode, stored, s.budget.Now()); err != nil {
 			return err
 		}
 		if err := s.changedItems(&w, before, after); err != nil {
@@ -233,9 +244,10 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 		// answer is what is stored. Ours landed whatever this read meets;
 		// when it fails, the version is unknown (0: no ETag).
 		// The read has what is left of the request's time, and at least
-		// readTimeout (a write that settled late may have used it all).
+		// the budget's ReadBack (a write that settled late may have used
+		// it all): the Lambda's margin holds it.
 		after.Version = 0
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(time.Until(deadlineOf(ctx)), readTimeout))
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.budget.ReadBackTimeout(ctx))
 		defer cancel()
 		if stored, err := s.Get(rctx, id); err == nil {
 			after = stored
@@ -250,7 +262,7 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 
 // Delete removes a profile, its contacts and its markers in one transaction.
 func (s *Store) Delete(ctx context.Context, id string, pre profile.Precondition) error {
-	return retryWrite(ctx, onChanged(pre), func() error {
+	return s.retryWrite(ctx, onChanged(pre), func() error {
 		p, err := s.Get(ctx, id)
 		if err != nil {
 			return err
@@ -425,7 +437,7 @@ func backoff(ctx context.Context, attempt int) error {
 // backfill after a change of shape (docs/upgrading.md). A profile changed
 // meanwhile is read again; one deleted meanwhile is ErrNotFound.
 func (s *Store) Rewrite(ctx context.Context, id string) error {
-	return retryWrite(ctx, nil, func() error {
+	return s.retryWrite(ctx, nil, func() error {
 		p, err := s.Get(ctx, id)
 		if err != nil {
 			return err
@@ -435,7 +447,7 @@ func (s *Store) Rewrite(ctx context.Context, id string) error {
 		before := *p
 		before.Contacts = nil
 		w := write{op: opUpdate, profileID: id}
-		if w.cond, w.exact, err = s.profileUpdate(p, p, rewrite, layout{legacy: true}, time.Now()); err != nil {
+		if w.cond, w.exact, err = s.profileUpdate(p, p, rewrite, layout{legacy: true}, s.budget.Now()); err != nil {
 			return err
 		}
 		if err := s.changedItems(&w, &before, p); err != nil {

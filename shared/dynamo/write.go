@@ -50,7 +50,7 @@ func (s *Store) takeKey(w *write, once *idempotency.Record) error {
 	if once == nil {
 		return nil
 	}
-	item, err := s.onceItem(once, time.Now())
+	item, err := s.onceItem(once, s.budget.Now())
 	if err != nil {
 		return err
 	}
@@ -110,30 +110,6 @@ func (w write) transaction(table string) []types.TransactWriteItem {
 	return items
 }
 
-// The time a write may take, within its request's deadline.
-const (
-	// callTimeout is the longest one TransactWriteItems call is waited
-	// for; a call without an answer by then has an unknown outcome and is
-	// sent again with its token.
-	callTimeout = 2 * time.Second
-	// minStart is the least time left for a write to start an attempt: the
-	// attempt and the settling of its outcome both need time.
-	minStart = 300 * time.Millisecond
-	// minResend is the least time left to send a write again.
-	minResend = 50 * time.Millisecond
-)
-
-// defaultBudget bounds a write whose context has no deadline.
-const defaultBudget = 8 * time.Second
-
-// deadlineOf is when a write must have its answer: its context's deadline.
-func deadlineOf(ctx context.Context) time.Time {
-	if d, ok := ctx.Deadline(); ok {
-		return d
-	}
-	return time.Now().Add(defaultBudget)
-}
-
 // errNoBudget is a write not started because too little time was left.
 var errNoBudget = fmt.Errorf("%w: too little time left to start a write", profile.ErrUnavailable)
 
@@ -162,9 +138,10 @@ func (s *Store) commit(ctx context.Context, w write) error {
 	if w.condErr != nil {
 		return w.condErr
 	}
-	deadline := deadlineOf(ctx)
-	left := time.Until(deadline)
-	if left < minStart {
+	b := s.budget
+	deadline := b.Deadline(ctx)
+	left := b.Until(deadline)
+	if !b.CanStart(left) {
 		return errNoBudget
 	}
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: w.transaction(s.table), ClientRequestToken: aws.String(newToken())}
@@ -172,7 +149,7 @@ func (s *Store) commit(ctx context.Context, w write) error {
 	// the repeats, unlike the request, are not cancelled when its client
 	// goes away: the answer must still be the truth in the logs.
 	base := context.WithoutCancel(ctx)
-	timeout := min(callTimeout, left/2)
+	timeout := b.AttemptTimeout(left)
 	mayHaveLanded := false // some call may have been applied
 	for try := 1; ; try++ {
 		cctx, cancel := context.WithTimeout(base, timeout)
@@ -211,15 +188,15 @@ func (s *Store) commit(ctx context.Context, w write) error {
 		if a == callRetryLater {
 			pause = backoffDelay(try)
 		}
-		left = time.Until(deadline)
-		if left-pause < minResend {
+		left = b.Until(deadline)
+		if !b.CanResend(left, pause) {
 			if !mayHaveLanded {
 				return classify(err) // throttled each time: nothing applied
 			}
 			return s.outcomeUnknown(ctx, w, try, err)
 		}
 		time.Sleep(pause)
-		timeout = min(callTimeout, left-pause-minResend/2)
+		timeout = b.ResendTimeout(left, pause)
 	}
 }
 

@@ -23,7 +23,7 @@ import (
 func HTTP(e api.Endpoint) Function {
 	return Function{Name: e.Name, build: func(ctx context.Context, env Env) (lambda.Handler, error) {
 		store := newStore(env)
-		deps := api.Deps{Store: store, Idempotency: store, Timeout: env.Config.RequestTimeout}
+		deps := api.Deps{Store: store, Idempotency: store, Budget: env.Config.Budget}
 		if e.Cursors {
 			secret, err := cursorSecret(ctx, env)
 			if err != nil {
@@ -43,10 +43,9 @@ var APIKeyAuthorizer = Function{Name: "ApiKeyAuthorizer", build: func(_ context.
 
 // RetentionPurge is the scheduled job that deletes long-disabled profiles.
 var RetentionPurge = Function{Name: "RetentionPurge", build: func(_ context.Context, env Env) (lambda.Handler, error) {
-	// The margin leaves time to log the summary before the Lambda's
-	// deadline; a purge, one write, has a request's budget.
-	job := retention.Job{Store: newStore(env), Days: env.Config.RetentionDays, Margin: 5 * time.Second,
-		PurgeTimeout: env.Config.RequestTimeout}
+	// A purge, one write, has a request's budget, and the run its clock.
+	job := retention.Job{Store: newStore(env), Days: env.Config.RetentionDays, Margin: retentionSummaryMargin,
+		PurgeTimeout: env.Config.Budget.Timeout, Now: env.Config.Budget.Now}
 	return measured(job.Handler, func(set *metrics.Set, s retention.Summary) {
 		set.Add(metrics.RetentionExamined, float64(s.Examined))
 		set.Add(metrics.RetentionDeleted, float64(s.Deleted))
@@ -60,11 +59,23 @@ var PublishProfileEvents = Function{Name: "PublishProfileEvents", build: func(_ 
 	if err != nil {
 		return nil, err
 	}
-	// The margin leaves time to answer with the records not published
-	// before the Lambda's deadline.
-	p := profileevents.Publisher{Sink: sink, Source: env.Config.EventSource, ProfileOf: dynamo.ProfileFromStreamImage, Margin: 2 * time.Second}
+	p := profileevents.Publisher{Sink: sink, Source: env.Config.EventSource, ProfileOf: dynamo.ProfileFromStreamImage, Margin: publishAnswerMargin}
 	return measured(p.Handle, nil), nil
 }}
+
+// What the functions that serve no HTTP route keep back from their
+// Lambda's deadline. Neither is the request's budget (an HTTP function's
+// margin is budget.Budget.Margin): each is the time its own function needs
+// after its work, and template.yaml's Timeout of each function holds it
+// (TestTemplateTimeoutsHoldTheBudget).
+const (
+	// retentionSummaryMargin leaves RetentionPurge the time to log its
+	// run's summary: no read or purge runs into it.
+	retentionSummaryMargin = 5 * time.Second
+	// publishAnswerMargin leaves PublishProfileEvents the time to answer
+	// with the records it did not publish, for Lambda to send again.
+	publishAnswerMargin = 2 * time.Second
+)
 
 // measured is the Lambda handler of a function that serves no HTTP route:
 // each invocation gets its metrics (its DynamoDB calls, and what record
@@ -100,5 +111,5 @@ func eventSink(env Env) (profileevents.Sink, error) {
 
 func newStore(env Env) *dynamo.Store {
 	db := dynamo.NewClient(env.AWS, env.Config.Endpoint, env.Config.Local)
-	return dynamo.New(db, env.Config.TableName, env.Config.ListShards)
+	return dynamo.New(db, env.Config.TableName, env.Config.ListShards, dynamo.WithBudget(env.Config.Budget))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/profiles-service/profiles/shared/budget"
 	"github.com/profiles-service/profiles/shared/idempotency"
 )
 
@@ -18,13 +19,12 @@ type Service struct {
 	now   func() time.Time
 }
 
-// NewService returns the use cases over store, writing times from now
-// (Now when nil; tests pass a clock that moves only when told).
-func NewService(store Store, now func() time.Time) *Service {
-	if now == nil {
-		now = Now
-	}
-	return &Service{store: store, now: now}
+// NewService returns the use cases over store within the request's time
+// budget b, writing times from b's clock at the API's precision (tests
+// pass a clock that moves only when told).
+func NewService(store Store, b budget.Budget) *Service {
+	b = b.Filled()
+	return &Service{store: store, now: func() time.Time { return b.Now().UTC().Truncate(time.Second) }}
 }
 
 // Now is the service's clock: the time the next write records.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/profiles-service/profiles/shared/budget"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -58,8 +59,8 @@ type Job struct {
 }
 
 // defaultPurgeTimeout is a purge's share without PurgeTimeout: the
-// default budget of an API request's write (config.RequestTimeout).
-const defaultPurgeTimeout = 8 * time.Second
+// default request budget (lambdaapp sets PurgeTimeout to the config's).
+const defaultPurgeTimeout = budget.DefaultTimeout
 
 // pageSize is how many candidates one index query returns.
 const pageSize = 100
