@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -158,6 +159,7 @@ func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profil
 		budget += profile.MaxSortMatches
 	}
 	var page []entry
+	taken := map[string]bool{}
 	skipped, rejected := 0, 0
 	more := false
 	for {
@@ -174,13 +176,32 @@ func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profil
 			break
 		}
 		e := best.pop()
+		if taken[e.id] {
+			// A profile read twice (see below): the merge reads on, so a
+			// page is still full when more profiles follow.
+			continue
+		}
 		if !matchesNames(e, others) {
+			// Not taken: a later copy of the profile may carry the names
+			// it holds now (fetchPage checks the profile itself).
 			if rejected++; rejected > profile.MaxSortMatches {
 				return profile.Result[profile.Profile]{}, &profile.TooBroadError{Limit: profile.MaxSortMatches,
 					Hint: "the name filters together match too few of the " + q.SortBy + " index's entries; sort by the field of the most selective name filter"}
 			}
 			continue
 		}
+		// An index lags its table, and the partitions' Queries (and one
+		// partition's successive Queries) read it at different moments: a
+		// profile whose enabled state or sort value changed meanwhile can
+		// be read twice, at its old entry and its new one. The merge takes
+		// the copy it meets first and drops the later ones. Which copy is
+		// stale is unknown until the profile is read, and dropping later
+		// entries keeps the page in the order of the entries it took,
+		// whose last key is the cursor: the next page starts after it
+		// whichever copy was stale. A profile whose sort value changed may
+		// so show at its old place; one whose did not shows once, at its
+		// place.
+		taken[e.id] = true
 		if skipped < q.Offset {
 			skipped++
 			continue
@@ -225,8 +246,34 @@ func (s *Store) listMatches(ctx context.Context, q profile.ListQuery, nf profile
 			}
 		}
 	}
-	res := profile.PageOf(all, func(e entry) string { return e.key }, q.Page)
+	res := profile.PageOf(firstOfEach(all, q.Page), func(e entry) string { return e.key }, q.Page)
 	return s.fetchPage(ctx, q, res.Items, res.More)
+}
+
+// firstOfEach keeps, of the entries of one profile (an index that lags its
+// table can hold it in both enabled partitions), the first in the page's
+// order, as the merge of listInOrder does. Kept from before the cursor, it
+// is left out of the pages after it, so no page repeats a profile that an
+// earlier page showed.
+func firstOfEach(es []entry, pg profile.Page) []entry {
+	slices.SortStableFunc(es, func(a, b entry) int {
+		switch {
+		case a.key == b.key:
+			return 0
+		case pg.Before(a.key, b.key):
+			return -1
+		}
+		return 1
+	})
+	seen := make(map[string]bool, len(es))
+	out := es[:0]
+	for _, e := range es {
+		if !seen[e.id] {
+			seen[e.id] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // fetchPage reads the page's profiles by key and returns them in the
@@ -516,6 +563,8 @@ const batchGetLimit = 100
 // named them, a BatchGetItem of up to 100 at a time, again for the keys
 // DynamoDB leaves unprocessed. A missing profile is absent from the map.
 func (s *Store) getMany(ctx context.Context, ids []string) (map[string]*profile.Profile, error) {
+	// BatchGetItem refuses a request that names a key twice.
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	found := make(map[string]*profile.Profile, len(ids))
 	for len(ids) > 0 {
 		n := min(len(ids), batchGetLimit)
