@@ -149,11 +149,10 @@ func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profil
 		cursors[i] = &indexCursor{s: s, index: index, attr: attr, pk: pk, prefix: prefix, page: q.Page, batch: batch, grow: true,
 			composed: q.SortBy == "enabled"}
 	}
-	// No read asks for more entries than the request may still examine:
-	// the page, its offset and (with a filter the index does not apply)
-	// the rejects allowed. A query may return fewer than it asked for (at
-	// 1 MB), and the next one asks only for what is still missing, so what
-	// a page reads never depends on how much the partition holds after it.
+	// budget is how many entries the request may examine: the offset, the
+	// page, the one after it that tells more follow and (with a filter
+	// the index does not apply) the rejects allowed. A refill asks for
+	// the entries still to examine, as fillAll says.
 	budget := q.Offset + q.Limit + 1
 	if len(others) > 0 {
 		budget += profile.MaxSortMatches
@@ -163,7 +162,7 @@ func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profil
 	skipped, rejected := 0, 0
 	more := false
 	for {
-		if err := fillAll(ctx, cursors, budget); err != nil {
+		if err := fillAll(ctx, cursors, budget-skipped-rejected-len(page)); err != nil {
 			return profile.Result[profile.Profile]{}, err
 		}
 		var best *indexCursor
@@ -387,19 +386,25 @@ func batchSize(n int) int32 {
 
 // fillAll fills every cursor that has run empty, the partitions' queries
 // concurrently, so a page over several partitions waits for one round
-// trip, not one per partition. No query asks for more entries than are
-// left of budget, the entries the cursors may return in all.
-func fillAll(ctx context.Context, cursors []*indexCursor, budget int) error {
+// trip, not one per partition. A refill asks for the cursor's batch, which
+// doubles with each of its queries, and never for more than need, the
+// entries the request may still examine. need leaves out the entries the
+// other partitions hold unread, since any of them may come after all this
+// partition still has to give: counting them as well shrank a deep page's
+// refills to one entry per query (issue 25). So a query asks for all that
+// is still needed or for twice as many as the last (up to maxBatch): a
+// partition that holds the rest of a page reads it in a few queries
+// however deep the page is, and reads at most budget entries (and the
+// copies the merge drops) whatever the table holds.
+func fillAll(ctx context.Context, cursors []*indexCursor, need int) error {
 	var empty []*indexCursor
-	left := budget
 	for _, c := range cursors {
-		left -= c.fetched
 		if len(c.buf) == 0 && !c.exhausted() {
 			empty = append(empty, c)
 		}
 	}
 	for _, c := range empty {
-		c.batch = batchSize(min(int(c.batch), left))
+		c.batch = batchSize(min(int(c.batch), need))
 	}
 	switch len(empty) {
 	case 0:
@@ -455,7 +460,6 @@ type indexCursor struct {
 	buf      []entry
 	started  bool
 	startKey map[string]types.AttributeValue
-	fetched  int // entries the queries returned
 }
 
 func (c *indexCursor) done() bool      { return len(c.buf) == 0 && c.started && c.startKey == nil }
@@ -500,7 +504,6 @@ func (c *indexCursor) fill(ctx context.Context) error {
 			return classify(err)
 		}
 		c.started, c.startKey = true, out.LastEvaluatedKey
-		c.fetched += len(out.Items)
 		if c.grow {
 			// This partition held more of the page than its share (or a
 			// filter rejected more than expected): read more at once.
