@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -148,20 +149,20 @@ func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profil
 		cursors[i] = &indexCursor{s: s, index: index, attr: attr, pk: pk, prefix: prefix, page: q.Page, batch: batch, grow: true,
 			composed: q.SortBy == "enabled"}
 	}
-	// No read asks for more entries than the request may still examine:
-	// the page, its offset and (with a filter the index does not apply)
-	// the rejects allowed. A query may return fewer than it asked for (at
-	// 1 MB), and the next one asks only for what is still missing, so what
-	// a page reads never depends on how much the partition holds after it.
+	// budget is how many entries the request may examine: the offset, the
+	// page, the one after it that tells more follow and (with a filter
+	// the index does not apply) the rejects allowed. A refill asks for
+	// the entries still to examine, as fillAll says.
 	budget := q.Offset + q.Limit + 1
 	if len(others) > 0 {
 		budget += profile.MaxSortMatches
 	}
 	var page []entry
+	taken := map[string]bool{}
 	skipped, rejected := 0, 0
 	more := false
 	for {
-		if err := fillAll(ctx, cursors, budget); err != nil {
+		if err := fillAll(ctx, cursors, budget-skipped-rejected-len(page)); err != nil {
 			return profile.Result[profile.Profile]{}, err
 		}
 		var best *indexCursor
@@ -174,13 +175,32 @@ func (s *Store) listInOrder(ctx context.Context, q profile.ListQuery, nf *profil
 			break
 		}
 		e := best.pop()
+		if taken[e.id] {
+			// A profile read twice (see below): the merge reads on, so a
+			// page is still full when more profiles follow.
+			continue
+		}
 		if !matchesNames(e, others) {
+			// Not taken: a later copy of the profile may carry the names
+			// it holds now (fetchPage checks the profile itself).
 			if rejected++; rejected > profile.MaxSortMatches {
 				return profile.Result[profile.Profile]{}, &profile.TooBroadError{Limit: profile.MaxSortMatches,
 					Hint: "the name filters together match too few of the " + q.SortBy + " index's entries; sort by the field of the most selective name filter"}
 			}
 			continue
 		}
+		// An index lags its table, and the partitions' Queries (and one
+		// partition's successive Queries) read it at different moments: a
+		// profile whose enabled state or sort value changed meanwhile can
+		// be read twice, at its old entry and its new one. The merge takes
+		// the copy it meets first and drops the later ones. Which copy is
+		// stale is unknown until the profile is read, and dropping later
+		// entries keeps the page in the order of the entries it took,
+		// whose last key is the cursor: the next page starts after it
+		// whichever copy was stale. A profile whose sort value changed may
+		// so show at its old place; one whose did not shows once, at its
+		// place.
+		taken[e.id] = true
 		if skipped < q.Offset {
 			skipped++
 			continue
@@ -225,8 +245,34 @@ func (s *Store) listMatches(ctx context.Context, q profile.ListQuery, nf profile
 			}
 		}
 	}
-	res := profile.PageOf(all, func(e entry) string { return e.key }, q.Page)
+	res := profile.PageOf(firstOfEach(all, q.Page), func(e entry) string { return e.key }, q.Page)
 	return s.fetchPage(ctx, q, res.Items, res.More)
+}
+
+// firstOfEach keeps, of the entries of one profile (an index that lags its
+// table can hold it in both enabled partitions), the first in the page's
+// order, as the merge of listInOrder does. Kept from before the cursor, it
+// is left out of the pages after it, so no page repeats a profile that an
+// earlier page showed.
+func firstOfEach(es []entry, pg profile.Page) []entry {
+	slices.SortStableFunc(es, func(a, b entry) int {
+		switch {
+		case a.key == b.key:
+			return 0
+		case pg.Before(a.key, b.key):
+			return -1
+		}
+		return 1
+	})
+	seen := make(map[string]bool, len(es))
+	out := es[:0]
+	for _, e := range es {
+		if !seen[e.id] {
+			seen[e.id] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // fetchPage reads the page's profiles by key and returns them in the
@@ -340,19 +386,25 @@ func batchSize(n int) int32 {
 
 // fillAll fills every cursor that has run empty, the partitions' queries
 // concurrently, so a page over several partitions waits for one round
-// trip, not one per partition. No query asks for more entries than are
-// left of budget, the entries the cursors may return in all.
-func fillAll(ctx context.Context, cursors []*indexCursor, budget int) error {
+// trip, not one per partition. A refill asks for the cursor's batch, which
+// doubles with each of its queries, and never for more than need, the
+// entries the request may still examine. need leaves out the entries the
+// other partitions hold unread, since any of them may come after all this
+// partition still has to give: counting them as well shrank a deep page's
+// refills to one entry per query (issue 25). So a query asks for all that
+// is still needed or for twice as many as the last (up to maxBatch): a
+// partition that holds the rest of a page reads it in a few queries
+// however deep the page is, and reads at most budget entries (and the
+// copies the merge drops) whatever the table holds.
+func fillAll(ctx context.Context, cursors []*indexCursor, need int) error {
 	var empty []*indexCursor
-	left := budget
 	for _, c := range cursors {
-		left -= c.fetched
 		if len(c.buf) == 0 && !c.exhausted() {
 			empty = append(empty, c)
 		}
 	}
 	for _, c := range empty {
-		c.batch = batchSize(min(int(c.batch), left))
+		c.batch = batchSize(min(int(c.batch), need))
 	}
 	switch len(empty) {
 	case 0:
@@ -408,7 +460,6 @@ type indexCursor struct {
 	buf      []entry
 	started  bool
 	startKey map[string]types.AttributeValue
-	fetched  int // entries the queries returned
 }
 
 func (c *indexCursor) done() bool      { return len(c.buf) == 0 && c.started && c.startKey == nil }
@@ -453,7 +504,6 @@ func (c *indexCursor) fill(ctx context.Context) error {
 			return classify(err)
 		}
 		c.started, c.startKey = true, out.LastEvaluatedKey
-		c.fetched += len(out.Items)
 		if c.grow {
 			// This partition held more of the page than its share (or a
 			// filter rejected more than expected): read more at once.
@@ -516,6 +566,8 @@ const batchGetLimit = 100
 // named them, a BatchGetItem of up to 100 at a time, again for the keys
 // DynamoDB leaves unprocessed. A missing profile is absent from the map.
 func (s *Store) getMany(ctx context.Context, ids []string) (map[string]*profile.Profile, error) {
+	// BatchGetItem refuses a request that names a key twice.
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	found := make(map[string]*profile.Profile, len(ids))
 	for len(ids) > 0 {
 		n := min(len(ids), batchGetLimit)
