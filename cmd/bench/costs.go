@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
+	"github.com/profiles-service/profiles/client"
 	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/profile"
 )
@@ -17,7 +16,7 @@ import (
 // that made listings read more as the table grew before.
 type adversarialQuery struct {
 	label string
-	path  string
+	opts  client.ListOptions
 	// status is the answer at both sizes; tooBroad allows the large
 	// table's answer to be the cap's 422 where the small one still serves.
 	status   int
@@ -25,17 +24,17 @@ type adversarialQuery struct {
 }
 
 func adversarialQueries() []adversarialQuery {
-	shared := url.QueryEscape(sharedLastName)
+	filter := func(name, value string) map[string]string { return map[string]string{name: value} }
 	return []adversarialQuery{
-		{"filter[enabled]=0 (one disabled profile of all)", "/profiles?limit=10&filter%5Benabled%5D=0", http.StatusOK, false},
-		{"filter[enabled]=0&sort_by=lastName", "/profiles?limit=10&filter%5Benabled%5D=0&sort_by=lastName", http.StatusOK, false},
-		{"filter[lastName] shared by half, sort_by=lastName", "/profiles?limit=10&sort_by=lastName&filter%5BlastName%5D=" + shared, http.StatusOK, false},
-		{"filter[lastName] shared by half, sort_by=firstName", "/profiles?limit=10&sort_by=firstName&filter%5BlastName%5D=" + shared, http.StatusOK, true},
-		{"filter[lastName] shared by half, sort_by=updateTime", "/profiles?limit=10&sort_by=updateTime&filter%5BlastName%5D=" + shared, http.StatusOK, true},
-		{"filter[middleName] shared by all, sort_by=createTime", "/profiles?limit=10&filter%5BmiddleName%5D=" + sharedMiddleName, http.StatusOK, true},
-		{"deep offset (offset=900)", "/profiles?limit=10&offset=900", http.StatusOK, false},
-		{"deep offset (offset=900), sort_by=name desc", "/profiles?limit=10&offset=900&sort_by=name&sort_order=desc", http.StatusOK, false},
-		{"empty filter value (filter[middleName]=)", "/profiles?limit=10&filter%5BmiddleName%5D=", http.StatusBadRequest, false},
+		{"filter[enabled]=0 (one disabled profile of all)", client.ListOptions{Limit: 10, Filters: filter("enabled", "0")}, http.StatusOK, false},
+		{"filter[enabled]=0&sort_by=lastName", client.ListOptions{Limit: 10, Filters: filter("enabled", "0"), SortBy: "lastName"}, http.StatusOK, false},
+		{"filter[lastName] shared by half, sort_by=lastName", client.ListOptions{Limit: 10, SortBy: "lastName", Filters: filter("lastName", sharedLastName)}, http.StatusOK, false},
+		{"filter[lastName] shared by half, sort_by=firstName", client.ListOptions{Limit: 10, SortBy: "firstName", Filters: filter("lastName", sharedLastName)}, http.StatusOK, true},
+		{"filter[lastName] shared by half, sort_by=updateTime", client.ListOptions{Limit: 10, SortBy: "updateTime", Filters: filter("lastName", sharedLastName)}, http.StatusOK, true},
+		{"filter[middleName] shared by all, sort_by=createTime", client.ListOptions{Limit: 10, Filters: filter("middleName", sharedMiddleName)}, http.StatusOK, true},
+		{"deep offset (offset=900)", client.ListOptions{Limit: 10, Offset: 900}, http.StatusOK, false},
+		{"deep offset (offset=900), sort_by=name desc", client.ListOptions{Limit: 10, Offset: 900, SortBy: "name", SortOrder: "desc"}, http.StatusOK, false},
+		{"empty filter value (filter[middleName]=)", client.ListOptions{Limit: 10, Filters: filter("middleName", "")}, http.StatusBadRequest, false},
 	}
 }
 
@@ -47,11 +46,11 @@ func adversarial(ctx context.Context, e *env, rep *report, p *progress) error {
 	// The status each table answers: the cap's 422 where the query is too
 	// broad for a table that size.
 	status := func(q adversarialQuery, t *table) (int, error) {
-		resp, err := e.do(ctx, http.MethodGet, t.url, q.path, nil, 0)
-		if err != nil {
-			return 0, err
+		_, err := t.client.ListProfiles(ctx, q.opts)
+		if s := statusOf(err); s != 0 {
+			return s, nil
 		}
-		return resp.StatusCode, nil
+		return 0, err
 	}
 	var calls []call
 	var statuses [][2]int
@@ -66,7 +65,7 @@ func adversarial(ctx context.Context, e *env, rep *report, p *progress) error {
 				return fmt.Errorf("%s on %d profiles: status %d", q.label, []int{e.o.small, e.o.large}[i], s)
 			}
 			st[i] = s
-			calls = append(calls, e.getStatus(t.url, q.path, s))
+			calls = append(calls, listProfiles(t.client, q.opts, s))
 		}
 		statuses = append(statuses, st)
 	}
@@ -78,7 +77,7 @@ func adversarial(ctx context.Context, e *env, rep *report, p *progress) error {
 	for i, q := range qs {
 		var units [2]float64
 		for j, t := range []*table{e.small, e.large} {
-			if units[j], err = e.readCapacity(ctx, t.url, q.path, statuses[i][j]); err != nil {
+			if units[j], err = readCapacity(ctx, q.label, listProfiles(t.client, q.opts, statuses[i][j])); err != nil {
 				return err
 			}
 		}
@@ -122,74 +121,90 @@ func endpointCosts(ctx context.Context, e *env, rep *report, p *progress) error 
 	if err := t.Store.PutAPIKey(ctx, rec); err != nil {
 		return err
 	}
-	var created struct {
-		ProfileID string `json:"profileId"`
-		Contacts  []struct {
-			ContactID string `json:"contactId"`
-		} `json:"contacts"`
-	}
-	var contactID string
+	admin := t.client
+	asUser := e.apiClient(t.url, client.WithUserToken(userToken))
+	asPartner := e.apiClient(t.url, client.WithAPIKey(key))
+	var profileID, contactID string
 	idemKey := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	keyed := &client.WriteOptions{IdempotencyKey: idemKey}
+	str := client.Value[string]
+	// The writes send no Idempotency-Key (noKey) but the two that measure it.
 	steps := []struct {
-		label, method, path, body string
-		want                      int
-		header                    []string
-		after                     func(body []byte) error
+		label string
+		send  call
 	}{
-		{label: "POST /profiles (2 contacts)", method: "POST", path: "/profiles", want: 201,
-			body:  `{"firstName": "Cost", "lastName": "Bench", "enabled": true, "countryNumericCode": "554", "contacts": [{"key": "email", "value": "cost@bench.example"}, {"key": "phone", "value": "+64220000001"}]}`,
-			after: func(b []byte) error { return json.Unmarshal(b, &created) }},
-		{label: "GET /profiles/{id}", method: "GET", path: "/profiles/{id}", want: 200},
-		{label: "PUT /profiles/{id}", method: "PUT", path: "/profiles/{id}", want: 200,
-			body: `{"enabled": true, "firstName": "Cost", "lastName": "Bench", "middleName": "Put", "countryNumericCode": "554", "uuid": null}`},
-		{label: "PATCH /profiles/{id} (lastName)", method: "PATCH", path: "/profiles/{id}", want: 200, body: `{"lastName": "Patched"}`},
-		{label: "POST /profiles/{id}/contacts", method: "POST", path: "/profiles/{id}/contacts", want: 201,
-			body: `{"key": "email", "value": "added@bench.example"}`,
-			after: func(b []byte) error {
-				var c struct {
-					ContactID string `json:"contactId"`
-				}
-				err := json.Unmarshal(b, &c)
+		{"POST /profiles (2 contacts)", func(ctx context.Context) error {
+			p, err := admin.CreateProfile(ctx, client.ProfileInput{FirstName: str("Cost"), LastName: str("Bench"), Enabled: client.Value(true),
+				CountryNumericCode: str("554"), Contacts: []client.ContactInput{
+					{Key: str("email"), Value: str("cost@bench.example")}, {Key: str("phone"), Value: str("+64220000001")}}}, noKey)
+			if err == nil {
+				profileID = p.ProfileID
+			}
+			return err
+		}},
+		{"GET /profiles/{id}", func(ctx context.Context) error { _, err := admin.GetProfile(ctx, profileID); return err }},
+		{"PUT /profiles/{id}", func(ctx context.Context) error {
+			_, err := admin.PutProfile(ctx, profileID, client.ProfileInput{Enabled: client.Value(true), FirstName: str("Cost"), LastName: str("Bench"),
+				MiddleName: str("Put"), CountryNumericCode: str("554"), UUID: client.Null[string]()}, nil)
+			return err
+		}},
+		{"PATCH /profiles/{id} (lastName)", func(ctx context.Context) error {
+			_, err := admin.PatchProfile(ctx, profileID, client.ProfileInput{LastName: str("Patched")}, nil)
+			return err
+		}},
+		{"POST /profiles/{id}/contacts", func(ctx context.Context) error {
+			c, err := admin.CreateContact(ctx, profileID, client.ContactInput{Key: str("email"), Value: str("added@bench.example")}, noKey)
+			if err == nil {
 				contactID = c.ContactID
-				return err
-			}},
-		{label: "PATCH /profiles/{id}/contacts/{contactId}", method: "PATCH", path: "/profiles/{id}/contacts/{contact}", want: 200, body: `{"value": "changed@bench.example"}`},
-		{label: "GET /profiles/{id}/contacts", method: "GET", path: "/profiles/{id}/contacts", want: 200},
-		{label: "DELETE /profiles/{id}/contacts/{contactId}", method: "DELETE", path: "/profiles/{id}/contacts/{contact}", want: 204},
-		{label: "GET /profiles?limit=10", method: "GET", path: "/profiles?limit=10", want: 200},
-		{label: "GET /profiles?limit=10&sort_by=lastName", method: "GET", path: "/profiles?limit=10&sort_by=lastName", want: 200},
-		{label: "GET /profiles?limit=10&filter[enabled]=1", method: "GET", path: "/profiles?limit=10&filter%5Benabled%5D=1", want: 200},
-		{label: "GET /profiles?filter[email]=…", method: "GET", path: "/profiles?filter%5Bemail%5D=cost%40bench.example", want: 200},
-		{label: "POST /api/me/profile/update (first: creates)", method: "POST", path: "/api/me/profile/update", want: 200,
-			body: `{"givenName": "Cost", "familyName": "User", "email": "user@bench.example"}`, header: []string{"Authorization", "Bearer " + userToken}},
-		{label: "POST /api/me/profile/update (again)", method: "POST", path: "/api/me/profile/update", want: 200,
-			body: `{"marketingUpdates": true}`, header: []string{"Authorization", "Bearer " + userToken}},
-		{label: "GET /api/me/profile", method: "GET", path: "/api/me/profile", want: 200, header: []string{"Authorization", "Bearer " + userToken}},
-		{label: "GET /api/users/{userId}/profile (x-api-key, with the authorizer's call)", method: "GET", path: "/api/users/" + user + "/profile", want: 200,
-			header: []string{"x-api-key", key}},
-		{label: "POST /profiles with an Idempotency-Key (first)", method: "POST", path: "/profiles", want: 201,
-			body: `{"firstName": "Keyed"}`, header: []string{"Idempotency-Key", idemKey}},
-		{label: "POST /profiles with that Idempotency-Key again (the replay)", method: "POST", path: "/profiles", want: 201,
-			body: `{"firstName": "Keyed"}`, header: []string{"Idempotency-Key", idemKey}},
-		{label: "DELETE /profiles/{id}", method: "DELETE", path: "/profiles/{id}", want: 204},
+			}
+			return err
+		}},
+		{"PATCH /profiles/{id}/contacts/{contactId}", func(ctx context.Context) error {
+			_, err := admin.PatchContact(ctx, profileID, contactID, client.ContactInput{Value: str("changed@bench.example")}, nil)
+			return err
+		}},
+		{"GET /profiles/{id}/contacts", func(ctx context.Context) error {
+			_, err := admin.ListContacts(ctx, profileID, client.ListOptions{})
+			return err
+		}},
+		{"DELETE /profiles/{id}/contacts/{contactId}", func(ctx context.Context) error { return admin.DeleteContact(ctx, profileID, contactID, nil) }},
+		{"GET /profiles?limit=10", listProfiles(admin, client.ListOptions{Limit: 10}, http.StatusOK)},
+		{"GET /profiles?limit=10&sort_by=lastName", listProfiles(admin, client.ListOptions{Limit: 10, SortBy: "lastName"}, http.StatusOK)},
+		{"GET /profiles?limit=10&filter[enabled]=1", listProfiles(admin, client.ListOptions{Limit: 10, Filters: map[string]string{"enabled": "1"}}, http.StatusOK)},
+		{"GET /profiles?filter[email]=…", listProfiles(admin, client.ListOptions{Filters: map[string]string{"email": "cost@bench.example"}}, http.StatusOK)},
+		{"POST /api/me/profile/update (first: creates)", func(ctx context.Context) error {
+			_, err := asUser.UpdateMyProfile(ctx, client.UserInput{GivenName: str("Cost"), FamilyName: str("User"), Email: str("user@bench.example")}, noKey)
+			return err
+		}},
+		{"POST /api/me/profile/update (again)", func(ctx context.Context) error {
+			_, err := asUser.UpdateMyProfile(ctx, client.UserInput{MarketingUpdates: client.Value(true)}, noKey)
+			return err
+		}},
+		{"GET /api/me/profile", func(ctx context.Context) error { _, err := asUser.GetMyProfile(ctx); return err }},
+		{"GET /api/users/{userId}/profile (x-api-key, with the authorizer's call)", func(ctx context.Context) error {
+			_, err := asPartner.GetUserProfile(ctx, user)
+			return err
+		}},
+		{"POST /profiles with an Idempotency-Key (first)", func(ctx context.Context) error {
+			_, err := admin.CreateProfile(ctx, client.ProfileInput{FirstName: str("Keyed")}, keyed)
+			return err
+		}},
+		{"POST /profiles with that Idempotency-Key again (the replay)", func(ctx context.Context) error {
+			p, err := admin.CreateProfile(ctx, client.ProfileInput{FirstName: str("Keyed")}, keyed)
+			if err == nil && !p.Replayed {
+				err = errors.New("the second POST with the key was not a replay")
+			}
+			return err
+		}},
+		{"DELETE /profiles/{id}", func(ctx context.Context) error { return admin.DeleteProfile(ctx, profileID, nil) }},
 	}
 	for _, s := range steps {
-		path := replaceIDs(s.path, created.ProfileID, contactID)
-		c, body, err := e.costAndBody(ctx, s.method, t.url, path, s.body, s.want, s.header...)
+		c, err := costOf(ctx, s.send)
 		if err != nil {
-			return err
-		}
-		if s.after != nil {
-			if err := s.after(body); err != nil {
-				return fmt.Errorf("%s: %w", s.label, err)
-			}
+			return fmt.Errorf("%s: %w", s.label, err)
 		}
 		rep.add("5 endpoint costs", s.label+": read / write capacity units, DynamoDB calls",
 			fmt.Sprintf("%s RCU / %s WCU; %s", num(c.read), num(c.write), c.calls))
 	}
 	return nil
-}
-
-func replaceIDs(path, profileID, contactID string) string {
-	return strings.NewReplacer("{id}", profileID, "{contact}", contactID).Replace(path)
 }

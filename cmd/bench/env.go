@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/profiles-service/profiles/client"
 	"github.com/profiles-service/profiles/local/bulkload"
 	"github.com/profiles-service/profiles/local/ddblocal"
 	"github.com/profiles-service/profiles/local/devstack"
@@ -28,16 +30,16 @@ import (
 // env is what the sections measure: three tables, each behind its own local
 // API, filled with the same profiles.
 type env struct {
-	o      options
-	root   string
-	cfg    config.Config // the small table's configuration
-	small  *table        // o.small profiles, one list shard
-	large  *table        // o.large profiles, one list shard
-	shard  *table        // o.small profiles, o.shards list shards
-	getID  string        // the profile the GETs read: the oldest, with 3 contacts
-	client *http.Client
-	tpl    *samtemplate.Template
-	token  string // an admin's
+	o     options
+	root  string
+	cfg   config.Config // the small table's configuration
+	small *table        // o.small profiles, one list shard
+	large *table        // o.large profiles, one list shard
+	shard *table        // o.small profiles, o.shards list shards
+	getID string        // the profile the GETs read: the oldest, with 3 contacts
+	http  *http.Client  // under every client of the API: newHTTPClient
+	tpl   *samtemplate.Template
+	token string // an admin's
 	// interrupt ends only when the run is interrupted: what the -timeout
 	// budget does not cover (building the bootstraps) runs on it.
 	interrupt context.Context
@@ -46,11 +48,12 @@ type env struct {
 // table is one table with the service in front of it on 127.0.0.1.
 type table struct {
 	*devstack.Stack
-	bulk *dynamo.Store // writes with BatchWriteItem, to fill the table
-	api  http.Handler  // the local API, as served at url
-	url  string
-	srv  *http.Server
-	keep bool // -reuse: the table stays when the run ends
+	bulk   *dynamo.Store // writes with BatchWriteItem, to fill the table
+	api    http.Handler  // the local API, as served at url
+	url    string
+	client *client.Client // the admin's client of the API at url
+	srv    *http.Server
+	keep   bool // -reuse: the table stays when the run ends
 }
 
 func startEnv(ctx context.Context, o options, getenv func(string) string, p *progress) (*env, error) {
@@ -58,9 +61,9 @@ func startEnv(ctx context.Context, o options, getenv func(string) string, p *pro
 	if err != nil {
 		return nil, err
 	}
-	e := &env{o: o, root: filepath.Dir(tpl), client: &http.Client{Transport: &http.Transport{
-		MaxIdleConnsPerHost: 4 * o.concurrency, DisableCompression: true,
-	}}}
+	// Enough connections for the most concurrent requests of any section:
+	// the mixed load's clients, the hot profile's writers, 4 × -c.
+	e := &env{o: o, root: filepath.Dir(tpl), http: newHTTPClient(max(4*o.concurrency, mixedClients, slices.Max(hotWriters)))}
 	e.cfg, err = config.FromEnv(devstack.LocalEnv(getenv))
 	if err != nil {
 		return nil, err
@@ -92,6 +95,7 @@ func startEnv(ctx context.Context, o options, getenv func(string) string, p *pro
 			return nil, err
 		}
 		(*t.dst).keep = o.reuse
+		(*t.dst).client = e.apiClient((*t.dst).url)
 	}
 	e.cfg = e.small.Config
 	// The profiles are not kept: the heap of this process, which the

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/profiles-service/profiles/client"
 )
 
 // externalFlags are the flags that mean something in -base-url mode: the
@@ -54,10 +55,8 @@ func checkExternal(o *options, set map[string]bool) error {
 // profiles there first when the API lists fewer than 100.
 func runExternal(ctx context.Context, o options, stdout io.Writer, p *progress) error {
 	start := time.Now()
-	e := &env{o: o, token: o.token, client: &http.Client{Transport: &http.Transport{
-		MaxIdleConnsPerHost: mixedClients, DisableCompression: true,
-	}}}
-	defer e.client.CloseIdleConnections()
+	e := &env{o: o, token: o.token, http: newHTTPClient(mixedClients)}
+	defer e.http.CloseIdleConnections()
 	rep := &report{}
 	rep.describeMachine("at start")
 	rep.add(mixedSection, "the API measured (-base-url, started apart)", o.baseURL)
@@ -91,16 +90,14 @@ func runExternal(ctx context.Context, o options, stdout io.Writer, p *progress) 
 	return nil
 }
 
-// seedRetries is how many times a seeding POST is sent when it is answered
-// 503 or not at all: a busy local stack may refuse a few.
-const seedRetries = 3
-
 // seed creates profiles with POST /profiles at base, o.loaders at a time,
 // until it holds o.small, unless it lists 100 already (a stack seeded
 // before, or holding data of its own). Half of them share one lastName, as
-// the bench's own dataset does.
+// the bench's own dataset does. Seeding is not measured: it retries
+// (setupClient), each create under its own Idempotency-Key.
 func seed(ctx context.Context, e *env, base string, p *progress) error {
-	ids, err := listIDs(ctx, e, base, 100)
+	seeder := e.setupClient(base)
+	ids, err := listIDs(ctx, seeder, 100)
 	if err != nil {
 		return err
 	}
@@ -127,7 +124,7 @@ func seed(ctx context.Context, e *env, base string, p *progress) error {
 					return
 				}
 				key := fmt.Sprintf("seed-%s-%d", run, len(ids)+i)
-				if err := createSeed(ctx, e, base, key, seedBody(run, len(ids)+i)); err != nil {
+				if _, err := seeder.CreateProfile(ctx, seedInput(run, len(ids)+i), &client.WriteOptions{IdempotencyKey: key}); err != nil {
 					cancel(err)
 					return
 				}
@@ -139,39 +136,18 @@ func seed(ctx context.Context, e *env, base string, p *progress) error {
 	return context.Cause(ctx)
 }
 
-// createSeed sends one seeding POST, again after a 503 or no answer, with
-// the same Idempotency-Key each time: a 503 whose write landed is not
-// created twice.
-func createSeed(ctx context.Context, e *env, base, key, body string) error {
-	var err error
-	for range seedRetries {
-		var resp *http.Response
-		var answer []byte
-		resp, answer, err = e.doBody(ctx, http.MethodPost, base, "/profiles", strings.NewReader(body), 0, "Idempotency-Key", key)
-		switch {
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case err != nil:
-		case resp.StatusCode == http.StatusCreated:
-			return nil
-		case resp.StatusCode == http.StatusServiceUnavailable:
-			err = &errStatus{http.MethodPost, "/profiles", resp.StatusCode, http.StatusCreated, string(answer)}
-		default:
-			return &errStatus{http.MethodPost, "/profiles", resp.StatusCode, http.StatusCreated, string(answer)}
-		}
-	}
-	return err
-}
-
-// seedBody is the i-th seeded profile, shaped like dataset's: a first,
+// seedInput is the i-th seeded profile, shaped like dataset's: a first,
 // middle and last name (every other one sharedLastName), a country, and
 // an email and a phone contact.
-func seedBody(run string, i int) string {
+func seedInput(run string, i int) client.ProfileInput {
 	last := fmt.Sprintf("Last%07d", (i*7919)%1000003)
 	if i%2 == 0 {
 		last = sharedLastName
 	}
-	return fmt.Sprintf(`{"firstName": "First%07d", "middleName": %q, "lastName": %q, "enabled": true, "countryNumericCode": "554",
-		"contacts": [{"key": "email", "value": "seed-%s-%07d@bench.example"}, {"key": "phone", "value": "+6423%07d"}]}`,
-		i, sharedMiddleName, last, run, i, i)
+	str := client.Value[string]
+	return client.ProfileInput{FirstName: str(fmt.Sprintf("First%07d", i)), MiddleName: str(sharedMiddleName), LastName: str(last),
+		Enabled: client.Value(true), CountryNumericCode: str("554"), Contacts: []client.ContactInput{
+			{Key: str("email"), Value: str(fmt.Sprintf("seed-%s-%07d@bench.example", run, i))},
+			{Key: str("phone"), Value: str(fmt.Sprintf("+6423%07d", i))},
+		}}
 }

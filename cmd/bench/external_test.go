@@ -63,14 +63,15 @@ func TestMixedDuration(t *testing.T) {
 }
 
 // fakeProfiles is just enough of the API for the mixed load: create, get,
-// patch and list profiles, for one bearer token. A create with an
-// Idempotency-Key happens once per key; the first answer of every third
-// such key is a 503 although the profile was created (an outcome-unknown).
+// patch and list profiles, for one bearer token, answering each profile
+// as {"profileId": ...}. A create with an Idempotency-Key happens once per
+// key; the first answer of every third such key is a 503 although the
+// profile was created (an outcome-unknown).
 type fakeProfiles struct {
 	mu     sync.Mutex
 	ids    []string
-	keys   map[string]bool
-	unsure int // 503s answered for creates that landed
+	keys   map[string]string // the id each key created
+	unsure int               // 503s answered for creates that landed
 }
 
 func (f *fakeProfiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -81,26 +82,33 @@ func (f *fakeProfiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(io.Discard, r.Body)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	answer := func(status int, id string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"profileId": id})
+	}
+	id := strings.TrimPrefix(r.URL.Path, "/profiles/")
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/profiles":
 		key := r.Header.Get("Idempotency-Key")
-		if key != "" && f.keys[key] {
-			w.WriteHeader(http.StatusCreated) // the replay
+		if id, ok := f.keys[key]; key != "" && ok {
+			answer(http.StatusCreated, id) // the replay
 			return
 		}
-		f.ids = append(f.ids, fmt.Sprintf("p%d", len(f.ids)))
+		id := fmt.Sprintf("p%d", len(f.ids))
+		f.ids = append(f.ids, id)
 		if key != "" {
 			if f.keys == nil {
-				f.keys = map[string]bool{}
+				f.keys = map[string]string{}
 			}
-			f.keys[key] = true
+			f.keys[key] = id
 			if len(f.keys)%3 == 0 {
 				f.unsure++
 				w.WriteHeader(http.StatusServiceUnavailable)
 				return
 			}
 		}
-		w.WriteHeader(http.StatusCreated)
+		answer(http.StatusCreated, id)
 	case r.Method == http.MethodGet && r.URL.Path == "/profiles":
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 		page := []map[string]string{}
@@ -108,7 +116,8 @@ func (f *fakeProfiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			page = append(page, map[string]string{"profileId": id})
 		}
 		_ = json.NewEncoder(w).Encode(page)
-	case (r.Method == http.MethodGet || r.Method == http.MethodPatch) && slices.Contains(f.ids, strings.TrimPrefix(r.URL.Path, "/profiles/")):
+	case (r.Method == http.MethodGet || r.Method == http.MethodPatch) && slices.Contains(f.ids, id):
+		answer(http.StatusOK, id)
 	default:
 		http.NotFound(w, r)
 	}
@@ -128,7 +137,7 @@ func TestExternalSeedsThenMeasures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{o: o, token: o.token, client: srv.Client()}
+	e := &env{o: o, token: o.token, http: srv.Client()}
 	p := newProgress(io.Discard)
 	for range 2 { // the second finds the profiles the first created
 		if err := seed(context.Background(), e, srv.URL, p); err != nil {

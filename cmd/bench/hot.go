@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/profiles-service/profiles/client"
 )
 
 // hotWriters are the numbers of concurrent writers of one profile the
@@ -27,15 +27,11 @@ func hotProfile(ctx context.Context, e *env, rep *report, p *progress) error {
 	for _, kind := range []string{"PATCH", "contact add + remove"} {
 		rate := map[int]float64{}
 		for _, n := range hotWriters {
-			_, body, err := e.doBody(ctx, http.MethodPost, t.url, "/profiles", strings.NewReader(`{"firstName":"Hot"}`), http.StatusCreated)
+			// Not measured: created keyed, retried (setupClient).
+			created, err := e.setupClient(t.url).CreateProfile(ctx, client.ProfileInput{FirstName: client.Value("Hot")}, nil)
 			if err != nil {
 				return err
 			}
-			var created struct{ ProfileID string }
-			if err := json.Unmarshal(body, &created); err != nil {
-				return err
-			}
-			path := "/profiles/" + created.ProfileID
 			p.logf("hot profile: %d writers, %s, %d each", n, kind, perWriter)
 			var (
 				mu       sync.Mutex
@@ -49,24 +45,18 @@ func hotProfile(ctx context.Context, e *env, rep *report, p *progress) error {
 			for w := range n {
 				wg.Go(func() {
 					for i := range perWriter {
-						ops := hotOps(kind, path, w, i)
-						for _, op := range ops {
+						for _, op := range hotOps(t.client, kind, created.ProfileID, w, i) {
 							began := time.Now()
-							resp, body, err := e.doBody(ctx, op.method, t.url, op.path(), strings.NewReader(op.body), 0)
-							if err != nil {
+							switch status := statusOf(op(ctx)); {
+							case status == 0:
 								others.Add(1)
 								continue
-							}
-							switch {
-							case resp.StatusCode == http.StatusServiceUnavailable:
+							case status == http.StatusServiceUnavailable:
 								failures.Add(1)
-							case resp.StatusCode >= 500:
+							case status >= 500:
 								others.Add(1)
-							case resp.StatusCode >= 300:
+							case status >= 300:
 								refused.Add(1)
-							}
-							if op.after != nil {
-								op.after(body)
 							}
 							mu.Lock()
 							lat = append(lat, time.Since(began))
@@ -101,29 +91,26 @@ func hotProfile(ctx context.Context, e *env, rep *report, p *progress) error {
 	return nil
 }
 
-// hotOp is one request of a hot writer.
-type hotOp struct {
-	method, body string
-	path         func() string // read when the request is sent: a removal names the contact the add made
-	after        func(body []byte)
-}
-
 // hotOps are a writer's requests for one round: a PATCH of plain fields;
-// or a contact add and then the removal of the contact it made.
-func hotOps(kind, profilePath string, writer, round int) []hotOp {
+// or a contact add (with no Idempotency-Key, noKey) and then the removal
+// of the contact it made.
+func hotOps(c *client.Client, kind, profileID string, writer, round int) []call {
 	if kind == "PATCH" {
-		return []hotOp{{method: http.MethodPatch, body: fmt.Sprintf(`{"middleName":"W%d-%d"}`, writer, round),
-			path: func() string { return profilePath }}}
+		return []call{func(ctx context.Context) error {
+			_, err := c.PatchProfile(ctx, profileID, client.ProfileInput{MiddleName: client.Value(fmt.Sprintf("W%d-%d", writer, round))}, nil)
+			return err
+		}}
 	}
-	var contactID string
-	return []hotOp{
-		{method: http.MethodPost, body: fmt.Sprintf(`{"key":"phone","value":"+1555%03d%04d"}`, writer, round),
-			path: func() string { return profilePath + "/contacts" },
-			after: func(b []byte) {
-				var c struct{ ContactID string }
-				_ = json.Unmarshal(b, &c)
-				contactID = c.ContactID
-			}},
-		{method: http.MethodDelete, path: func() string { return profilePath + "/contacts/" + contactID }},
+	var contactID string // the add's contact; "" when it was refused, which makes the removal a 4xx
+	return []call{
+		func(ctx context.Context) error {
+			ct, err := c.CreateContact(ctx, profileID, client.ContactInput{Key: client.Value("phone"),
+				Value: client.Value(fmt.Sprintf("+1555%03d%04d", writer, round))}, noKey)
+			if err == nil {
+				contactID = ct.ContactID
+			}
+			return err
+		},
+		func(ctx context.Context) error { return c.DeleteContact(ctx, profileID, contactID, nil) },
 	}
 }

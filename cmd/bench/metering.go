@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -63,52 +62,71 @@ func (w *capacityWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// cost is what one request cost: its status, capacity units and calls.
+// cost is what one request cost: its capacity units and calls.
 type cost struct {
-	status      int
 	read, write float64
 	calls       string // Operation:n,...
 }
 
-// costAndBody sends a request with capacityHeader and reads what it cost,
-// and its answer's body.
-func (e *env) costAndBody(ctx context.Context, method, base, path, body string, want int, header ...string) (cost, []byte, error) {
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
+// costKey is the context key of the *cost a request's answer fills in.
+type costKey struct{}
+
+// meteredTransport is the bench's HTTP transport: a request whose context
+// carries a *cost (costOf) asks the bench's API with capacityHeader what
+// it cost, and the answer fills that cost in. The API clients stay as a
+// user builds them; only the transport under them knows the bench's
+// header.
+type meteredTransport struct{ next http.RoundTripper }
+
+// RoundTrip sends req, metered when its context asks for it.
+func (t meteredTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c, _ := req.Context().Value(costKey{}).(*cost)
+	if c == nil {
+		return t.next.RoundTrip(req)
 	}
-	resp, b, err := e.doBody(ctx, method, base, path, r, want, append(header, capacityHeader, "1")...)
+	req = req.Clone(req.Context()) // a RoundTripper must not change the request it was given
+	req.Header.Set(capacityHeader, "1")
+	resp, err := t.next.RoundTrip(req)
 	if err != nil {
-		return cost{}, nil, err
+		return nil, err
 	}
-	var c cost
-	c.status = resp.StatusCode
+	*c = cost{}
 	read, rest, _ := strings.Cut(resp.Header.Get(capacityHeader), " ")
 	write, calls, _ := strings.Cut(rest, " ")
 	var err1, err2 error
 	c.read, err1 = strconv.ParseFloat(read, 64)
 	c.write, err2 = strconv.ParseFloat(write, 64)
 	if err1 != nil || err2 != nil {
-		return cost{}, nil, fmt.Errorf("%s %s: no %s in the answer", method, path, capacityHeader)
+		_ = resp.Body.Close()
+		return nil, fmt.Errorf("%s %s: no %s in the answer", req.Method, req.URL.Path, capacityHeader)
 	}
 	c.calls = calls
-	return c, b, nil
+	return resp, nil
 }
 
-// readCapacity is the read capacity a GET of path consumes, answered with
-// the status want, asked three times: a page's cost must not vary between
-// identical requests.
-func (e *env) readCapacity(ctx context.Context, base, path string, want int) (float64, error) {
+// costOf runs f, which sends one request with a client of the bench, and
+// returns what that request cost.
+func costOf(ctx context.Context, f call) (cost, error) {
+	var c cost
+	if err := f(context.WithValue(ctx, costKey{}, &c)); err != nil {
+		return cost{}, err
+	}
+	return c, nil
+}
+
+// readCapacity is the read capacity f's request consumes, asked three
+// times: a page's cost must not vary between identical requests.
+func readCapacity(ctx context.Context, what string, f call) (float64, error) {
 	var units []float64
 	for range 3 {
-		c, _, err := e.costAndBody(ctx, http.MethodGet, base, path, "", want)
+		c, err := costOf(ctx, f)
 		if err != nil {
 			return 0, err
 		}
 		units = append(units, c.read)
 	}
 	if units[0] != units[1] || units[1] != units[2] {
-		return 0, fmt.Errorf("GET %s: read capacity varies between identical requests: %v", path, units)
+		return 0, fmt.Errorf("%s: read capacity varies between identical requests: %v", what, units)
 	}
 	return units[0], nil
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"math/rand/v2"
 	"net/http"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/profiles-service/profiles/client"
 )
 
 // The mixed load: what an admin screen and its users do at once.
@@ -50,7 +50,7 @@ func mixedLoad(ctx context.Context, e *env, rep *report, p *progress) error {
 // of GET p50 under the same load, and no 503. The profiles it reads are
 // the first 100 the API lists.
 func mixed(ctx context.Context, e *env, base string, rep *report, p *progress) error {
-	ids, err := listIDs(ctx, e, base, 100)
+	ids, err := listIDs(ctx, e.setupClient(base), 100)
 	if err != nil {
 		return err
 	}
@@ -58,6 +58,7 @@ func mixed(ctx context.Context, e *env, base string, rep *report, p *progress) e
 		return fmt.Errorf("mixed load: %d profiles to read", len(ids))
 	}
 	hot := ids[:min(mixedHot, len(ids))]
+	api := e.apiClient(base)
 	duration := e.o.mixedTime
 	p.logf("mixed load: %d clients for %v on %s", mixedClients, duration, base)
 	var (
@@ -78,29 +79,24 @@ func mixed(ctx context.Context, e *env, base string, rep *report, p *progress) e
 			r := rand.New(rand.NewPCG(uint64(c), 1)) //nolint:gosec // G115: c is 0 to mixedClients-1
 			for i := 0; lctx.Err() == nil; i++ {
 				k := pick(r.IntN(100))
-				method, path, body, want := mixedRequest(k, r, ids, hot, c, i)
+				send := mixedRequest(api, k, r, ids, hot, c, i)
 				began := time.Now()
-				resp, answer, err := e.doBody(lctx, method, base, path, body, 0)
+				err := send(lctx)
 				took := time.Since(began)
 				if lctx.Err() != nil {
 					return // cut by the end of the run: not counted
 				}
 				mu.Lock()
-				switch {
-				case err != nil:
-					other[k][0]++
-					if other[k][0] == 1 {
-						p.logf("mixed load: %s %s: %v", method, path, err)
-					}
-				case resp.StatusCode == http.StatusServiceUnavailable:
-					n503[k]++
-				case resp.StatusCode != want:
-					other[k][resp.StatusCode]++
-					if other[k][resp.StatusCode] == 1 {
-						p.logf("mixed load: %s %s: %d (want %d): %.300s", method, path, resp.StatusCode, want, answer)
-					}
-				default:
+				switch status := statusOf(err); {
+				case err == nil:
 					lat[k] = append(lat[k], took)
+				case status == http.StatusServiceUnavailable:
+					n503[k]++
+				default: // status 0: no answer
+					other[k][status]++
+					if other[k][status] == 1 {
+						p.logf("mixed load: %s: %.300v", mixedKinds[k].name, err)
+					}
 				}
 				mu.Unlock()
 			}
@@ -139,18 +135,14 @@ func mixed(ctx context.Context, e *env, base string, rep *report, p *progress) e
 	return nil
 }
 
-// listIDs is the ids of the first n profiles GET /profiles lists at base.
-func listIDs(ctx context.Context, e *env, base string, n int) ([]string, error) {
-	_, body, err := e.doBody(ctx, http.MethodGet, base, "/profiles?limit="+strconv.Itoa(n), nil, http.StatusOK)
+// listIDs is the ids of the first n profiles GET /profiles lists.
+func listIDs(ctx context.Context, c *client.Client, n int) ([]string, error) {
+	page, err := c.ListProfiles(ctx, client.ListOptions{Limit: n})
 	if err != nil {
 		return nil, err
 	}
-	var page []struct{ ProfileID string }
-	if err := json.Unmarshal(body, &page); err != nil {
-		return nil, fmt.Errorf("GET /profiles?limit=%d: %w", n, err)
-	}
-	ids := make([]string, len(page))
-	for i, pr := range page {
+	ids := make([]string, len(page.Items))
+	for i, pr := range page.Items {
 		ids[i] = pr.ProfileID
 	}
 	return ids, nil
@@ -167,17 +159,28 @@ func pick(roll int) int {
 	return 0
 }
 
-// mixedRequest is one request of kind k.
-func mixedRequest(k int, r *rand.Rand, ids, hot []string, client, i int) (method, path string, body io.Reader, want int) {
+// mixedRequest is request i of client n, of kind k. Its POST sends no
+// Idempotency-Key (noKey).
+func mixedRequest(c *client.Client, k int, r *rand.Rand, ids, hot []string, n, i int) call {
 	switch k {
 	case 0:
-		return http.MethodGet, "/profiles/" + ids[r.IntN(len(ids))], nil, http.StatusOK
+		id := ids[r.IntN(len(ids))]
+		return func(ctx context.Context) error { _, err := c.GetProfile(ctx, id); return err }
 	case 1:
-		return http.MethodGet, "/profiles?limit=10&sort_by=lastName", nil, http.StatusOK
+		return func(ctx context.Context) error {
+			_, err := c.ListProfiles(ctx, client.ListOptions{Limit: 10, SortBy: "lastName"})
+			return err
+		}
 	case 2:
-		return http.MethodPatch, "/profiles/" + hot[r.IntN(len(hot))],
-			strings.NewReader(fmt.Sprintf(`{"middleName":"M%d-%d"}`, client, i)), http.StatusOK
+		id := hot[r.IntN(len(hot))]
+		return func(ctx context.Context) error {
+			_, err := c.PatchProfile(ctx, id, client.ProfileInput{MiddleName: client.Value(fmt.Sprintf("M%d-%d", n, i))}, nil)
+			return err
+		}
 	default:
-		return http.MethodPost, "/profiles", strings.NewReader(fmt.Sprintf(`{"firstName":"Mixed","lastName":"L%d-%d"}`, client, i)), http.StatusCreated
+		return func(ctx context.Context) error {
+			_, err := c.CreateProfile(ctx, client.ProfileInput{FirstName: client.Value("Mixed"), LastName: client.Value(fmt.Sprintf("L%d-%d", n, i))}, noKey)
+			return err
+		}
 	}
 }

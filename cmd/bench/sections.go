@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/profiles-service/profiles/client"
 )
 
 // overhead compares GET /profiles/{id} through the local API with the one
@@ -26,7 +28,7 @@ func overhead(ctx context.Context, e *env, rep *report, p *progress) error {
 		}
 		return err
 	}
-	api := e.get(t.url, "/profiles/"+id)
+	api := getProfile(t.client, id)
 	// The same GetItem behind a bare net/http handler of this process: what
 	// an HTTP hop alone adds here, the part of the overhead no code of the
 	// service can remove.
@@ -39,7 +41,7 @@ func overhead(ctx context.Context, e *env, rep *report, p *progress) error {
 		return err
 	}
 	defer hop.Close()
-	bare := e.get("http://"+hop.Addr, "/")
+	bare := e.bareGet("http://" + hop.Addr + "/")
 	for _, c := range []int{1, e.o.concurrency} {
 		p.logf("service overhead at concurrency %d: %d GETs through the API, GetItems and bare HTTP GetItems, interleaved", c, e.o.samples)
 		l, err := interleave(ctx, e.o.samples, c, api, direct, bare)
@@ -62,12 +64,42 @@ func overhead(ctx context.Context, e *env, rep *report, p *progress) error {
 }
 
 // listQuery is a listing the sections compare.
-type listQuery struct{ label, path string }
+type listQuery struct {
+	label string
+	opts  client.ListOptions
+}
 
 var listQueries = []listQuery{
-	{"sort_by=lastName", "/profiles?limit=10&sort_by=lastName"},
-	{"default sort (createTime)", "/profiles?limit=10"},
-	{"filter[enabled]=1", "/profiles?limit=10&filter%5Benabled%5D=1"},
+	{"sort_by=lastName", client.ListOptions{Limit: 10, SortBy: "lastName"}},
+	{"default sort (createTime)", client.ListOptions{Limit: 10}},
+	{"filter[enabled]=1", client.ListOptions{Limit: 10, Filters: map[string]string{"enabled": "1"}}},
+}
+
+// byDefault says whether q is the default page: no sort, no filter.
+func (q listQuery) byDefault() bool { return q.opts.SortBy == "" && len(q.opts.Filters) == 0 }
+
+// bareGet is a measured GET of url with the bench's HTTP client alone:
+// the bare HTTP hop the overhead section compares the API with. It is not
+// a request of the API, so it does not go through package client.
+func (e *env) bareGet(url string) call {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := e.http.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %d", url, resp.StatusCode)
+		}
+		return nil
+	}
 }
 
 // listing measures each listing on the small, the large and the sharded
@@ -77,10 +109,10 @@ func listing(ctx context.Context, e *env, rep *report, p *progress) error {
 	var calls []call
 	for _, q := range listQueries {
 		for _, t := range tables {
-			calls = append(calls, e.get(t.url, q.path))
+			calls = append(calls, listProfiles(t.client, q.opts, http.StatusOK))
 		}
 	}
-	calls = append(calls, e.get(e.large.url, "/profiles/"+e.getID))
+	calls = append(calls, getProfile(e.large.client, e.getID))
 	p.logf("listing: %d requests of each of %d listings and one GET, interleaved", e.o.samples, len(calls)-1)
 	l, err := interleave(ctx, e.o.samples, 1, calls...)
 	if err != nil {
@@ -93,7 +125,7 @@ func listing(ctx context.Context, e *env, rep *report, p *progress) error {
 	for i, q := range listQueries {
 		var units [3]float64
 		for j, t := range tables {
-			if units[j], err = e.readCapacity(ctx, t.url, q.path, http.StatusOK); err != nil {
+			if units[j], err = readCapacity(ctx, q.label, listProfiles(t.client, q.opts, http.StatusOK)); err != nil {
 				return err
 			}
 		}
@@ -107,7 +139,7 @@ func listing(ctx context.Context, e *env, rep *report, p *progress) error {
 		if r > worst {
 			worst, worstLabel = r, q.label
 		}
-		if q.path == "/profiles?limit=10" {
+		if q.byDefault() {
 			byDefault = r
 		}
 		rep.add("7 sharding", fmt.Sprintf("%s at %s: 1 shard / %d shards", q.label, small, e.o.shards),
@@ -124,9 +156,14 @@ func writes(ctx context.Context, e *env, rep *report, p *progress) error {
 	var seq atomic.Int64
 	post := func(ctx context.Context) error {
 		i := seq.Add(1)
-		body := fmt.Sprintf(`{"firstName": "Writer", "lastName": "Bench%07d", "enabled": true, "countryNumericCode": "554",
-			"contacts": [{"key": "email", "value": "writer%07d@bench.example"}, {"key": "phone", "value": "+6422%07d"}]}`, i, i, i)
-		_, err := e.do(ctx, http.MethodPost, e.large.url, "/profiles", strings.NewReader(body), http.StatusCreated)
+		_, err := e.large.client.CreateProfile(ctx, client.ProfileInput{
+			FirstName: client.Value("Writer"), LastName: client.Value(fmt.Sprintf("Bench%07d", i)),
+			Enabled: client.Value(true), CountryNumericCode: client.Value("554"),
+			Contacts: []client.ContactInput{
+				{Key: client.Value("email"), Value: client.Value(fmt.Sprintf("writer%07d@bench.example", i))},
+				{Key: client.Value("phone"), Value: client.Value(fmt.Sprintf("+6422%07d", i))},
+			},
+		}, noKey)
 		return err
 	}
 	c := e.o.concurrency

@@ -2,7 +2,6 @@ package linearizability
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
+	"github.com/profiles-service/profiles/client"
 	"github.com/profiles-service/profiles/local/testenv"
 )
 
@@ -203,9 +203,9 @@ func stillProfiles(t *testing.T, api *API, n int) map[string]bool {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			body := fmt.Sprintf(`{"firstName":%q,"lastName":%q,"middleName":%q,"enabled":%v}`,
-				[]string{"Ann", "Bea", "Cy"}[i%3], []string{"Dee", "Eve"}[i%2], []string{"Cy", ""}[i%2], i%2 == 0)
-			id, err := createStill(api, body, fmt.Sprintf("still-%d", i))
+			in := client.ProfileInput{FirstName: client.Value([]string{"Ann", "Bea", "Cy"}[i%3]), LastName: client.Value([]string{"Dee", "Eve"}[i%2]),
+				MiddleName: client.Value([]string{"Cy", ""}[i%2]), Enabled: client.Value(i%2 == 0)}
+			id, err := createStill(api, in, fmt.Sprintf("still-%d", i))
 			if err != nil {
 				t.Error(err)
 				return
@@ -223,26 +223,16 @@ func stillProfiles(t *testing.T, api *API, n int) map[string]bool {
 }
 
 // createStill creates a profile, resending the request with its key while
-// the answer is a 503 (a busy machine's slow database).
-func createStill(api *API, body, key string) (string, error) {
-	for attempt := 0; ; attempt++ {
-		req, _ := http.NewRequest(http.MethodPost, api.BaseURL+"/profiles", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+api.AdminToken)
-		req.Header.Set("Idempotency-Key", key)
-		resp, err := api.Client.Do(req)
-		if err != nil {
-			return "", err
-		}
-		var p struct{ ProfileID string }
-		err = decodeJSON(resp, &p)
-		switch {
-		case resp.StatusCode == http.StatusServiceUnavailable && attempt < 5:
-			continue
-		case err != nil || resp.StatusCode != http.StatusCreated:
-			return "", fmt.Errorf("creating a profile: %d %v", resp.StatusCode, err)
-		}
-		return p.ProfileID, nil
+// the answer is a 503 (a busy machine's slow database): the client keeps
+// the key across its retries, so a 503 whose write landed creates one.
+func createStill(api *API, in client.ProfileInput, key string) (string, error) {
+	c := client.New(api.BaseURL, client.WithBearerToken(api.AdminToken), client.WithHTTPClient(api.Client),
+		client.WithRetry(6), client.WithBackoff(50*time.Millisecond, time.Second))
+	p, err := c.CreateProfile(context.Background(), in, &client.WriteOptions{IdempotencyKey: key})
+	if err != nil {
+		return "", fmt.Errorf("creating a profile: %w", err)
 	}
+	return p.ProfileID, nil
 }
 
 func modeOf(t *testing.T) string { return t.Name()[strings.LastIndexByte(t.Name(), '/')+1:] }
@@ -262,9 +252,4 @@ func tally(ops []porcupine.Operation) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, n[k]))
 	}
 	return strings.Join(parts, ", ") + fmt.Sprintf("; %d of unknown outcome", unknown)
-}
-
-func decodeJSON(resp *http.Response, v any) error {
-	defer resp.Body.Close()
-	return json.NewDecoder(resp.Body).Decode(v)
 }

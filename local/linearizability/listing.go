@@ -2,55 +2,58 @@ package linearizability
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strings"
+	"strconv"
+
+	"github.com/profiles-service/profiles/client"
+	"github.com/profiles-service/profiles/shared/views"
 )
 
 // listSorts are the sort fields of GET /profiles.
 var listSorts = []string{"createTime", "updateTime", "firstName", "lastName", "middleName", "name", "profileId", "enabled"}
 
-// Scan pages GET /profiles with a random sort, following each page's
-// Link to the next, and returns what breaks docs/api.md's promises: a
-// 5xx or another error, an id twice on one page, and a profile of still
-// (which nothing changes during the scan) not seen exactly once across
-// the pages.
+// Scan pages GET /profiles with a random sort, with the client package,
+// following each page's next link, and returns what breaks docs/api.md's
+// promises: a 5xx or another error, an id twice on one page, and a profile
+// of still (which nothing changes during the scan) not seen exactly once
+// across the pages.
 func (a *API) Scan(ctx context.Context, rng *rand.Rand, still map[string]bool) (what string, broken []string) {
-	q := url.Values{}
-	q.Set("sort_by", pick(rng, listSorts))
-	q.Set("sort_order", pick(rng, []string{"asc", "desc"}))
-	q.Set("limit", fmt.Sprint(2+rng.IntN(5)))
+	o := client.ListOptions{SortBy: pick(rng, listSorts), SortOrder: pick(rng, []string{"asc", "desc"}), Limit: 2 + rng.IntN(5)}
+	q := url.Values{"sort_by": {o.SortBy}, "sort_order": {o.SortOrder}, "limit": {strconv.Itoa(o.Limit)}}
 	what = "GET /profiles?" + q.Encode()
-	next := "/profiles?" + q.Encode()
+	// Each page is sent once: a 503 ends the scan, which a retry would hide.
+	c := client.New(a.BaseURL, client.WithBearerToken(a.AdminToken), client.WithHTTPClient(a.Client), client.WithRetry(1))
 	seen := map[string]int{}
+	page, err := c.ListProfiles(ctx, o)
 	// A scan cut short (ctx ended) says nothing of the profiles after it.
-	for page := 0; next != ""; page++ {
-		ids, link, err := a.page(ctx, next)
-		if ctx.Err() != nil {
+	for n := 0; ; n++ {
+		var e *client.Error
+		switch {
+		case ctx.Err() != nil:
 			return what, nil
-		}
-		if errors.Is(err, errBusy) {
+		case errors.As(err, &e) && e.Status == http.StatusServiceUnavailable:
 			// The database was busy (a fault mode's doing): docs/api.md
 			// allows the 503; the scan says nothing.
 			return what, nil
-		}
-		if err != nil {
-			return what, append(broken, fmt.Sprintf("page %d: %v", page, err))
+		case err != nil:
+			return what, append(broken, fmt.Sprintf("page %d: %v", n, err))
 		}
 		onPage := map[string]bool{}
-		for _, id := range ids {
-			if onPage[id] {
-				broken = append(broken, fmt.Sprintf("page %d holds %s twice: %v", page, id, ids))
+		for _, p := range page.Items {
+			if onPage[p.ProfileID] {
+				broken = append(broken, fmt.Sprintf("page %d holds %s twice: %v", n, p.ProfileID, ids(page.Items)))
 			}
-			onPage[id] = true
-			seen[id]++
+			onPage[p.ProfileID] = true
+			seen[p.ProfileID]++
 		}
-		next = link
+		if page.Next == "" {
+			break
+		}
+		page, err = c.NextProfiles(ctx, page.Next)
 	}
 	for id := range still {
 		if seen[id] != 1 {
@@ -60,45 +63,11 @@ func (a *API) Scan(ctx context.Context, rng *rand.Rand, still map[string]bool) (
 	return what, broken
 }
 
-var errBusy = errors.New("503: the database was busy")
-
-// page reads one page: its ids and the path of the next page ("" at the end).
-func (a *API) page(ctx context.Context, path string) (ids []string, next string, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.BaseURL+path, nil)
-	if err != nil {
-		return nil, "", err
+// ids are the profiles' ids, in order.
+func ids(profiles []views.Profile) []string {
+	out := make([]string, len(profiles))
+	for i, p := range profiles {
+		out[i] = p.ProfileID
 	}
-	req.Header.Set("Authorization", "Bearer "+a.AdminToken)
-	resp, err := a.Client.Do(req)
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, "", err
-	}
-	if resp.StatusCode == http.StatusServiceUnavailable {
-		return nil, "", errBusy
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, "", fmt.Errorf("%s: %d %s", path, resp.StatusCode, strings.TrimSpace(string(raw)))
-	}
-	var profiles []struct {
-		ProfileID string `json:"profileId"`
-	}
-	if err := json.Unmarshal(raw, &profiles); err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, err)
-	}
-	for _, p := range profiles {
-		ids = append(ids, p.ProfileID)
-	}
-	if link := resp.Header.Get("Link"); link != "" {
-		start, end := strings.IndexByte(link, '<'), strings.IndexByte(link, '>')
-		if start < 0 || end < start || !strings.Contains(link, `rel="next"`) {
-			return nil, "", fmt.Errorf("%s: Link %q", path, link)
-		}
-		next = link[start+1 : end]
-	}
-	return ids, next, nil
+	return out
 }

@@ -3,10 +3,12 @@
 // and by its email, patches it with If-Match, reads the user view and the
 // partner look-up when it has their credentials, and deletes the profile,
 // also when a step fails. Each step prints one line with its latency.
+//
+// It sends its requests with package client, each once: a retry would hide
+// the failure the smoke test is there to show.
 package smoke
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -14,12 +16,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/profiles-service/profiles/client"
 )
 
 // Tag marks the profiles the smoke test creates, so one it could not delete
@@ -72,7 +75,14 @@ func Run(ctx context.Context, cfg Config, report func(Step)) error {
 	if cfg.Token == "" {
 		return errors.New("no admin token")
 	}
-	r := &runner{cfg: cfg, ctx: ctx, report: report}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	// Each credential goes only to the routes that take it (package client).
+	api := client.New(cfg.BaseURL, client.WithBearerToken(cfg.Token), client.WithUserToken(cfg.UserToken),
+		client.WithAPIKey(cfg.APIKey), client.WithHTTPClient(cfg.Client), client.WithRetry(1),
+		client.WithUserAgent("profiles-smoke/1"))
+	r := &runner{cfg: cfg, ctx: ctx, api: api, report: report}
 	r.run()
 	if r.failed {
 		return ErrFailed
@@ -83,6 +93,7 @@ func Run(ctx context.Context, cfg Config, report func(Step)) error {
 type runner struct {
 	cfg    Config
 	ctx    context.Context
+	api    *client.Client
 	report func(Step)
 	failed bool
 
@@ -96,41 +107,42 @@ func (r *runner) run() {
 	r.mark = "smoke" + randomHex(6)
 	email := r.mark + "@example.com"
 	defer r.cleanup()
-	if !r.step("create profile", func() error { return r.create(email) }) {
+	if !r.step("create profile", func(ctx context.Context) error { return r.create(ctx, email) }) {
 		return
 	}
 	if !r.step("read profile", r.read) {
 		return
 	}
-	r.step("list by filter", func() error {
-		return r.findIn("/profiles?filter[lastName]=" + url.QueryEscape(r.mark) + "&filter[enabled]=1")
+	r.step("list by filter", func(ctx context.Context) error {
+		return r.findIn(ctx, map[string]string{"lastName": r.mark, "enabled": "1"})
 	})
-	r.step("look up by email", func() error {
-		return r.findIn("/profiles?filter[email]=" + url.QueryEscape(email))
+	r.step("look up by email", func(ctx context.Context) error {
+		return r.findIn(ctx, map[string]string{"email": email})
 	})
 	r.step("patch with If-Match", r.patch)
 	sub := ""
 	if r.cfg.UserToken == "" {
 		r.skip("user view", "no USER_TOKEN")
 	} else {
-		r.step("user view", func() (err error) { sub, err = r.userView(); return err })
+		r.step("user view", func(ctx context.Context) (err error) { sub, err = r.userView(ctx); return err })
 	}
 	if r.cfg.APIKey == "" {
 		r.skip("partner look-up", "no API_KEY")
 	} else {
-		r.step("partner look-up", func() error { return r.partner(sub) })
+		r.step("partner look-up", func(ctx context.Context) error { return r.partner(ctx, sub) })
 	}
 	r.step("delete profile", r.delete)
-	r.step("read deleted profile", func() error {
-		_, err := r.call(http.MethodGet, "/profiles/"+r.profileID, nil, http.StatusNotFound, r.admin())
-		return err
+	r.step("read deleted profile", func(ctx context.Context) error {
+		_, err := r.api.GetProfile(ctx, r.profileID)
+		return want(err, http.StatusNotFound)
 	})
 }
 
-// step runs one step and reports it; it returns whether it passed.
-func (r *runner) step(name string, f func() error) bool {
+// step runs one step, each of its requests within the configured timeout,
+// and reports it; it returns whether it passed.
+func (r *runner) step(name string, f func(context.Context) error) bool {
 	start := time.Now()
-	err := f()
+	err := f(r.ctx)
 	r.report(Step{Name: name, Latency: time.Since(start), Err: err})
 	if err != nil {
 		r.failed = true
@@ -140,6 +152,11 @@ func (r *runner) step(name string, f func() error) bool {
 
 func (r *runner) skip(name, why string) { r.report(Step{Name: name, Skipped: why}) }
 
+// timeout is the context of one request.
+func (r *runner) timeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, r.cfg.Timeout)
+}
+
 // cleanup deletes the profile when a failed step left it behind.
 func (r *runner) cleanup() {
 	if r.profileID == "" || r.deleted {
@@ -148,112 +165,112 @@ func (r *runner) cleanup() {
 	r.step("cleanup: delete profile", r.delete)
 }
 
-func (r *runner) create(email string) error {
-	body := map[string]any{
-		"firstName": "Smoke",
-		"lastName":  r.mark,
-		"enabled":   true,
-		"tags":      []string{Tag},
-		"contacts":  []map[string]any{{"key": "email", "value": email}},
-	}
-	var p profileView
-	resp, err := r.call(http.MethodPost, "/profiles", body, http.StatusCreated, r.admin(), "Idempotency-Key", r.mark)
+func (r *runner) create(ctx context.Context, email string) error {
+	ctx, cancel := r.timeout(ctx)
+	defer cancel()
+	p, err := r.api.CreateProfile(ctx, client.ProfileInput{
+		FirstName: client.Value("Smoke"),
+		LastName:  client.Value(r.mark),
+		Enabled:   client.Value(true),
+		Tags:      client.Value([]string{Tag}),
+		Contacts:  []client.ContactInput{{Key: client.Value("email"), Value: client.Value(email)}},
+	}, &client.WriteOptions{IdempotencyKey: r.mark})
 	if err != nil {
-		return err
+		return want(err, http.StatusCreated)
 	}
-	if err := json.Unmarshal(resp.body, &p); err != nil || p.ProfileID == "" {
-		return fmt.Errorf("the created profile has no profileId: %s", resp.body)
+	if p.ProfileID == "" {
+		return errors.New("the created profile has no profileId")
 	}
 	r.profileID = p.ProfileID
 	if !slices.Contains(p.Tags, Tag) {
-		return fmt.Errorf("the created profile lost its %q tag: %s", Tag, resp.body)
+		return fmt.Errorf("the created profile lost its %q tag: its tags are %q", Tag, p.Tags)
 	}
 	return nil
 }
 
-func (r *runner) read() error {
-	resp, err := r.call(http.MethodGet, "/profiles/"+r.profileID, nil, http.StatusOK, r.admin())
+func (r *runner) read(ctx context.Context) error {
+	ctx, cancel := r.timeout(ctx)
+	defer cancel()
+	p, err := r.api.GetProfile(ctx, r.profileID)
 	if err != nil {
-		return err
+		return want(err, http.StatusOK)
 	}
-	if r.etag = resp.header.Get("ETag"); r.etag == "" {
+	if r.etag = p.ETag; r.etag == "" {
 		return errors.New("the read carries no ETag")
 	}
 	return nil
 }
 
-// findIn lists path and fails unless the page holds the profile.
-func (r *runner) findIn(path string) error {
-	resp, err := r.call(http.MethodGet, path, nil, http.StatusOK, r.admin())
+// findIn lists the profiles that filters select and fails unless the
+// first page holds the profile.
+func (r *runner) findIn(ctx context.Context, filters map[string]string) error {
+	ctx, cancel := r.timeout(ctx)
+	defer cancel()
+	page, err := r.api.ListProfiles(ctx, client.ListOptions{Filters: filters})
 	if err != nil {
-		return err
+		return want(err, http.StatusOK)
 	}
-	var page []profileView
-	if err := json.Unmarshal(resp.body, &page); err != nil {
-		return fmt.Errorf("the page is no list of profiles: %w", err)
-	}
-	for _, p := range page {
+	for _, p := range page.Items {
 		if p.ProfileID == r.profileID {
 			return nil
 		}
 	}
-	return fmt.Errorf("the page of %d profiles lacks %s", len(page), r.profileID)
+	return fmt.Errorf("the page of %d profiles lacks %s", len(page.Items), r.profileID)
 }
 
-func (r *runner) patch() error {
+func (r *runner) patch(ctx context.Context) error {
 	if r.etag == "" {
 		return errors.New("no ETag from the read to send")
 	}
-	resp, err := r.call(http.MethodPatch, "/profiles/"+r.profileID, map[string]any{"middleName": "Patched"},
-		http.StatusOK, r.admin(), "If-Match", r.etag)
+	ctx, cancel := r.timeout(ctx)
+	defer cancel()
+	p, err := r.api.PatchProfile(ctx, r.profileID, client.ProfileInput{MiddleName: client.Value("Patched")},
+		&client.WriteOptions{IfMatch: r.etag})
 	if err != nil {
-		return err
+		return want(err, http.StatusOK)
 	}
-	if etag := resp.header.Get("ETag"); etag == "" || etag == r.etag {
-		return fmt.Errorf("the patch's ETag %q is not a new version of %q", etag, r.etag)
+	if p.ETag == "" || p.ETag == r.etag {
+		return fmt.Errorf("the patch's ETag %q is not a new version of %q", p.ETag, r.etag)
 	}
-	r.etag = resp.header.Get("ETag")
+	r.etag = p.ETag
 	return nil
 }
 
 // userView reads GET /api/me/profile: a 200, or the 404 of a user who has
 // never updated a profile, shows the user token is accepted. It returns the
 // user id when the user has a profile, for the partner look-up.
-func (r *runner) userView() (string, error) {
-	resp, err := r.call(http.MethodGet, "/api/me/profile", nil, 0, "Bearer "+r.cfg.UserToken)
-	if err != nil {
-		return "", err
-	}
-	switch resp.status {
-	case http.StatusOK:
+func (r *runner) userView(ctx context.Context) (string, error) {
+	ctx, cancel := r.timeout(ctx)
+	defer cancel()
+	_, err := r.api.GetMyProfile(ctx)
+	switch {
+	case err == nil:
 		return subject(r.cfg.UserToken), nil
-	case http.StatusNotFound:
+	case client.IsNotFound(err):
 		return "", nil
 	}
-	return "", unexpected(resp, "200 or 404")
+	return "", unexpected(err, "200 or 404")
 }
 
 // partner looks the user up with the API key: the user's profile (200)
 // when the user view found one, else an unknown user's 404, which shows the
 // key was accepted as well (a refused key is a 401 or 403).
-func (r *runner) partner(sub string) error {
-	id, want := sub, http.StatusOK
+func (r *runner) partner(ctx context.Context, sub string) error {
+	id, status := sub, http.StatusOK
 	if id == "" {
-		id, want = r.mark+"-nobody", http.StatusNotFound
+		id, status = r.mark+"-nobody", http.StatusNotFound
 	}
-	_, err := r.call(http.MethodGet, "/api/users/"+url.PathEscape(id)+"/profile", nil, want, "", "x-api-key", r.cfg.APIKey)
-	return err
+	ctx, cancel := r.timeout(ctx)
+	defer cancel()
+	_, err := r.api.GetUserProfile(ctx, id)
+	return want(err, status)
 }
 
-func (r *runner) delete() error {
-	headers := []string{}
-	if r.etag != "" {
-		headers = append(headers, "If-Match", r.etag)
-	}
-	_, err := r.call(http.MethodDelete, "/profiles/"+r.profileID, nil, http.StatusNoContent, r.admin(), headers...)
-	if err != nil && r.etag != "" && strings.Contains(err.Error(), "412") {
+func (r *runner) delete(ctx context.Context) error {
+	err := r.deleteIfMatch(ctx, r.etag)
+	if r.etag != "" && client.IsPreconditionFailed(err) {
 		// A step changed the profile after the ETag it kept: delete it anyway.
-		_, err = r.call(http.MethodDelete, "/profiles/"+r.profileID, nil, http.StatusNoContent, r.admin())
+		err = r.deleteIfMatch(ctx, "")
 	}
 	if err == nil {
 		r.deleted = true
@@ -261,89 +278,45 @@ func (r *runner) delete() error {
 	return err
 }
 
-func (r *runner) admin() string { return "Bearer " + r.cfg.Token }
-
-// response is what a step reads of an answer.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
+func (r *runner) deleteIfMatch(ctx context.Context, etag string) error {
+	ctx, cancel := r.timeout(ctx)
+	defer cancel()
+	return want(r.api.DeleteProfile(ctx, r.profileID, &client.WriteOptions{IfMatch: etag}), http.StatusNoContent)
 }
 
-// call sends one request; want 0 accepts any status. headers are name,
-// value pairs.
-func (r *runner) call(method, path string, body any, want int, authorization string, headers ...string) (*response, error) {
-	timeout := r.cfg.Timeout
-	if timeout == 0 {
-		timeout = 10 * time.Second
+// want is nil when a call's error is the answer expected: none for a 2xx
+// status, a *client.Error of that status otherwise. The client takes any
+// 2xx as success; which one each route answers is the contract tests'
+// business (make contract).
+func want(err error, status int) error {
+	var e *client.Error
+	switch {
+	case status < 300 && err == nil:
+		return nil
+	case err == nil:
+		return fmt.Errorf("a 2xx answer, want %d", status)
+	case errors.As(err, &e) && e.Status == status:
+		return nil
 	}
-	ctx, cancel := context.WithTimeout(r.ctx, timeout)
-	defer cancel()
-	var reader io.Reader = http.NoBody
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		reader = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(r.cfg.BaseURL, "/")+path, reader)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	client := r.cfg.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	out := &response{status: resp.StatusCode, header: resp.Header, body: raw}
-	if want != 0 && resp.StatusCode != want {
-		return out, unexpected(out, fmt.Sprint(want))
-	}
-	return out, nil
+	return unexpected(err, fmt.Sprint(status))
 }
 
 // unexpected says what came back instead, with the request id a problem
-// body or API Gateway's header carries, to quote when asking why.
-func unexpected(resp *response, want string) error {
-	id := resp.header.Get("Apigw-Requestid")
-	var p struct {
-		RequestID string `json:"requestId"`
+// body or API Gateway's header carries, to quote when asking why; or why
+// no answer came.
+func unexpected(err error, want string) error {
+	var e *client.Error
+	if !errors.As(err, &e) {
+		return err
 	}
-	if json.Unmarshal(resp.body, &p) == nil && p.RequestID != "" {
-		id = p.RequestID
-	}
-	body := string(resp.body)
+	body := string(e.Body)
 	if len(body) > 300 {
 		body = body[:300] + "…"
 	}
-	if id != "" {
-		return fmt.Errorf("status %d, want %s (request %s): %s", resp.status, want, id, body)
+	if e.RequestID != "" {
+		return fmt.Errorf("status %d, want %s (request %s): %s", e.Status, want, e.RequestID, body)
 	}
-	return fmt.Errorf("status %d, want %s: %s", resp.status, want, body)
-}
-
-// profileView is what the steps read of a profile.
-type profileView struct {
-	ProfileID string   `json:"profileId"`
-	Tags      []string `json:"tags"`
+	return fmt.Errorf("status %d, want %s: %s", e.Status, want, body)
 }
 
 // subject is a JWT's sub claim, read without verifying it (the API did).
