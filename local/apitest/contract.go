@@ -84,6 +84,9 @@ type Exchange struct {
 	noRoute error
 }
 
+// String is the request: "METHOD /path?query".
+func (ex *Exchange) String() string { return ex.what }
+
 // CheckRequest validates a copy of req, whose body is raw, so the request
 // itself stays byte for byte what the test built. A request as a server
 // receives it (no scheme or host in its URL) is checked on its Host.
