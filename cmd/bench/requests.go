@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/aws/gateway"
 )
 
 // errStatus is an answer other than the one expected.

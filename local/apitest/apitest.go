@@ -1,7 +1,7 @@
 // Package apitest serves the whole API in process, for tests that need the
 // service's HTTP behaviour but not DynamoDB's: every endpoint's handler
 // (shared/api) on one in-memory store (local/memstore), each wrapped as its
-// Lambda function is, behind the local API Gateway (local/gateway) with
+// Lambda function is, behind the local API Gateway (local/aws/gateway) with
 // template.yaml's routes, JWT authorizers and API-key authorizer, on an
 // httptest server. It hands out typed clients (package client) for an
 // admin, an end user and a partner. No Java, no DynamoDB: the API's
@@ -29,7 +29,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/profiles-service/profiles/client"
-	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/aws/gateway"
 	"github.com/profiles-service/profiles/local/memstore"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/api"

@@ -8,7 +8,7 @@ import (
 
 	"github.com/profiles-service/profiles/client"
 	"github.com/profiles-service/profiles/local/apitest"
-	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/aws/gateway"
 )
 
 // TestBearerAuth: the admin routes accept only an admin token (the admin

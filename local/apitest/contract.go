@@ -14,7 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/aws/gateway"
 	"github.com/profiles-service/profiles/shared/api"
 )
 

@@ -11,7 +11,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/profiles-service/profiles/local/iam"
+	"github.com/profiles-service/profiles/local/aws/iam"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/local/testenv"
 )
@@ -19,7 +19,7 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m, leastPrivilege) }
 
 // leastPrivilege holds each function's IAM policy in template.yaml to the
-// calls the whole suite made, fault paths included (local/iam records them
+// calls the whole suite made, fault paths included (local/aws/iam records them
 // while enforcing the policies): it fails the run when a function called
 // something its policy does not allow, or when a policy allows something
 // no function call used. Derived, not listed: deleting an action the code
