@@ -108,6 +108,9 @@ func CheckRequest(req *http.Request, raw []byte) *Exchange {
 	return ex
 }
 
+// String is the request as "METHOD /path?query", for a test's messages.
+func (ex *Exchange) String() string { return ex.what }
+
 // Response is nil when the exchange keeps the contract, else why not.
 func (ex *Exchange) Response(status int, header http.Header, body []byte) error {
 	ok := status >= 200 && status < 300

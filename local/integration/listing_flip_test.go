@@ -111,14 +111,14 @@ func TestListingWhileEnabledFlips(t *testing.T) {
 	for _, pg := range pages {
 		pg.ex.response(t, pg.r)
 		if pg.r.Status != http.StatusOK {
-			t.Errorf("%s: %d %s", pg.ex.what, pg.r.Status, pg.r.Body)
+			t.Errorf("%s: %d %s", pg.ex, pg.r.Status, pg.r.Body)
 			continue
 		}
 		var page []Profile
 		pg.r.expect(t, http.StatusOK, &page)
 		if got := ids(page); len(slices.Compact(slices.Sorted(slices.Values(got)))) != len(got) {
 			repeated++
-			t.Errorf("%s: a profile twice on the page: %v", pg.ex.what, got)
+			t.Errorf("%s: a profile twice on the page: %v", pg.ex, got)
 		}
 	}
 	t.Logf("%d pages listed while %d flips landed; %d pages held a profile twice", len(pages), flipped, repeated)
