@@ -16,7 +16,7 @@ ROLE ?= admin
 # A bare `make` is `make run`: run is the first target.
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}; profile change events to $${EVENTS_FILE:-.local/events.jsonl}
 run: preflight dynamodb-local docs-ui
-	$(GO) run ./cmd/local
+	$(GO) run ./cmd/devserver
 
 ## test: preflight, then its TEST_STEPS in order: vet, scan, go-test, bench-smoke, contract-check (a fixed seed) and sam-check
 # .ci/run runs and times each of TEST_STEPS as a phase of its own.
