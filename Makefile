@@ -16,7 +16,7 @@ ROLE ?= admin
 # A bare `make` is `make run`: run is the first target.
 ## run: DynamoDB Local + the table from template.yaml + the API on http://127.0.0.1:$${PORT:-3000}; profile change events to $${EVENTS_FILE:-.local/events.jsonl}
 run: preflight dynamodb-local docs-ui
-	$(GO) run ./cmd/local
+	$(GO) run ./cmd/devserver
 
 ## test: preflight, then its TEST_STEPS in order: vet, scan, go-test, bench-smoke, contract-check (a fixed seed) and sam-check
 # .ci/run runs and times each of TEST_STEPS as a phase of its own.
@@ -220,15 +220,15 @@ SAM_LOCAL_BUILD_DIR := .local/sam-local/build
 SAM_LOCAL_FLAGS = -sam $(SAM) -arch $(SAM_LOCAL_ARCH) -build-dir $(SAM_LOCAL_BUILD_DIR)
 sam-invoke: dynamodb-local
 	@$(MAKE) --no-print-directory sam-build SAM_ARCHITECTURE=$(SAM_LOCAL_ARCH) SAM_BUILD_DIR=$(SAM_LOCAL_BUILD_DIR)
-	@$(GO) build -o .local/sam-local/samlocal ./cmd/samlocal
-	.local/sam-local/samlocal invoke $(SAM_LOCAL_FLAGS)
+	@$(GO) build -o .local/sam-local/samcli ./cmd/samcli
+	.local/sam-local/samcli invoke $(SAM_LOCAL_FLAGS)
 
 ## sam-api: the API on http://127.0.0.1:$${SAM_API_PORT:-3001} through the real `sam local start-api` (JWT authorizers skipped: see docs/local-development.md), on make run's table; Ctrl-C stops all
 SAM_API_PORT ?= 3001
 sam-api: dynamodb-local
 	@$(MAKE) --no-print-directory sam-build SAM_ARCHITECTURE=$(SAM_LOCAL_ARCH) SAM_BUILD_DIR=$(SAM_LOCAL_BUILD_DIR)
-	@$(GO) build -o .local/sam-local/samlocal ./cmd/samlocal
-	@exec .local/sam-local/samlocal start-api $(SAM_LOCAL_FLAGS) -port $(SAM_API_PORT)
+	@$(GO) build -o .local/sam-local/samcli ./cmd/samcli
+	@exec .local/sam-local/samcli start-api $(SAM_LOCAL_FLAGS) -port $(SAM_API_PORT)
 
 ## sam-events: the handlers on events from sam local generate-event (also part of go test ./...)
 sam-events: dynamodb-local

@@ -16,8 +16,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/profiles-service/profiles/local/aws/gateway"
 	"github.com/profiles-service/profiles/local/devstack"
-	"github.com/profiles-service/profiles/local/gateway"
 	"github.com/profiles-service/profiles/local/meter"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/config"

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/profiles-service/profiles/client"
-	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/aws/gateway"
 )
 
 // newHTTPClient is the one HTTP client every client of the bench shares:

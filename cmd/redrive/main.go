@@ -21,8 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/profiles-service/profiles/local/aws/streams"
 	"github.com/profiles-service/profiles/local/devstack"
-	"github.com/profiles-service/profiles/local/streams"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/lambdaapp"
 )

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/profiles-service/profiles/local/streams"
+	"github.com/profiles-service/profiles/local/aws/streams"
 )
 
 // queue is the on-failure queue of the stream's event source mapping:

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/aws/gateway"
 	"github.com/profiles-service/profiles/local/samtemplate"
 )
 

@@ -1,7 +1,7 @@
 // Package apitest serves the whole API in process, for tests that need the
 // service's HTTP behaviour but not DynamoDB's: every endpoint's handler
 // (shared/api) on one in-memory store (local/memstore), each wrapped as its
-// Lambda function is, behind the local API Gateway (local/gateway) with
+// Lambda function is, behind the local API Gateway (local/aws/gateway) with
 // template.yaml's routes, JWT authorizers and API-key authorizer, on an
 // httptest server. It hands out typed clients (package client) for an
 // admin, an end user and a partner. No Java, no DynamoDB: the API's
@@ -16,7 +16,6 @@ package apitest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -26,15 +25,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/profiles-service/profiles/client"
-	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/aws/gateway"
 	"github.com/profiles-service/profiles/local/memstore"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/api"
 	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/budget"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
 )
 
 // Scopes are both admin scopes: what the Admin client's token carries.
@@ -68,15 +67,15 @@ func New(tb testing.TB) *API {
 	clock := &Clock{}
 	store := memstore.New(memstore.WithClock(clock.Now))
 	keys := &Keys{keys: map[string]auth.APIKey{}}
-	functions := map[string]lambda.Handler{"ApiKeyAuthorizer": handler(api.Authorizer(keys))}
+	functions := map[string]lambda.Handler{"ApiKeyAuthorizer": lambdaapp.AuthorizerHandler(keys)}
 	for _, e := range api.Endpoints() {
-		// As lambdaapp.HTTP builds the function, on the in-memory store: the
-		// cursor secret only where the endpoint signs cursors.
+		// lambdaapp.HTTP's handler, on the in-memory store: the cursor
+		// secret only where the endpoint signs cursors.
 		d := api.Deps{Store: store, Idempotency: store, Budget: budget.Budget{Now: clock.Now}}
 		if e.Cursors {
 			d.CursorSecret = "apitest-cursor-secret"
 		}
-		functions[e.Name] = handler(httpadapter.NewV2(api.NewServer(d, e)).ProxyWithContext)
+		functions[e.Name] = lambdaapp.HTTPHandler(d, e)
 	}
 	gw, err := gateway.New(tpl, functions, gateway.LocalSecret)
 	if err != nil {
@@ -292,26 +291,6 @@ func (k *Keys) revoke(hash string) {
 		rec.Revoked = true
 		k.keys[hash] = rec
 	}
-}
-
-// handler is f as a Lambda handler.
-func handler[E, R any](f func(context.Context, E) (R, error)) lambda.Handler { return invoker[E, R](f) }
-
-// invoker is a Lambda handler of a typed function, as lambdaapp builds
-// each function's: the raw event in, the raw result out.
-type invoker[E, R any] func(context.Context, E) (R, error)
-
-// Invoke runs the function on a raw event and returns the raw result.
-func (f invoker[E, R]) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	var event E
-	if err := json.Unmarshal(payload, &event); err != nil {
-		return nil, err
-	}
-	resp, err := f(ctx, event)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(resp)
 }
 
 var _ auth.Keys = (*Keys)(nil)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/profiles-service/profiles/client"
 	"github.com/profiles-service/profiles/local/apitest"
-	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/aws/gateway"
 )
 
 // TestBearerAuth: the admin routes accept only an admin token (the admin
@@ -78,7 +78,7 @@ func TestBearerAuth(t *testing.T) {
 	if r := a.Do(t, "GET", "/nowhere", "", "Authorization", a.AdminAuth()); r.Status != http.StatusNotFound {
 		t.Errorf("/nowhere: %d", r.Status)
 	}
-	if after := must(a.Admin.GetProfile(ctx, p.ProfileID))(t); str(after.LastName) != "B" {
+	if after := must(a.Admin.GetProfile(ctx, p.ProfileID))(t); apitest.StringOf(after.LastName) != "B" {
 		t.Errorf("only the authorised PATCH should have applied: %+v", after)
 	}
 }

@@ -25,7 +25,7 @@ func phoneContact(v string) client.ContactInput {
 func TestContactLifecycle(t *testing.T) {
 	t.Parallel()
 	a := apitest.New(t)
-	r := a.Do(t, "POST", "/profiles", referenceCreate, "Authorization", a.AdminAuth())
+	r := a.Do(t, "POST", "/profiles", apitest.ReferenceCreate, "Authorization", a.AdminAuth())
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
@@ -48,7 +48,7 @@ func TestContactLifecycle(t *testing.T) {
 		t.Fatalf("PUT: %d %s", r.Status, r.Body)
 	}
 	got := must(a.Admin.PatchContact(ctx, p.ProfileID, c.ContactID, client.ContactInput{Verified: client.Value(true), UUID: client.Value("crm-c-1")}, nil))(t)
-	if got.Value != "client2@email.com" || !got.Verified || str(got.UUID) != "crm-c-1" || got.CreateTime != c.CreateTime {
+	if got.Value != "client2@email.com" || !got.Verified || apitest.StringOf(got.UUID) != "crm-c-1" || got.CreateTime != c.CreateTime {
 		t.Errorf("updated %+v", got)
 	}
 	all := must(a.Admin.GetProfile(ctx, p.ProfileID))(t)
@@ -175,5 +175,5 @@ func TestContactListing(t *testing.T) {
 
 func sameContact(a, b views.Contact) bool {
 	return a.ContactID == b.ContactID && a.Key == b.Key && a.Value == b.Value && a.CreateTime == b.CreateTime &&
-		a.UpdateTime == b.UpdateTime && str(a.UUID) == str(b.UUID) && (a.UUID == nil) == (b.UUID == nil) && a.Verified == b.Verified
+		a.UpdateTime == b.UpdateTime && apitest.StringOf(a.UUID) == apitest.StringOf(b.UUID) && (a.UUID == nil) == (b.UUID == nil) && a.Verified == b.Verified
 }

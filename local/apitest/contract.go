@@ -14,7 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/profiles-service/profiles/local/gateway"
+	"github.com/profiles-service/profiles/local/aws/gateway"
 	"github.com/profiles-service/profiles/shared/api"
 )
 
@@ -84,9 +84,6 @@ type Exchange struct {
 	noRoute error
 }
 
-// String is the request: "METHOD /path?query".
-func (ex *Exchange) String() string { return ex.what }
-
 // CheckRequest validates a copy of req, whose body is raw, so the request
 // itself stays byte for byte what the test built. A request as a server
 // receives it (no scheme or host in its URL) is checked on its Host.
@@ -110,6 +107,9 @@ func CheckRequest(req *http.Request, raw []byte) *Exchange {
 	ex.reqErr = openapi3filter.ValidateRequest(context.Background(), ex.input)
 	return ex
 }
+
+// String is the request as "METHOD /path?query", for a test's messages.
+func (ex *Exchange) String() string { return ex.what }
 
 // Response is nil when the exchange keeps the contract, else why not.
 func (ex *Exchange) Response(status int, header http.Header, body []byte) error {

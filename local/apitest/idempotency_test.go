@@ -61,14 +61,14 @@ func TestIdempotencyKeyReplays(t *testing.T) {
 	user := a.User("idem-user")
 	u1 := must(user.UpdateMyProfile(ctx, client.UserInput{GivenName: client.Value("I")}, &client.WriteOptions{IdempotencyKey: "u-1"}))(t)
 	u2 := must(user.UpdateMyProfile(ctx, client.UserInput{GivenName: client.Value("I")}, &client.WriteOptions{IdempotencyKey: "u-1"}))(t)
-	if u1.Replayed || !u2.Replayed || str(u2.GivenName) != "I" || u2.UserID != u1.UserID {
+	if u1.Replayed || !u2.Replayed || apitest.StringOf(u2.GivenName) != "I" || u2.UserID != u1.UserID {
 		t.Errorf("user update replay: %+v then %+v", u1, u2)
 	}
 
 	// A replay answers the resource as it is now, with its current ETag.
 	patched := must(a.Admin.PatchProfile(ctx, p1.ProfileID, client.ProfileInput{LastName: client.Value("Later")}, nil))(t)
 	p3 := must(a.Admin.CreateProfile(ctx, in, &client.WriteOptions{IdempotencyKey: "typed-1"}))(t)
-	if !p3.Replayed || str(p3.LastName) != "Later" || p3.ETag != patched.ETag {
+	if !p3.Replayed || apitest.StringOf(p3.LastName) != "Later" || p3.ETag != patched.ETag {
 		t.Errorf("a replay after a PATCH: %+v, want the profile as patched (ETag %s)", p3, patched.ETag)
 	}
 
@@ -109,7 +109,7 @@ func TestIfMatch(t *testing.T) {
 		t.Errorf("IsPreconditionFailed(%v) = false", err)
 	}
 	problem(t, a.Admin.DeleteProfile(ctx, p.ProfileID, &client.WriteOptions{IfMatch: read.ETag}), http.StatusPreconditionFailed, "")
-	if now := must(a.Admin.GetProfile(ctx, p.ProfileID))(t); str(now.LastName) != "Cole" || now.ETag != v2.ETag {
+	if now := must(a.Admin.GetProfile(ctx, p.ProfileID))(t); apitest.StringOf(now.LastName) != "Cole" || now.ETag != v2.ETag {
 		t.Errorf("a refused write changed the profile: %+v", now)
 	}
 	must(a.Admin.PutProfile(ctx, p.ProfileID, client.ProfileInput{MiddleName: client.Value("Any")}, &client.WriteOptions{IfMatch: "*"}))(t)

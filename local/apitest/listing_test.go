@@ -41,57 +41,11 @@ func seedProfiles(t *testing.T, a *apitest.API, n int) []views.Profile {
 	return out
 }
 
-// sortValue is the test's own reading of the documented order of a field.
-func sortValue(p views.Profile, field string) string {
-	switch field {
-	case "createTime":
-		return p.CreateTime
-	case "updateTime":
-		return p.UpdateTime
-	case "enabled":
-		return fmt.Sprint(p.Enabled) // "false" < "true"
-	case "firstName":
-		return strings.ToLower(str(p.FirstName))
-	case "middleName":
-		return strings.ToLower(str(p.MiddleName))
-	case "lastName":
-		return strings.ToLower(str(p.LastName))
-	case "name":
-		return strings.ToLower(str(p.Name))
-	case "profileId":
-		return p.ProfileID
-	}
-	panic(field)
-}
-
-func expectedOrder(ps []views.Profile, field string, desc bool) []string {
-	sorted := slices.Clone(ps)
-	slices.SortFunc(sorted, func(a, b views.Profile) int {
-		c := strings.Compare(sortValue(a, field), sortValue(b, field))
-		if c == 0 {
-			c = strings.Compare(a.ProfileID, b.ProfileID)
-		}
-		if desc {
-			c = -c
-		}
-		return c
-	})
-	return ids(sorted)
-}
-
-func ids(ps []views.Profile) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.ProfileID
-	}
-	return out
-}
-
 // pageByCursor follows the next links from the first page to the last.
 func pageByCursor(t *testing.T, c *client.Client, o client.ListOptions) []string {
 	t.Helper()
 	page := must(c.ListProfiles(ctx, o))(t)
-	all := ids(page.Items)
+	all := apitest.IDs(page.Items)
 	for pages := 0; page.Next != ""; pages++ {
 		if pages > 100 {
 			t.Fatal("too many pages")
@@ -100,7 +54,7 @@ func pageByCursor(t *testing.T, c *client.Client, o client.ListOptions) []string
 			t.Fatalf("an empty page links to a next one: %s", page.Next)
 		}
 		page = must(c.NextProfiles(ctx, page.Next))(t)
-		all = append(all, ids(page.Items)...)
+		all = append(all, apitest.IDs(page.Items)...)
 	}
 	return all
 }
@@ -114,7 +68,7 @@ func pageByOffset(t *testing.T, c *client.Client, o client.ListOptions, total in
 		if len(page.Items) > o.Limit {
 			t.Fatalf("page of %d, limit %d", len(page.Items), o.Limit)
 		}
-		all = append(all, ids(page.Items)...)
+		all = append(all, apitest.IDs(page.Items)...)
 	}
 	return all
 }
@@ -128,7 +82,7 @@ func TestListingOrderAndPaging(t *testing.T) {
 	for _, field := range []string{"createTime", "enabled", "firstName", "lastName", "middleName", "name", "profileId", "updateTime"} {
 		for _, order := range []string{"asc", "desc"} {
 			t.Run(field+"_"+order, func(t *testing.T) {
-				want := expectedOrder(ps, field, order == "desc")
+				want := apitest.ExpectedOrder(ps, field, order == "desc")
 				o := client.ListOptions{SortBy: field, SortOrder: order, Limit: 7}
 				if got := pageByOffset(t, a.Admin, o, len(ps)); !slices.Equal(got, want) {
 					t.Errorf("offset paging:\n got %v\nwant %v", got, want)
@@ -141,8 +95,8 @@ func TestListingOrderAndPaging(t *testing.T) {
 	}
 	t.Run("default is createTime asc, limit 10", func(t *testing.T) {
 		page := must(a.Admin.ListProfiles(ctx, client.ListOptions{}))(t)
-		if want := expectedOrder(ps, "createTime", false)[:10]; !slices.Equal(ids(page.Items), want) {
-			t.Errorf("got %v want %v", ids(page.Items), want)
+		if want := apitest.ExpectedOrder(ps, "createTime", false)[:10]; !slices.Equal(apitest.IDs(page.Items), want) {
+			t.Errorf("got %v want %v", apitest.IDs(page.Items), want)
 		}
 		if len(page.Items[0].Tags) != 0 || page.Items[0].Tags == nil {
 			t.Errorf("tags %v", page.Items[0].Tags)
@@ -188,20 +142,22 @@ func TestListingFilters(t *testing.T) {
 		{f("enabled", "true"), func(p views.Profile) bool { return p.Enabled }, false},
 		{f("enabled", "0"), func(p views.Profile) bool { return !p.Enabled }, false},
 		{f("enabled", "false"), func(p views.Profile) bool { return !p.Enabled }, false},
-		{f("firstName", "ANNA"), func(p views.Profile) bool { return lower(str(p.FirstName)) == "anna" }, false},
-		{f("profileFirstName", "anna"), func(p views.Profile) bool { return lower(str(p.FirstName)) == "anna" }, false},
-		{f("profileFirstName", "Ann"), func(p views.Profile) bool { return lower(str(p.FirstName)) == "ann" }, false},
-		{f("lastName", "smith"), func(p views.Profile) bool { return lower(str(p.LastName)) == "smith" }, false},
-		{f("profileLastName", "ÅBERG"), func(p views.Profile) bool { return lower(str(p.LastName)) == "åberg" }, false},
-		{f("middleName", "LEE"), func(p views.Profile) bool { return lower(str(p.MiddleName)) == "lee" }, false},
-		{f("profileMiddleName", "Marie"), func(p views.Profile) bool { return lower(str(p.MiddleName)) == "marie" }, false},
-		{f("name", str(ps[0].Name)), func(p views.Profile) bool { return lower(str(p.Name)) == lower(str(ps[0].Name)) }, false},
-		{f("uuid", "u-3"), func(p views.Profile) bool { return str(p.UUID) == "u-3" }, false},
+		{f("firstName", "ANNA"), func(p views.Profile) bool { return lower(apitest.StringOf(p.FirstName)) == "anna" }, false},
+		{f("profileFirstName", "anna"), func(p views.Profile) bool { return lower(apitest.StringOf(p.FirstName)) == "anna" }, false},
+		{f("profileFirstName", "Ann"), func(p views.Profile) bool { return lower(apitest.StringOf(p.FirstName)) == "ann" }, false},
+		{f("lastName", "smith"), func(p views.Profile) bool { return lower(apitest.StringOf(p.LastName)) == "smith" }, false},
+		{f("profileLastName", "ÅBERG"), func(p views.Profile) bool { return lower(apitest.StringOf(p.LastName)) == "åberg" }, false},
+		{f("middleName", "LEE"), func(p views.Profile) bool { return lower(apitest.StringOf(p.MiddleName)) == "lee" }, false},
+		{f("profileMiddleName", "Marie"), func(p views.Profile) bool { return lower(apitest.StringOf(p.MiddleName)) == "marie" }, false},
+		{f("name", apitest.StringOf(ps[0].Name)), func(p views.Profile) bool {
+			return lower(apitest.StringOf(p.Name)) == lower(apitest.StringOf(ps[0].Name))
+		}, false},
+		{f("uuid", "u-3"), func(p views.Profile) bool { return apitest.StringOf(p.UUID) == "u-3" }, false},
 		{f("uuid", "U-3"), func(views.Profile) bool { return false }, true},
 		{f("uuid", "u-3", "enabled", map[bool]string{true: "0", false: "1"}[ps[3].Enabled]), func(views.Profile) bool { return false }, true},
-		{f("enabled", "1", "lastName", "Smith"), func(p views.Profile) bool { return p.Enabled && lower(str(p.LastName)) == "smith" }, false},
+		{f("enabled", "1", "lastName", "Smith"), func(p views.Profile) bool { return p.Enabled && lower(apitest.StringOf(p.LastName)) == "smith" }, false},
 		{f("firstName", "anna", "lastName", "smith", "enabled", "1"), func(p views.Profile) bool {
-			return p.Enabled && lower(str(p.LastName)) == "smith" && lower(str(p.FirstName)) == "anna"
+			return p.Enabled && lower(apitest.StringOf(p.LastName)) == "smith" && lower(apitest.StringOf(p.FirstName)) == "anna"
 		}, false},
 		{f("lastName", "nobody"), func(views.Profile) bool { return false }, true},
 		{f("name", "a OR 1=1"), func(views.Profile) bool { return false }, true},
@@ -219,7 +175,7 @@ func TestListingFilters(t *testing.T) {
 			}
 			for _, sortBy := range []string{"createTime", "lastName", "firstName", "name"} {
 				for _, order := range []string{"asc", "desc"} {
-					w := expectedOrder(want, sortBy, order == "desc")
+					w := apitest.ExpectedOrder(want, sortBy, order == "desc")
 					got := pageByCursor(t, a.Admin, client.ListOptions{Limit: 3, SortBy: sortBy, SortOrder: order, Filters: tc.filters})
 					if !slices.Equal(got, w) && !(len(got) == 0 && len(w) == 0) {
 						t.Errorf("sort %s %s:\n got %v\nwant %v", sortBy, order, got, w)
@@ -295,7 +251,7 @@ func TestListingByContact(t *testing.T) {
 	} {
 		for _, sortBy := range []string{"createTime", "name", "enabled"} {
 			got := pageByCursor(t, a.Admin, client.ListOptions{Limit: 1, SortBy: sortBy, Filters: tc.filters})
-			if w := expectedOrder(tc.want, sortBy, false); !slices.Equal(got, w) && !(len(got) == 0 && len(w) == 0) {
+			if w := apitest.ExpectedOrder(tc.want, sortBy, false); !slices.Equal(got, w) && !(len(got) == 0 && len(w) == 0) {
 				t.Errorf("%v sort_by=%s: got %v, want %v", tc.filters, sortBy, got, w)
 			}
 		}

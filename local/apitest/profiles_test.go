@@ -14,20 +14,6 @@ import (
 	"github.com/profiles-service/profiles/shared/views"
 )
 
-// The reference's POST /profiles example body.
-const referenceCreate = `{
-  "contacts": [
-    {"key": "email", "value": "client@email.com", "uuid": null},
-    {"key": "phone", "value": "+9876543210", "uuid": null}
-  ],
-  "countryNumericCode": "840",
-  "enabled": true,
-  "firstName": "Mary",
-  "middleName": "Jane",
-  "lastName": "Smith",
-  "uuid": null
-}`
-
 // The reference's PUT /profile/{profileId} example body.
 const referenceUpdate = `{
   "enabled": true,
@@ -43,7 +29,7 @@ const referenceUpdate = `{
 func TestReferenceProfileLifecycle(t *testing.T) {
 	t.Parallel()
 	a := apitest.New(t)
-	r := a.Do(t, "POST", "/profiles", referenceCreate, "Authorization", a.AdminAuth())
+	r := a.Do(t, "POST", "/profiles", apitest.ReferenceCreate, "Authorization", a.AdminAuth())
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
@@ -51,7 +37,7 @@ func TestReferenceProfileLifecycle(t *testing.T) {
 	if err := json.Unmarshal(r.Body, &created); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := keysInOrder(t, r.Body), []string{"profileId", "contacts", "countryNumericCode", "country", "enabled",
+	if got, want := apitest.KeysInOrder(t, r.Body), []string{"profileId", "contacts", "countryNumericCode", "country", "enabled",
 		"firstName", "middleName", "lastName", "name", "tags", "createTime", "updateTime", "uuid"}; !slices.Equal(got, want) {
 		t.Errorf("profile keys %v, want %v", got, want)
 	}
@@ -64,7 +50,7 @@ func TestReferenceProfileLifecycle(t *testing.T) {
 	if r.Header.Get("ETag") == "" {
 		t.Error("no ETag")
 	}
-	if str(created.Name) != "Mary Jane Smith" || !created.Enabled || created.UUID != nil || len(created.Tags) != 0 || created.Tags == nil {
+	if apitest.StringOf(created.Name) != "Mary Jane Smith" || !created.Enabled || created.UUID != nil || len(created.Tags) != 0 || created.Tags == nil {
 		t.Errorf("created %+v", created)
 	}
 	c := created.Country
@@ -81,7 +67,7 @@ func TestReferenceProfileLifecycle(t *testing.T) {
 	}
 	var rawProfile struct{ Contacts []json.RawMessage }
 	_ = json.Unmarshal(r.Body, &rawProfile)
-	if got, want := keysInOrder(t, rawProfile.Contacts[0]), []string{"contactId", "key", "value", "createTime", "updateTime", "uuid", "verified"}; !slices.Equal(got, want) {
+	if got, want := apitest.KeysInOrder(t, rawProfile.Contacts[0]), []string{"contactId", "key", "value", "createTime", "updateTime", "uuid", "verified"}; !slices.Equal(got, want) {
 		t.Errorf("contact keys %v, want %v", got, want)
 	}
 	var rawContact map[string]json.RawMessage
@@ -91,7 +77,7 @@ func TestReferenceProfileLifecycle(t *testing.T) {
 	}
 
 	got := must(a.Admin.GetProfile(ctx, created.ProfileID))(t)
-	if got.ProfileID != created.ProfileID || len(got.Contacts) != 2 || str(got.Name) != "Mary Jane Smith" || got.ETag != r.Header.Get("ETag") {
+	if got.ProfileID != created.ProfileID || len(got.Contacts) != 2 || apitest.StringOf(got.Name) != "Mary Jane Smith" || got.ETag != r.Header.Get("ETag") {
 		t.Errorf("get %+v", got)
 	}
 
@@ -100,7 +86,7 @@ func TestReferenceProfileLifecycle(t *testing.T) {
 		t.Fatalf("PUT /profile/{id}: %d %s", r.Status, r.Body)
 	}
 	updated := must(a.Admin.PutProfile(ctx, created.ProfileID, client.ProfileInput{FirstName: client.Value("Maria")}, nil))(t)
-	if str(updated.Name) != "Maria Jane Smith" || updated.CreateTime != created.CreateTime || len(updated.Contacts) != 2 {
+	if apitest.StringOf(updated.Name) != "Maria Jane Smith" || updated.CreateTime != created.CreateTime || len(updated.Contacts) != 2 {
 		t.Errorf("updated %+v", updated)
 	}
 
@@ -136,7 +122,7 @@ func TestPartialUpdate(t *testing.T) {
 	p := must(a.Admin.CreateProfile(ctx, client.ProfileInput{FirstName: client.Value(" Ann "), MiddleName: client.Value("B"),
 		LastName: client.Value("Cole"), CountryNumericCode: client.Value("250"), UUID: client.Value("ext-1"),
 		Tags: client.Value([]string{"a", "b"})}, nil))(t)
-	if str(p.FirstName) != "Ann" || str(p.CountryNumericCode) != "250" || p.Country == nil || p.Country.Alpha2Code != "FR" {
+	if apitest.StringOf(p.FirstName) != "Ann" || apitest.StringOf(p.CountryNumericCode) != "250" || p.Country == nil || p.Country.Alpha2Code != "FR" {
 		t.Fatalf("created %+v", p)
 	}
 	// That a write moves updateTime is shared/api's
@@ -149,7 +135,7 @@ func TestPartialUpdate(t *testing.T) {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
 	if u.MiddleName != nil || u.CountryNumericCode != nil || u.Country != nil || u.UUID != nil || u.Enabled ||
-		str(u.FirstName) != "Ann" || str(u.LastName) != "Cole" || str(u.Name) != "Ann Cole" || !slices.Equal(u.Tags, []string{"a", "b"}) {
+		apitest.StringOf(u.FirstName) != "Ann" || apitest.StringOf(u.LastName) != "Cole" || apitest.StringOf(u.Name) != "Ann Cole" || !slices.Equal(u.Tags, []string{"a", "b"}) {
 		t.Errorf("after patch %+v", u)
 	}
 	if u.ProfileID != p.ProfileID || u.CreateTime != p.CreateTime || u.UpdateTime < p.UpdateTime {

@@ -45,20 +45,20 @@ func TestUserProfileUpdateAndViews(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("first update: %d %s", r.Status, r.Body)
 	}
-	if got, want := keysInOrder(t, r.Body), []string{"userId", "givenName", "familyName", "featureUpdates", "marketingUpdates",
+	if got, want := apitest.KeysInOrder(t, r.Body), []string{"userId", "givenName", "familyName", "featureUpdates", "marketingUpdates",
 		"email", "emailVerified", "phoneNumber", "phoneVerified"}; !slices.Equal(got, want) {
 		t.Errorf("keys %v, want %v", got, want)
 	}
 	u := must(user.GetMyProfile(ctx))(t)
-	if u.UserID != sub || str(u.GivenName) != "John" || str(u.FamilyName) != "Doe" ||
-		u.FeatureUpdates || !u.MarketingUpdates || str(u.Email) != "john.doe@centrapay.com" || u.EmailVerified ||
+	if u.UserID != sub || apitest.StringOf(u.GivenName) != "John" || apitest.StringOf(u.FamilyName) != "Doe" ||
+		u.FeatureUpdates || !u.MarketingUpdates || apitest.StringOf(u.Email) != "john.doe@centrapay.com" || u.EmailVerified ||
 		u.PhoneNumber != nil || u.PhoneVerified {
 		t.Errorf("created %+v", u)
 	}
 
 	// Partial update: only what is sent changes.
 	u = must(user.UpdateMyProfile(ctx, client.UserInput{FeatureUpdates: client.Value(true)}, nil))(t)
-	if !u.FeatureUpdates || !u.MarketingUpdates || str(u.GivenName) != "John" || str(u.Email) != "john.doe@centrapay.com" {
+	if !u.FeatureUpdates || !u.MarketingUpdates || apitest.StringOf(u.GivenName) != "John" || apitest.StringOf(u.Email) != "john.doe@centrapay.com" {
 		t.Errorf("after partial update %+v", u)
 	}
 
@@ -70,7 +70,7 @@ func TestUserProfileUpdateAndViews(t *testing.T) {
 			t.Errorf("admin Profile shows %s: %s", hidden, raw)
 		}
 	}
-	if str(p.LastName) != "Doe" || len(p.Contacts) != 1 || p.Contacts[0].Value != "john.doe@centrapay.com" || !p.Enabled {
+	if apitest.StringOf(p.LastName) != "Doe" || len(p.Contacts) != 1 || p.Contacts[0].Value != "john.doe@centrapay.com" || !p.Enabled {
 		t.Fatalf("admin view %+v", p)
 	}
 
@@ -80,17 +80,17 @@ func TestUserProfileUpdateAndViews(t *testing.T) {
 	must(a.Admin.CreateContact(ctx, p.ProfileID, client.ContactInput{Key: client.Value("phone"), Value: client.Value("+64271112222"),
 		Verified: client.Value(true)}, nil))(t)
 	u = must(user.GetMyProfile(ctx))(t)
-	if str(u.GivenName) != "Johnny" || !u.EmailVerified || str(u.PhoneNumber) != "+64271112222" || !u.PhoneVerified {
+	if apitest.StringOf(u.GivenName) != "Johnny" || !u.EmailVerified || apitest.StringOf(u.PhoneNumber) != "+64271112222" || !u.PhoneVerified {
 		t.Errorf("user view after admin changes %+v", u)
 	}
 
 	// The same email (normalised) keeps the verification; another resets it.
 	u = must(user.UpdateMyProfile(ctx, client.UserInput{Email: client.Value("john.doe@CENTRAPAY.com")}, nil))(t)
-	if !u.EmailVerified || str(u.Email) != "john.doe@centrapay.com" {
+	if !u.EmailVerified || apitest.StringOf(u.Email) != "john.doe@centrapay.com" {
 		t.Errorf("same email changed verification: %+v", u)
 	}
 	u = must(user.UpdateMyProfile(ctx, client.UserInput{Email: client.Value("john@doe.example")}, nil))(t)
-	if u.EmailVerified || str(u.Email) != "john@doe.example" {
+	if u.EmailVerified || apitest.StringOf(u.Email) != "john@doe.example" {
 		t.Errorf("new email kept verification: %+v", u)
 	}
 	if c := must(a.Admin.GetContact(ctx, p.ProfileID, p.Contacts[0].ContactID))(t); c.Value != "john@doe.example" || c.Verified {
@@ -111,8 +111,8 @@ func TestUserProfileUpdateAndViews(t *testing.T) {
 		rawProblem(t, a.Do(t, "POST", "/api/me/profile/update", tc.body, "Authorization", "Bearer "+a.UserToken(sub)), http.StatusBadRequest, tc.field)
 	}
 	after := must(user.GetMyProfile(ctx))(t)
-	if str(after.Email) != str(u.Email) || str(after.GivenName) != str(u.GivenName) ||
-		str(after.FamilyName) != str(u.FamilyName) || after.FeatureUpdates != u.FeatureUpdates || after.EmailVerified != u.EmailVerified {
+	if apitest.StringOf(after.Email) != apitest.StringOf(u.Email) || apitest.StringOf(after.GivenName) != apitest.StringOf(u.GivenName) ||
+		apitest.StringOf(after.FamilyName) != apitest.StringOf(u.FamilyName) || after.FeatureUpdates != u.FeatureUpdates || after.EmailVerified != u.EmailVerified {
 		t.Errorf("a rejected update changed the profile: %+v", after)
 	}
 
@@ -148,7 +148,7 @@ func TestPartnerLookupByAPIKey(t *testing.T) {
 	if want := `{"givenName":"John","familyName":"Doe","featureUpdates":false,"marketingUpdates":true,"email":"john.doe@centrapay.com"}`; string(r.Body) != want {
 		t.Errorf("body %s, want %s", r.Body, want)
 	}
-	if p := must(a.Partner(good).GetUserProfile(ctx, sub))(t); str(p.GivenName) != "John" || !p.MarketingUpdates {
+	if p := must(a.Partner(good).GetUserProfile(ctx, sub))(t); apitest.StringOf(p.GivenName) != "John" || !p.MarketingUpdates {
 		t.Errorf("typed lookup %+v", p)
 	}
 	_, err := a.Partner(good).GetUserProfile(ctx, "nobody")
@@ -194,8 +194,8 @@ func TestUserEmailTakesOverAnotherContact(t *testing.T) {
 	}
 	must(a.Admin.CreateContact(ctx, found[0].ProfileID, email("second@example.com"), nil))(t)
 	me := must(user.UpdateMyProfile(ctx, client.UserInput{Email: client.Value("Second@example.com")}, nil))(t)
-	if str(me.Email) != "Second@example.com" {
-		t.Errorf("email %q, want the new one", str(me.Email))
+	if apitest.StringOf(me.Email) != "Second@example.com" {
+		t.Errorf("email %q, want the new one", apitest.StringOf(me.Email))
 	}
 	p := must(a.Admin.GetProfile(ctx, found[0].ProfileID))(t)
 	if len(p.Contacts) != 1 || p.Contacts[0].Value != "Second@example.com" {

@@ -34,7 +34,7 @@ fi
 case $seed in '' | *[!0-9]*) echo "contract: CONTRACT_SEED must be a number or \"random\", not \"$seed\"" >&2; exit 2 ;; esac
 
 rm -rf "$CONTRACT_DIR/report" && mkdir -p "$CONTRACT_DIR"
-"$GO" build -o "$CONTRACT_DIR/local" ./cmd/local
+"$GO" build -o "$CONTRACT_DIR/devserver" ./cmd/devserver
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
@@ -42,9 +42,9 @@ DYNAMODB_ENDPOINT=http://127.0.0.1:$(free_port)
 TABLE_NAME=contract-$$
 export PORT DYNAMODB_ENDPOINT TABLE_NAME
 base=http://127.0.0.1:$PORT
-log=$CONTRACT_DIR/local.log
+log=$CONTRACT_DIR/devserver.log
 
-"$CONTRACT_DIR/local" 2>"$log" &
+"$CONTRACT_DIR/devserver" 2>"$log" &
 api=$!
 trap 'kill $api 2>/dev/null; wait $api 2>/dev/null || true' EXIT
 # The API answers once its DynamoDB Local (a JVM) has started: seconds on a

@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/profiles-service/profiles/local/aws/gateway"
+	"github.com/profiles-service/profiles/local/aws/iam"
 	"github.com/profiles-service/profiles/local/ddblocal"
-	"github.com/profiles-service/profiles/local/gateway"
-	"github.com/profiles-service/profiles/local/iam"
 	"github.com/profiles-service/profiles/local/meter"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/config"
@@ -118,7 +118,7 @@ func Start(ctx context.Context, root string, cfg config.Config, logf func(string
 
 // Handlers builds each function of the template as lambdaapp.Start would
 // in AWS, on a copy of awsCfg of its own that enforces the function's IAM
-// policy from template.yaml (local/iam), recording its calls in iam.Calls.
+// policy from template.yaml (local/aws/iam), recording its calls in iam.Calls.
 func Handlers(ctx context.Context, tpl *samtemplate.Template, cfg config.Config, awsCfg aws.Config) (map[string]lambda.Handler, error) {
 	byName := map[string]lambdaapp.Function{}
 	for _, f := range lambdaapp.All() {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/profiles-service/profiles/local/streams"
+	"github.com/profiles-service/profiles/local/aws/streams"
 )
 
 // EventSource is the local event source mapping of template.yaml's

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/profile"
 )
@@ -205,12 +206,12 @@ func TestConcurrentPatchesWithOneIfMatch(t *testing.T) {
 	var final Profile
 	r := a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &final)
 	landed := -1
-	_, _ = fmt.Sscanf(str(final.FirstName), "W%d", &landed)
+	_, _ = fmt.Sscanf(apitest.StringOf(final.FirstName), "W%d", &landed)
 	switch {
-	case r.Header.Get("ETag") == `"1"` && str(final.FirstName) == "Start" && got[200] == 0:
+	case r.Header.Get("ETag") == `"1"` && apitest.StringOf(final.FirstName) == "Start" && got[200] == 0:
 	case r.Header.Get("ETag") == `"2"` && landed >= 0 && (rs[landed].Status == 200 || isUnknown(t, rs[landed])):
 	default:
-		t.Errorf("final %s, ETag %s, statuses %v: not exactly the one acknowledged write (or an outcome-unknown one)", str(final.FirstName), r.Header.Get("ETag"), got)
+		t.Errorf("final %s, ETag %s, statuses %v: not exactly the one acknowledged write (or an outcome-unknown one)", apitest.StringOf(final.FirstName), r.Header.Get("ETag"), got)
 	}
 	for _, r := range rs {
 		if r.Status == 412 {
@@ -245,8 +246,8 @@ func TestConcurrentPatchesWithoutIfMatchNeverMix(t *testing.T) {
 	var final Profile
 	r := a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &final)
 	var i int
-	if _, err := fmt.Sscanf(str(final.LastName), "L%d", &i); err != nil || !slices.Equal(final.Tags, []string{fmt.Sprintf("t%d", i), fmt.Sprintf("u%d", i)}) {
-		t.Errorf("final state mixes requests: lastName %s, tags %v", str(final.LastName), final.Tags)
+	if _, err := fmt.Sscanf(apitest.StringOf(final.LastName), "L%d", &i); err != nil || !slices.Equal(final.Tags, []string{fmt.Sprintf("t%d", i), fmt.Sprintf("u%d", i)}) {
+		t.Errorf("final state mixes requests: lastName %s, tags %v", apitest.StringOf(final.LastName), final.Tags)
 	} else if rs[i].Status != 200 && !isUnknown(t, rs[i]) {
 		t.Errorf("the final state is request %d's, which answered a plain 503: it landed", i)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/local/testenv"
 )
 
@@ -127,7 +128,7 @@ func TestReferenceCurlCommands(t *testing.T) {
 	var created Profile
 	status, body := curl(curlCreateProfile)
 	expect("POST /profiles", status, 201, body, &created)
-	if created.ProfileID == "" || str(created.Name) != "Mary Jane Smith" || len(created.Contacts) != 2 || created.Country == nil || created.Country.Alpha2Code != "US" {
+	if created.ProfileID == "" || apitest.StringOf(created.Name) != "Mary Jane Smith" || len(created.Contacts) != 2 || created.Country == nil || created.Country.Alpha2Code != "US" {
 		t.Fatalf("created %s", body)
 	}
 	wantContacts := map[string]string{"email": "client@email.com", "phone": "+9876543210"}
@@ -145,8 +146,8 @@ func TestReferenceCurlCommands(t *testing.T) {
 	// isMary holds a profile body to the reference's Mary Jane Smith.
 	isMary := func(what string, p Profile, body []byte) {
 		t.Helper()
-		if p.ProfileID != created.ProfileID || str(p.Name) != "Mary Jane Smith" || str(p.FirstName) != "Mary" ||
-			str(p.MiddleName) != "Jane" || str(p.LastName) != "Smith" || !p.Enabled || p.Country == nil || p.Country.Alpha2Code != "US" ||
+		if p.ProfileID != created.ProfileID || apitest.StringOf(p.Name) != "Mary Jane Smith" || apitest.StringOf(p.FirstName) != "Mary" ||
+			apitest.StringOf(p.MiddleName) != "Jane" || apitest.StringOf(p.LastName) != "Smith" || !p.Enabled || p.Country == nil || p.Country.Alpha2Code != "US" ||
 			len(p.Contacts) != 2 || p.CreateTime != created.CreateTime {
 			t.Errorf("%s: %s, want the created Mary Jane Smith (%s) with her 2 contacts", what, body, created.ProfileID)
 		}
@@ -224,7 +225,7 @@ func TestReferenceCurlCommands(t *testing.T) {
 	var me map[string]any
 	status, body = curl(curlUpdateMyProfile, "<TOKEN>", testenv.UserToken(t, user))
 	expect("POST /api/me/profile/update", status, 200, body, &me)
-	if got := keysInOrder(t, body); strings.Join(got, ",") != "userId,givenName,familyName,featureUpdates,marketingUpdates,email,emailVerified,phoneNumber,phoneVerified" {
+	if got := apitest.KeysInOrder(t, body); strings.Join(got, ",") != "userId,givenName,familyName,featureUpdates,marketingUpdates,email,emailVerified,phoneNumber,phoneVerified" {
 		t.Errorf("user profile keys %v", got)
 	}
 	status, body = curl(curlGetUserProfile, "<TOKEN>", newKey(t, a, "curl-partner"))

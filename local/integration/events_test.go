@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/profiles-service/profiles/local/eventbus"
+	"github.com/profiles-service/profiles/local/aws/eventbus"
 	"github.com/profiles-service/profiles/local/eventschema"
 	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/profile"

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/local/testenv"
 )
 
@@ -155,7 +156,7 @@ func TestTableHoldsExactlyTheAcknowledgedWrites(t *testing.T) {
 		if it.Type == "profile" {
 			var p Profile
 			a.do("GET", "/profiles/"+it.ProfileID, nil).expect(t, 200, &p)
-			uuids = append(uuids, str(p.UUID))
+			uuids = append(uuids, apitest.StringOf(p.UUID))
 			if len(p.Contacts) != 1 {
 				t.Errorf("profile %s has %d contacts: a partial write", p.ProfileID, len(p.Contacts))
 			}
@@ -194,8 +195,8 @@ func TestLateWritesLandAtMostOnce(t *testing.T) {
 	}
 	var got Profile
 	r := a.do("GET", "/profiles/"+p.ProfileID, nil).expect(t, 200, &got)
-	if str(got.FirstName) != "Late" || r.Header.Get("ETag") != `"2"` {
-		t.Errorf("after the PATCH's copies landed: firstName %q, ETag %s; want Late, \"2\" (one effect)", str(got.FirstName), r.Header.Get("ETag"))
+	if apitest.StringOf(got.FirstName) != "Late" || r.Header.Get("ETag") != `"2"` {
+		t.Errorf("after the PATCH's copies landed: firstName %q, ETag %s; want Late, \"2\" (one effect)", apitest.StringOf(got.FirstName), r.Header.Get("ETag"))
 	}
 	var list []Profile
 	a.do("GET", "/profiles?filter[firstName]=LateCreate", nil).expect(t, 200, &list)
@@ -232,7 +233,7 @@ func TestSlowDatabaseKeepsEveryAnswerTrue(t *testing.T) {
 		if it.Type == "profile" && it.ProfileID != p.ProfileID {
 			var q Profile
 			a.do("GET", "/profiles/"+it.ProfileID, nil).expect(t, 200, &q)
-			uuids = append(uuids, str(q.UUID))
+			uuids = append(uuids, apitest.StringOf(q.UUID))
 		}
 	}
 	creates.check(t, uuids, "profile")

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/profile"
 )
@@ -65,13 +66,13 @@ func TestEveryWriteSettlesAnUnknownOutcome(t *testing.T) {
 	if etag := r.Header.Get("ETag"); etag != `"6"` {
 		t.Errorf("ETag %s after five settled writes from version 1, want \"6\": a write took effect more or less than once", etag)
 	}
-	if str(after.FirstName) != "Put" || str(after.LastName) != "Patch" || str(after.UUID) != "fence-3" || len(after.Contacts) != 1 || after.Contacts[0].Value != "+15557770001" {
+	if apitest.StringOf(after.FirstName) != "Put" || apitest.StringOf(after.LastName) != "Patch" || apitest.StringOf(after.UUID) != "fence-3" || len(after.Contacts) != 1 || after.Contacts[0].Value != "+15557770001" {
 		t.Errorf("the profile after the settled writes: %+v", after)
 	}
 	var me struct{ GivenName *string }
 	user.do("GET", "/api/me/profile", nil).expect(t, 200, &me)
 	newUser.do("GET", "/api/me/profile", nil).expect(t, 200, nil)
-	if str(me.GivenName) != "During" {
+	if apitest.StringOf(me.GivenName) != "During" {
 		t.Errorf("the user's settled update: %+v", me)
 	}
 	a.do("DELETE", "/profiles/"+p.ProfileID, nil).expect(t, 204, nil)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/local/bulkload"
 	"github.com/profiles-service/profiles/shared/profile"
 )
@@ -116,7 +117,7 @@ func TestListingWhileEnabledFlips(t *testing.T) {
 		}
 		var page []Profile
 		pg.r.expect(t, http.StatusOK, &page)
-		if got := ids(page); len(slices.Compact(slices.Sorted(slices.Values(got)))) != len(got) {
+		if got := apitest.IDs(page); len(slices.Compact(slices.Sorted(slices.Values(got)))) != len(got) {
 			repeated++
 			t.Errorf("%s: a profile twice on the page: %v", pg.ex, got)
 		}

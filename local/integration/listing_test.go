@@ -7,53 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/profiles-service/profiles/local/apitest"
 )
-
-// sortValue is the test's own reading of the documented order of a field.
-func sortValue(p Profile, field string) string {
-	switch field {
-	case "createTime":
-		return p.CreateTime
-	case "updateTime":
-		return p.UpdateTime
-	case "enabled":
-		return fmt.Sprint(p.Enabled) // "false" < "true"
-	case "firstName":
-		return strings.ToLower(str(p.FirstName))
-	case "middleName":
-		return strings.ToLower(str(p.MiddleName))
-	case "lastName":
-		return strings.ToLower(str(p.LastName))
-	case "name":
-		return strings.ToLower(str(p.Name))
-	case "profileId":
-		return p.ProfileID
-	}
-	panic(field)
-}
-
-func expectedOrder(ps []Profile, field string, desc bool) []string {
-	sorted := slices.Clone(ps)
-	slices.SortFunc(sorted, func(a, b Profile) int {
-		c := strings.Compare(sortValue(a, field), sortValue(b, field))
-		if c == 0 {
-			c = strings.Compare(a.ProfileID, b.ProfileID)
-		}
-		if desc {
-			c = -c
-		}
-		return c
-	})
-	return ids(sorted)
-}
-
-func ids(ps []Profile) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.ProfileID
-	}
-	return out
-}
 
 var linkNext = regexp.MustCompile(`^<([^>]+)>; rel="next"$`)
 
@@ -68,7 +24,7 @@ func pageByCursor(t *testing.T, a *api, first string) []string {
 		}
 		var page []Profile
 		r := a.do("GET", path, nil).expect(t, http.StatusOK, &page)
-		all = append(all, ids(page)...)
+		all = append(all, apitest.IDs(page)...)
 		path = ""
 		if l := r.Header.Get("Link"); l != "" {
 			m := linkNext.FindStringSubmatch(l)
@@ -119,7 +75,7 @@ func TestListingByContact(t *testing.T) {
 	} {
 		for _, sortBy := range []string{"createTime", "name", "enabled"} {
 			got := pageByCursor(t, a, "/profiles?limit=1&sort_by="+sortBy+"&"+tc.query)
-			if w := expectedOrder(tc.want, sortBy, false); !slices.Equal(got, w) && !(len(got) == 0 && len(w) == 0) {
+			if w := apitest.ExpectedOrder(tc.want, sortBy, false); !slices.Equal(got, w) && !(len(got) == 0 && len(w) == 0) {
 				t.Errorf("%s sort_by=%s: got %v, want %v", tc.query, sortBy, got, w)
 			}
 		}

@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,15 +10,16 @@ import (
 	"os"
 	"testing"
 
-	"github.com/profiles-service/profiles/local/iam"
+	"github.com/profiles-service/profiles/local/aws/iam"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/shared/views"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m, leastPrivilege) }
 
 // leastPrivilege holds each function's IAM policy in template.yaml to the
-// calls the whole suite made, fault paths included (local/iam records them
+// calls the whole suite made, fault paths included (local/aws/iam records them
 // while enforcing the policies): it fails the run when a function called
 // something its policy does not allow, or when a policy allows something
 // no function call used. Derived, not listed: deleting an action the code
@@ -160,68 +160,9 @@ func (r *response) expectProblem(t *testing.T, status int, field string) problem
 	return p
 }
 
-// Profile and Contact as the API returns them.
-type Profile struct {
-	ProfileID          string    `json:"profileId"`
-	Contacts           []Contact `json:"contacts"`
-	CountryNumericCode *string   `json:"countryNumericCode"`
-	Country            *struct {
-		CountryID                   string `json:"countryId"`
-		CountryName                 string `json:"countryName"`
-		Alpha2Code                  string `json:"alpha2Code"`
-		Alpha3Code                  string `json:"alpha3Code"`
-		NumericCode                 string `json:"numericCode"`
-		GeographicRegionNumericCode string `json:"geographicRegionNumericCode"`
-		GeographicRegionName        string `json:"geographicRegionName"`
-		CreateTime                  string `json:"createTime"`
-		UpdateTime                  string `json:"updateTime"`
-	} `json:"country"`
-	Enabled    bool     `json:"enabled"`
-	FirstName  *string  `json:"firstName"`
-	MiddleName *string  `json:"middleName"`
-	LastName   *string  `json:"lastName"`
-	Name       *string  `json:"name"`
-	Tags       []string `json:"tags"`
-	CreateTime string   `json:"createTime"`
-	UpdateTime string   `json:"updateTime"`
-	UUID       *string  `json:"uuid"`
-}
-
-type Contact struct {
-	ContactID  string  `json:"contactId"`
-	Key        string  `json:"key"`
-	Value      string  `json:"value"`
-	CreateTime string  `json:"createTime"`
-	UpdateTime string  `json:"updateTime"`
-	UUID       *string `json:"uuid"`
-	Verified   bool    `json:"verified"`
-}
-
-func str(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}
-
-// keysInOrder returns the top-level keys of a JSON object in their order.
-func keysInOrder(t *testing.T, raw []byte) []string {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		t.Fatalf("not an object: %s", raw)
-	}
-	var keys []string
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, k.(string))
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return keys
-}
+// Profile and Contact as the API returns them: the JSON the API encodes
+// (shared/views), so a test reads the same type the handlers write.
+type (
+	Profile = views.Profile
+	Contact = views.Contact
+)

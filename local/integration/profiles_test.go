@@ -8,21 +8,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-)
 
-// The reference's POST /profiles example body.
-const referenceCreate = `{
-  "contacts": [
-    {"key": "email", "value": "client@email.com", "uuid": null},
-    {"key": "phone", "value": "+9876543210", "uuid": null}
-  ],
-  "countryNumericCode": "840",
-  "enabled": true,
-  "firstName": "Mary",
-  "middleName": "Jane",
-  "lastName": "Smith",
-  "uuid": null
-}`
+	"github.com/profiles-service/profiles/local/apitest"
+)
 
 // TestDeleteLeavesNoItems: a profile's delete takes every item of it from
 // the table: the profile, its contacts and its markers. What the API
@@ -31,7 +19,7 @@ func TestDeleteLeavesNoItems(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
 	var created Profile
-	a.do("POST", "/profiles", referenceCreate).expect(t, http.StatusCreated, &created)
+	a.do("POST", "/profiles", apitest.ReferenceCreate).expect(t, http.StatusCreated, &created)
 	a.do("PATCH", "/profiles/"+created.ProfileID, `{"uuid":"crm-1"}`).expect(t, http.StatusOK, nil)
 	if items := tableItems(t, a); len(items) < 4 {
 		t.Fatalf("%d items for a profile with two contacts and a uuid: %v", len(items), items)

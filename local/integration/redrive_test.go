@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/profiles-service/profiles/local/eventbus"
+	"github.com/profiles-service/profiles/local/aws/eventbus"
+	"github.com/profiles-service/profiles/local/aws/streams"
 	"github.com/profiles-service/profiles/local/eventschema"
-	"github.com/profiles-service/profiles/local/streams"
 	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profileevents"

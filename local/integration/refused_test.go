@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/profiles-service/profiles/local/iam"
+	"github.com/profiles-service/profiles/local/aws/iam"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/lambdaapp"
 )

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/local/fixtures"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/local/testenv"
@@ -51,7 +52,7 @@ var samEventRequests = []samEventRequest{
 		        "lastName": "Smith", "uuid": null}`,
 		check: func(t *testing.T, body []byte) {
 			var p Profile
-			if err := json.Unmarshal(body, &p); err != nil || p.ProfileID == "" || str(p.FirstName) != "Mary" {
+			if err := json.Unmarshal(body, &p); err != nil || p.ProfileID == "" || apitest.StringOf(p.FirstName) != "Mary" {
 				t.Errorf("created profile %s (%v)", body, err)
 			}
 		},

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/local/smoke"
 	"github.com/profiles-service/profiles/local/testenv"
 )
@@ -56,7 +57,7 @@ func TestSmokeAgainstTheLocalAPI(t *testing.T) {
 	var left []Profile
 	admin.do("GET", "/profiles?filter[firstName]=Smoke&filter[enabled]=1", nil).expect(t, 200, &left)
 	for _, p := range left {
-		if strings.HasPrefix(str(p.LastName), "smoke") {
+		if strings.HasPrefix(apitest.StringOf(p.LastName), "smoke") {
 			t.Errorf("a smoke profile was left behind: %+v", p)
 		}
 	}

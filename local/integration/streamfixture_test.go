@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/profiles-service/profiles/local/aws/streams"
 	"github.com/profiles-service/profiles/local/fixtures"
-	"github.com/profiles-service/profiles/local/streams"
 	"github.com/profiles-service/profiles/local/testenv"
 )
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/profile"
@@ -82,8 +83,8 @@ func TestUserEmailTakesOverAnotherContact(t *testing.T) {
 	a.do("POST", "/profiles/"+found[0].ProfileID+"/contacts", `{"key":"email","value":"second@example.com"}`).expect(t, 201, nil)
 	var me struct{ Email *string }
 	user.do("POST", "/api/me/profile/update", `{"email":"Second@example.com"}`).expect(t, 200, &me)
-	if str(me.Email) != "Second@example.com" {
-		t.Errorf("email %q, want the new one", str(me.Email))
+	if apitest.StringOf(me.Email) != "Second@example.com" {
+		t.Errorf("email %q, want the new one", apitest.StringOf(me.Email))
 	}
 	var p Profile
 	a.do("GET", "/profiles/"+found[0].ProfileID, nil).expect(t, 200, &p)

@@ -229,18 +229,9 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 // answered after holding it for hold (when late) or 0–50 ms, whether or
 // not the client still waits.
 func slowAnswer(w http.ResponseWriter, r *http.Request, target string, late bool, hold time.Duration) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
+	_, resp, answer, ok := relay(context.Background(), target, r)
+	if !ok {
 		return
-	}
-	resp, err := http.DefaultTransport.RoundTrip(forwarded(context.Background(), target, r, body))
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(resp.Body)
-	if err != nil {
-		panic(http.ErrAbortHandler)
 	}
 	if !late {
 		hold = time.Duration(rand.Int64N(int64(50 * time.Millisecond)))
@@ -255,6 +246,27 @@ func slowAnswer(w http.ResponseWriter, r *http.Request, target string, late bool
 	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(answer)
+}
+
+// relay reads r's body, sends the request on to DynamoDB under ctx and
+// reads DynamoDB's answer (resp's body, already closed). ok is false when
+// r's body could not be read; a failed round trip aborts r's connection, as
+// a lost answer would.
+func relay(ctx context.Context, target string, r *http.Request) (body []byte, resp *http.Response, answer []byte, ok bool) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, nil, nil, false
+	}
+	resp, err = http.DefaultTransport.RoundTrip(forwarded(ctx, target, r, body))
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	defer resp.Body.Close()
+	answer, err = io.ReadAll(resp.Body)
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	return body, resp, answer, true
 }
 
 // forwarded is the request, with the body, as sent on to DynamoDB.

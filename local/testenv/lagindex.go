@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"hash/crc32"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -44,18 +43,9 @@ func listIndexes(tb testing.TB) map[string]string {
 // its answer an entry the index partition answered lately and has lost
 // since (LagIndex).
 func (fp *FaultProxy) lagQuery(w http.ResponseWriter, r *http.Request, target string, rate float64, window time.Duration) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
+	body, resp, answer, ok := relay(r.Context(), target, r)
+	if !ok {
 		return
-	}
-	resp, err := http.DefaultTransport.RoundTrip(forwarded(r.Context(), target, r, body))
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(resp.Body)
-	if err != nil {
-		panic(http.ErrAbortHandler)
 	}
 	var in struct {
 		IndexName              string

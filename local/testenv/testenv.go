@@ -20,9 +20,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/profiles-service/profiles/local/aws/gateway"
 	"github.com/profiles-service/profiles/local/ddblocal"
 	"github.com/profiles-service/profiles/local/devstack"
-	"github.com/profiles-service/profiles/local/gateway"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/dynamo"

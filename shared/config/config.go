@@ -14,7 +14,7 @@ import (
 // Config is the typed environment of every function and local tool.
 type Config struct {
 	// Local is LOCAL_MODE: the function runs against DynamoDB Local (make
-	// run, make invoke, sam local with local/sam/env.json). It is chosen
+	// run, make invoke, sam local with local/samcli/env.json). It is chosen
 	// explicitly, never inferred from an endpoint: AWS_ENDPOINT_URL_DYNAMODB
 	// is also a normal setting in AWS (a VPC or FIPS endpoint).
 	Local          bool
@@ -77,7 +77,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	// sam local sets AWS_SAM_LOCAL in its containers.
 	if truthy(getenv("AWS_SAM_LOCAL")) && !c.Local {
 		return c, fmt.Errorf("sam local without the project's env file would call AWS with this machine's credentials: " +
-			"pass --env-vars local/sam/env.json (make sam-invoke and make sam-api write their own)")
+			"pass --env-vars local/samcli/env.json (make sam-invoke and make sam-api write their own)")
 	}
 	if c.TableName == "" {
 		return c, fmt.Errorf("TABLE_NAME is not set")

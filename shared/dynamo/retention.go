@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -135,4 +136,23 @@ func (s *Store) untouchedSince(ctx context.Context, found []profile.Disabled, cu
 		}
 	}
 	return res, nil
+}
+
+// Purge deletes a profile the retention job found (DisabledBefore) with its
+// contacts and markers, if it is still at the version found and neither it
+// nor any of its contacts changed since cutoff (touchTime; updateTime on an
+// item written before touchTime was); otherwise ErrPreconditionFailed.
+func (s *Store) Purge(ctx context.Context, d profile.Disabled, cutoff time.Time) error {
+	p, err := s.Get(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	before := expression.Value(profile.FormatTime(cutoff))
+	untouched := expression.Name("touchTime").LessThan(before).Or(
+		expression.AttributeNotExists(expression.Name("touchTime")).And(expression.Name("updateTime").LessThan(before)))
+	err = s.commit(ctx, s.deleteWrite(p, expression.Name("version").Equal(expression.Value(d.Version)).And(untouched)))
+	if errors.Is(err, errVersionChanged) {
+		return profile.ErrPreconditionFailed
+	}
+	return err
 }

@@ -4,10 +4,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"math/rand/v2"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,7 +15,6 @@ import (
 
 	"github.com/profiles-service/profiles/shared/budget"
 	"github.com/profiles-service/profiles/shared/idempotency"
-	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -75,45 +70,6 @@ func (s *Store) Create(ctx context.Context, p *profile.Profile, once *idempotenc
 	// the retry either writes or sees the marker taken (a ConflictError).
 	exists := &profile.ConflictError{Detail: "a profile with this id exists already", ExistingID: p.ID}
 	return s.retryWrite(ctx, exists, func() error { return s.commit(ctx, w) })
-}
-
-// retryWrite runs write until it meets no transaction conflict and, when
-// onChanged is nil, no concurrent change its condition refused; it waits a
-// capped, fully jittered exponential backoff between tries, and gives up
-// (ErrUnavailable: nothing landed) when too little time is left for
-// another. When the version changed and onChanged is not nil, retryWrite
-// returns onChanged at once.
-func (s *Store) retryWrite(ctx context.Context, onChanged error, write func() error) error {
-	deadline := s.budget.Deadline(ctx)
-	for attempt := 1; ; attempt++ {
-		err := write()
-		switch {
-		case errors.Is(err, errTxConflict):
-			metrics.Add(ctx, metrics.WriteConflictRetried, 1)
-		case errors.Is(err, errVersionChanged):
-			if onChanged != nil {
-				return onChanged
-			}
-			metrics.Add(ctx, metrics.WriteConflictRetried, 1)
-		default:
-			return err
-		}
-		pause := backoffDelay(attempt)
-		if !s.budget.CanStart(s.budget.Until(deadline) - pause) {
-			return fmt.Errorf("%w: the profile kept changing (%d tries)", profile.ErrUnavailable, attempt)
-		}
-		time.Sleep(pause)
-	}
-}
-
-// onChanged is what a write returns when another one changed the profile
-// first: ErrPreconditionFailed when the write was pinned to the version
-// the client read, else nil (read again, retry).
-func onChanged(pre profile.Precondition) error {
-	if pre.Pinned() {
-		return profile.ErrPreconditionFailed
-	}
-	return nil
 }
 
 // Get reads a profile with its contacts.
@@ -274,25 +230,6 @@ func (s *Store) Delete(ctx context.Context, id string, pre profile.Precondition)
 	})
 }
 
-// Purge deletes a profile the retention job found (DisabledBefore) with its
-// contacts and markers, if it is still at the version found and neither it
-// nor any of its contacts changed since cutoff (touchTime; updateTime on an
-// item written before touchTime was); otherwise ErrPreconditionFailed.
-func (s *Store) Purge(ctx context.Context, d profile.Disabled, cutoff time.Time) error {
-	p, err := s.Get(ctx, d.ID)
-	if err != nil {
-		return err
-	}
-	before := expression.Value(profile.FormatTime(cutoff))
-	untouched := expression.Name("touchTime").LessThan(before).Or(
-		expression.AttributeNotExists(expression.Name("touchTime")).And(expression.Name("updateTime").LessThan(before)))
-	err = s.commit(ctx, s.deleteWrite(p, expression.Name("version").Equal(expression.Value(d.Version)).And(untouched)))
-	if errors.Is(err, errVersionChanged) {
-		return profile.ErrPreconditionFailed
-	}
-	return err
-}
-
 // deleteWrite is the write that deletes p, its contacts and its markers,
 // if its item meets cond.
 func (s *Store) deleteWrite(p *profile.Profile, cond expression.ConditionBuilder) write {
@@ -335,70 +272,6 @@ func (s *Store) changedItems(w *write, before, after *profile.Profile) error {
 	return nil
 }
 
-// userMarked is the user id a profile's user marker holds, "" when it
-// needs none: a profile whose id is derived from its user's
-// (profile.UserProfileID) is found, and kept unique, by that id alone.
-func userMarked(p *profile.Profile) string {
-	if p.UserID == "" || p.ID == profile.UserProfileID(p.UserID) {
-		return ""
-	}
-	return p.UserID
-}
-
-// markerWrites moves a uniqueness marker of field from old to new: the new
-// one must not exist yet, the old one is removed.
-func (s *Store) markerWrites(profileID, old, new string, field uniqueField) []otherItem {
-	if old == new {
-		return nil
-	}
-	var items []otherItem
-	if old != "" {
-		items = append(items, otherItem{tx: types.TransactWriteItem{Delete: &types.Delete{
-			TableName: &s.table, Key: key(field.prefix+old, markerSK),
-		}}})
-	}
-	if new != "" {
-		pk := field.prefix + new
-		m, _ := attributevalue.MarshalMap(markerItem{PK: pk, SK: markerSK, Type: field.itemType, ProfileID: profileID})
-		items = append(items, otherItem{marker: &markerRef{pk: pk, field: field}, tx: types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.table, Item: m,
-			ConditionExpression:                 aws.String("attribute_not_exists(PK)"),
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}}})
-	}
-	return items
-}
-
-// profileIDByMarker returns the profile holding a unique value ("" when none).
-func (s *Store) profileIDByMarker(ctx context.Context, pk string) (string, error) {
-	if len(pk) > maxPartitionKey {
-		// No stored value is this long (validation bounds them): asking
-		// DynamoDB would only be a ValidationException.
-		return "", nil
-	}
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, ConsistentRead: aws.Bool(true), Key: key(pk, markerSK),
-	})
-	if err != nil {
-		return "", classify(err)
-	}
-	if out.Item == nil {
-		return "", nil
-	}
-	var m markerItem
-	err = attributevalue.UnmarshalMap(out.Item, &m)
-	return m.ProfileID, err
-}
-
-// ProfileIDByUser returns the id of the profile linked to the user, or ErrNotFound.
-func (s *Store) ProfileIDByUser(ctx context.Context, userID string) (string, error) {
-	id, err := s.profileIDByMarker(ctx, userField.prefix+userID)
-	if err == nil && id == "" {
-		err = profile.ErrNotFound
-	}
-	return id, err
-}
-
 // maxPartitionKey is DynamoDB's limit on a partition key's size in bytes.
 const maxPartitionKey = 2048
 
@@ -411,72 +284,4 @@ func key(pk, sk string) map[string]types.AttributeValue {
 
 func number(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: itoa(n)}
-}
-
-// backoffDelay is the pause before another optimistic attempt: capped
-// exponential backoff with full jitter (a random delay up to 4 ms, 8 ms,
-// ... 256 ms), so many writers of one profile spread out instead of
-// retrying in lockstep.
-func backoffDelay(attempt int) time.Duration {
-	return time.Duration(rand.Int64N(int64(2*time.Millisecond) << min(attempt, 7))) //nolint:gosec // G404: jitter needs spread, not unpredictability
-}
-
-// backoff waits backoffDelay, or until ctx ends.
-func backoff(ctx context.Context, attempt int) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(backoffDelay(attempt)):
-		return nil
-	}
-}
-
-// Rewrite writes a profile's item and its contacts' items again in the
-// current shape (the index keys, contactKeys and touchTime, and the
-// contact look-up this version writes), on and keeping its version: the
-// backfill after a change of shape (docs/upgrading.md). A profile changed
-// meanwhile is read again; one deleted meanwhile is ErrNotFound.
-func (s *Store) Rewrite(ctx context.Context, id string) error {
-	return s.retryWrite(ctx, nil, func() error {
-		p, err := s.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		// From the same profile without its contacts: every contact item
-		// is written again, the markers stay.
-		before := *p
-		before.Contacts = nil
-		w := write{op: opUpdate, profileID: id}
-		if w.cond, w.exact, err = s.profileUpdate(p, p, rewrite, layout{legacy: true}, s.budget.Now()); err != nil {
-			return err
-		}
-		if err := s.changedItems(&w, &before, p); err != nil {
-			return err
-		}
-		return s.commit(ctx, w)
-	})
-}
-
-// ProfileIDs pages through the ids of every profile with a Scan: for
-// operations tools (the backfill), never for a request. start is the
-// previous page's next ("" to begin); next is "" after the last page.
-func (s *Store) ProfileIDs(ctx context.Context, start string) (ids []string, next string, err error) {
-	in := &dynamodb.ScanInput{TableName: &s.table, ProjectionExpression: aws.String("PK, SK, profileId"),
-		FilterExpression: aws.String("SK = :sk"), ExpressionAttributeValues: map[string]types.AttributeValue{":sk": &types.AttributeValueMemberS{Value: profileSK}}}
-	if pk, sk, ok := strings.Cut(start, "\x00"); ok {
-		in.ExclusiveStartKey = key(pk, sk)
-	}
-	out, err := s.db.Scan(ctx, in)
-	if err != nil {
-		return nil, "", classify(err)
-	}
-	for _, it := range out.Items {
-		if id := stringAttr(it, "profileId"); id != "" {
-			ids = append(ids, id)
-		}
-	}
-	if out.LastEvaluatedKey != nil {
-		next = stringAttr(out.LastEvaluatedKey, "PK") + "\x00" + stringAttr(out.LastEvaluatedKey, "SK")
-	}
-	return ids, next, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/auth"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/profileevents"
@@ -31,15 +32,28 @@ func HTTP(e api.Endpoint) Function {
 			}
 			deps.CursorSecret = secret
 		}
-		return jsonHandler[events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse](
-			httpadapter.NewV2(api.NewServer(deps, e)).ProxyWithContext), nil
+		return HTTPHandler(deps, e), nil
 	}}
+}
+
+// HTTPHandler is the Lambda handler of e's routes on deps: what HTTP runs
+// once it has built the store and the cursor secret, and what local/apitest
+// runs on its in-memory store, so both invoke the same handler.
+func HTTPHandler(deps api.Deps, e api.Endpoint) lambda.Handler {
+	return jsonHandler[events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse](
+		httpadapter.NewV2(api.NewServer(deps, e)).ProxyWithContext)
 }
 
 // APIKeyAuthorizer is the HTTP API's Lambda authorizer of x-api-key.
 var APIKeyAuthorizer = Function{Name: "ApiKeyAuthorizer", build: func(_ context.Context, env Env) (lambda.Handler, error) {
-	return measured(api.Authorizer(newStore(env)), nil), nil
+	return AuthorizerHandler(newStore(env)), nil
 }}
+
+// AuthorizerHandler is the Lambda handler of the x-api-key authorizer on
+// keys: APIKeyAuthorizer's on the table, local/apitest's in memory.
+func AuthorizerHandler(keys auth.Keys) lambda.Handler {
+	return measured(api.Authorizer(keys), nil)
+}
 
 // RetentionPurge is the scheduled job that deletes long-disabled profiles.
 var RetentionPurge = Function{Name: "RetentionPurge", build: func(_ context.Context, env Env) (lambda.Handler, error) {

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
-	"github.com/profiles-service/profiles/local/eventbus"
+	"github.com/profiles-service/profiles/local/aws/eventbus"
 	"github.com/profiles-service/profiles/local/eventschema"
 	"github.com/profiles-service/profiles/shared/profile"
 	"github.com/profiles-service/profiles/shared/views"

@@ -14,7 +14,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/profiles-service/profiles/local/streams"
+	"github.com/profiles-service/profiles/local/aws/streams"
 	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/dynamo"
 )

@@ -1,4 +1,4 @@
-package sam
+package samcli
 
 import (
 	"context"
@@ -12,11 +12,11 @@ import (
 	"github.com/profiles-service/profiles/local/testenv"
 )
 
-// TestCommittedEnvFile holds local/sam/env.json, the file for running sam
+// TestCommittedEnvFile holds local/samcli/env.json, the file for running sam
 // local by hand that the functions' refusal message names, to what make
 // sam-api writes for make run's DynamoDB Local and table.
 func TestCommittedEnvFile(t *testing.T) {
-	committed, err := os.ReadFile(filepath.Join(testenv.Root(t), "local", "sam", "env.json"))
+	committed, err := os.ReadFile(filepath.Join(testenv.Root(t), "local", "samcli", "env.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestCommittedEnvFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := EnvFile(devstack.LocalTable, endpoint); string(committed) != string(want) {
-		t.Errorf("local/sam/env.json is\n%s\nwant\n%s", committed, want)
+		t.Errorf("local/samcli/env.json is\n%s\nwant\n%s", committed, want)
 	}
 }
 

@@ -2,6 +2,12 @@
 // its routes from template.yaml, checks credentials as the route's
 // authorizer would, builds the HTTP API (v2) event and invokes the route's
 // function handler in process, as `sam local start-api` does in a container.
+//
+// Each behaviour cites the API Gateway Developer Guide where it is built:
+// the JWT authorizer ("Controlling access to HTTP APIs with JWT
+// authorizers", authorize.go and jwt.go), the Lambda authorizer ("Working
+// with AWS Lambda authorizers for HTTP APIs", authorize.go) and CORS
+// ("Configuring CORS for an HTTP API", cors.go).
 package gateway
 
 import (

@@ -1,4 +1,4 @@
-// Command local runs the whole service on this machine (make run): DynamoDB
+// Command devserver runs the whole service on this machine (make run): DynamoDB
 // Local, the table from template.yaml, the local API gateway on
 // 127.0.0.1:$PORT (3000) in front of every function's handler, and the
 // table's stream fed to PublishProfileEvents, whose events go to
@@ -28,9 +28,9 @@ import (
 
 func main() {
 	// No flags: the environment configures it. -h says so and succeeds.
-	fs := flag.NewFlagSet("local", flag.ContinueOnError)
+	fs := flag.NewFlagSet("devserver", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: local (make run): the service on 127.0.0.1:$PORT (3000) on DynamoDB Local;\n"+
+		fmt.Fprintln(fs.Output(), "usage: devserver (make run): the service on 127.0.0.1:$PORT (3000) on DynamoDB Local;\n"+
 			"configured by PORT, DYNAMODB_ENDPOINT, TABLE_NAME and EVENTS_FILE (README.md, Configuration)")
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -43,7 +43,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Getenv, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "local:", err)
+		fmt.Fprintln(os.Stderr, "devserver:", err)
 		os.Exit(1)
 	}
 }

@@ -1,12 +1,12 @@
-// Command samlocal runs the real `sam local` on a sam build of the project,
+// Command samcli runs the real `sam local` on a sam build of the project,
 // against DynamoDB Local:
 //
-//	samlocal invoke [Function...]   make sam-invoke: sam local invoke of every function
-//	                                on each of its events/ fixtures, held to local/fixtures
-//	samlocal start-api              make sam-api: sam local start-api until Ctrl-C
+//	samcli invoke [Function...]   make sam-invoke: sam local invoke of every function
+//	                              on each of its events/ fixtures, held to local/fixtures
+//	samcli start-api              make sam-api: sam local start-api until Ctrl-C
 //
-// The container engine and base image come from local/sam/engine.sh and
-// local/sam/base-image.sh; the build from make sam-build SAM_ARCHITECTURE=<host>.
+// The container engine and base image come from local/samcli/engine.sh and
+// local/samcli/base-image.sh; the build from make sam-build SAM_ARCHITECTURE=<host>.
 package main
 
 import (
@@ -24,7 +24,7 @@ import (
 
 	"github.com/profiles-service/profiles/local/devstack"
 	"github.com/profiles-service/profiles/local/fixtures"
-	"github.com/profiles-service/profiles/local/sam"
+	"github.com/profiles-service/profiles/local/samcli"
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/logging"
 )
@@ -35,13 +35,13 @@ func main() {
 	defer stop()
 	// -h prints the usage and succeeds.
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "samlocal:", err)
+		fmt.Fprintln(os.Stderr, "samcli:", err)
 		os.Exit(1)
 	}
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	const usage = "usage: samlocal invoke [flags] [Function...] | samlocal start-api [flags] (samlocal <command> -h: its flags)"
+	const usage = "usage: samcli invoke [flags] [Function...] | samcli start-api [flags] (samcli <command> -h: its flags)"
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		fmt.Fprintln(stderr, usage)
 		return flag.ErrHelp
@@ -50,8 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.New(usage)
 	}
 	sub := args[0]
-	arch, _ := sam.HostArchitecture()
-	fs := flag.NewFlagSet("samlocal "+sub, flag.ContinueOnError)
+	arch, _ := samcli.HostArchitecture()
+	fs := flag.NewFlagSet("samcli "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	samBin := fs.String("sam", first(getenv("SAM"), "sam"), "the SAM CLI")
 	buildDir := fs.String("build-dir", ".local/sam-local/build", "sam build's output, for -arch")
@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	l := &sam.Local{SAM: *samBin, Root: root, BuildDir: *buildDir, Arch: arch,
+	l := &samcli.Local{SAM: *samBin, Root: root, BuildDir: *buildDir, Arch: arch,
 		EnvFile: filepath.Join(root, ".local", "sam-local", "env.json")}
 	if err := l.CheckBuild(); err != nil {
 		return err
@@ -82,8 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // localStack starts the engine, then DynamoDB Local at endpoint (reused,
 // or started) with the table and the fixture profile, and writes the env
 // file that points the functions at them. stop stops what it started.
-func localStack(ctx context.Context, l *sam.Local, table, endpoint string, stderr io.Writer) (stack *devstack.Stack, stop func(), err error) {
-	if l.Engine, err = sam.StartEngine(ctx, l.Root, stderr); err != nil {
+func localStack(ctx context.Context, l *samcli.Local, table, endpoint string, stderr io.Writer) (stack *devstack.Stack, stop func(), err error) {
+	if l.Engine, err = samcli.StartEngine(ctx, l.Root, stderr); err != nil {
 		return nil, nil, err
 	}
 	if stack, err = startTable(ctx, l, table, endpoint, stderr); err != nil {
@@ -93,14 +93,14 @@ func localStack(ctx context.Context, l *sam.Local, table, endpoint string, stder
 	return stack, func() { stack.Close(); l.Engine.Stop() }, nil
 }
 
-func startTable(ctx context.Context, l *sam.Local, table, endpoint string, stderr io.Writer) (*devstack.Stack, error) {
+func startTable(ctx context.Context, l *samcli.Local, table, endpoint string, stderr io.Writer) (*devstack.Stack, error) {
 	env := map[string]string{"TABLE_NAME": table, "DYNAMODB_ENDPOINT": endpoint, "LOCAL_MODE": "1"}
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		return nil, err
 	}
 	// The functions run in Region (sam local --region): so must the table.
-	cfg.Region = sam.Region
+	cfg.Region = samcli.Region
 	stack, err := devstack.Start(ctx, l.Root, cfg, devstack.Logf(stderr))
 	if err != nil {
 		return nil, err

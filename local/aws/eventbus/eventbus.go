@@ -5,6 +5,9 @@
 // partial failure: FailedEntryCount, and an ErrorCode and ErrorMessage in
 // the failed entries' places. The real SDK client sends to it (its
 // BaseEndpoint). Only tests import it.
+//
+// The action and its partial failures are those of the Amazon EventBridge
+// API Reference, "PutEvents" (its response's FailedEntryCount and Entries).
 package eventbus
 
 import (

@@ -15,7 +15,7 @@ import (
 
 	"github.com/profiles-service/profiles/local/devstack"
 	"github.com/profiles-service/profiles/local/fixtures"
-	"github.com/profiles-service/profiles/local/sam"
+	"github.com/profiles-service/profiles/local/samcli"
 )
 
 // invokeTimeout bounds one sam local invoke; the first also builds SAM's
@@ -27,7 +27,7 @@ const invokeTimeout = 3 * time.Minute
 // DynamoDB Local and table of its own, prints one line per fixture, and fails
 // when any answer is not the documented one. Where no container engine can
 // be had it says so in one line and succeeds.
-func invokeAll(ctx context.Context, l *sam.Local, only []string, stdout, stderr io.Writer) error {
+func invokeAll(ctx context.Context, l *samcli.Local, only []string, stdout, stderr io.Writer) error {
 	var todo []fixtures.Fixture
 	for _, f := range fixtures.All {
 		if len(only) == 0 || slices.Contains(only, f.Function) {
@@ -43,7 +43,7 @@ func invokeAll(ctx context.Context, l *sam.Local, only []string, stdout, stderr 
 		return err
 	}
 	stack, stop, err := localStack(ctx, l, devstack.LocalTable, "http://127.0.0.1:"+strconv.Itoa(port), stderr)
-	if errors.Is(err, sam.ErrNoEngine) {
+	if errors.Is(err, samcli.ErrNoEngine) {
 		fmt.Fprintf(stdout, "sam-invoke: SKIPPED: %v, so the real sam local invoke did not run\n", err)
 		return nil
 	}
@@ -82,7 +82,7 @@ func invokeAll(ctx context.Context, l *sam.Local, only []string, stdout, stderr 
 
 // invoke runs sam local invoke of f's function on f's event and checks the
 // answer the function returned (sam prints it on stdout, logs on stderr).
-func invoke(ctx context.Context, l *sam.Local, f fixtures.Fixture) (got string, err error) {
+func invoke(ctx context.Context, l *samcli.Local, f fixtures.Fixture) (got string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, invokeTimeout)
 	defer cancel()
 	cmd, err := l.Command(ctx, "invoke", f.Function, "--event", filepath.Join("events", f.Event))

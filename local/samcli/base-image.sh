@@ -3,7 +3,7 @@
 # `sam local invoke|start-api --invoke-image <name>`, building a stand-in when
 # the official one cannot be had.
 #
-#   IMAGE=$(local/sam/base-image.sh)    # after: eval "$(local/sam/engine.sh env)"
+#   IMAGE=$(local/samcli/base-image.sh)    # after: eval "$(local/samcli/engine.sh env)"
 #
 # 1. The official public.ecr.aws/lambda/provided:al2023-<arch> if it is already
 #    local, or if a pull succeeds within PULL_TIMEOUT seconds (a machine without

@@ -1,4 +1,4 @@
-package sam
+package samcli
 
 import (
 	"bufio"
@@ -41,7 +41,7 @@ type Engine struct {
 // and gets the base image. It fails with ErrNoEngine when no engine can be
 // had here. Stop stops what it started.
 func StartEngine(ctx context.Context, root string, logw io.Writer) (*Engine, error) {
-	e := &Engine{scripts: filepath.Join(root, "local", "sam"), logw: logw}
+	e := &Engine{scripts: filepath.Join(root, "local", "samcli"), logw: logw}
 	running := e.script(ctx, nil, io.Discard, "engine.sh", "status") == nil
 	// Its log is shown after it, so that a skip is told in one line.
 	var log bytes.Buffer
@@ -51,12 +51,12 @@ func StartEngine(ctx context.Context, root string, logw io.Writer) (*Engine, err
 			return nil, fmt.Errorf("%w: %s", ErrNoEngine, noEngineReason(log.String()))
 		}
 		_, _ = logw.Write(log.Bytes()) // the error below is what counts
-		return nil, fmt.Errorf("local/sam/engine.sh start: %w", err)
+		return nil, fmt.Errorf("local/samcli/engine.sh start: %w", err)
 	}
 	_, _ = logw.Write(log.Bytes()) // a log the caller gave us: best effort
 	var exports bytes.Buffer
 	if err := e.script(ctx, &exports, logw, "engine.sh", "env"); err != nil {
-		return nil, fmt.Errorf("local/sam/engine.sh env: %w", err)
+		return nil, fmt.Errorf("local/samcli/engine.sh env: %w", err)
 	}
 	vars := parseExports(exports.String())
 	e.Name, e.HostAlias, e.AddHost = vars["SAM_ENGINE_NAME"], vars["SAM_HOST_ALIAS"], vars["SAM_ADD_HOST"]
@@ -71,9 +71,9 @@ func StartEngine(ctx context.Context, root string, logw io.Writer) (*Engine, err
 	if e.Image = strings.TrimSpace(image.String()); err != nil || e.Image == "" {
 		e.Stop()
 		if err == nil {
-			return nil, errors.New("local/sam/base-image.sh: no image (it printed none)")
+			return nil, errors.New("local/samcli/base-image.sh: no image (it printed none)")
 		}
-		return nil, fmt.Errorf("local/sam/base-image.sh: no image (%w)", err)
+		return nil, fmt.Errorf("local/samcli/base-image.sh: no image (%w)", err)
 	}
 	return e, nil
 }
@@ -86,11 +86,11 @@ func (e *Engine) Stop() {
 	}
 	e.started = false
 	if err := e.script(context.Background(), nil, e.logw, "engine.sh", "stop"); err != nil {
-		fmt.Fprintln(e.logw, "local/sam/engine.sh stop:", err)
+		fmt.Fprintln(e.logw, "local/samcli/engine.sh stop:", err)
 	}
 }
 
-// script runs one of local/sam's scripts with the engine's environment.
+// script runs one of local/samcli's scripts with the engine's environment.
 func (e *Engine) script(ctx context.Context, stdout, stderr io.Writer, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(e.scripts, name)}, args...)...)
 	cmd.Env = append(os.Environ(), e.Env...)

@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"github.com/profiles-service/profiles/local/fixtures"
-	"github.com/profiles-service/profiles/local/sam"
+	"github.com/profiles-service/profiles/local/samcli"
 )
 
 // startAPI serves the API with `sam local start-api` on 127.0.0.1:port, on
 // the table at endpoint (make run's: reused, or started), until ctx ends
 // (Ctrl-C); then it stops sam, and the DynamoDB Local and the podman service
 // if it started them.
-func startAPI(ctx context.Context, l *sam.Local, table, endpoint string, port int, stderr io.Writer) error {
+func startAPI(ctx context.Context, l *samcli.Local, table, endpoint string, port int, stderr io.Writer) error {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	if listening(addr) {
 		return fmt.Errorf("%s is taken: choose another port with SAM_API_PORT", addr)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/profiles-service/profiles/local/streams"
+	"github.com/profiles-service/profiles/local/aws/streams"
 )
 
 // TestFailureFile: a given-up batch is appended as Lambda's documented

@@ -1,11 +1,11 @@
-// Package sam runs the real SAM CLI's `sam local` on this project (make
+// Package samcli runs the real SAM CLI's `sam local` on this project (make
 // sam-invoke, make sam-api): on a container engine (engine.sh: Docker where
 // its daemon answers, otherwise podman from Debian's packages), with a Lambda
 // base image (base-image.sh: the official one, or a stand-in built here when
 // the registry cannot be reached), an env file that puts every function in
 // local mode on DynamoDB Local, and an environment without the host's AWS
 // credentials.
-package sam
+package samcli
 
 import (
 	"encoding/json"

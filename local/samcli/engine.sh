@@ -210,7 +210,7 @@ stop() {
 }
 
 # One name for this machine in every container, whatever the engine, so one
-# env file (local/sam/env.json) serves both: podman puts
+# env file (local/samcli/env.json) serves both: podman puts
 # host.containers.internal in each container's /etc/hosts; with Docker, sam
 # local must add it (--add-host host.containers.internal:host-gateway; Docker
 # 20.10+ resolves host-gateway to the bridge's gateway, Docker Desktop to the host).
