@@ -195,7 +195,7 @@ func (c *Client) send(ctx context.Context, r request, u *url.URL) (*reply, error
 		}
 		return nil, &NetworkError{Method: r.method, URL: u.Redacted(), Err: err, Write: r.method != http.MethodGet}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
 		// The answer started but was lost: for a write, what it said is unknown.

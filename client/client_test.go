@@ -196,7 +196,10 @@ func TestIteratorsFollowTheCursor(t *testing.T) {
 
 	// Breaking out stops the iteration; an error ends it.
 	n := 0
-	for range c.Profiles(ctx, client.ListOptions{Limit: 2}) {
+	for _, err := range c.Profiles(ctx, client.ListOptions{Limit: 2}) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		if n++; n == 3 {
 			break
 		}

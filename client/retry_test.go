@@ -217,9 +217,9 @@ func TestKeyedRetryLandsOnce(t *testing.T) {
 		first := len(keys) == 1
 		mu.Unlock()
 		proxy := func(w http.ResponseWriter) {
-			req, _ := http.NewRequestWithContext(r.Context(), r.Method, srv.URL+r.URL.RequestURI(), r.Body)
+			req, _ := http.NewRequestWithContext(r.Context(), r.Method, srv.URL+r.URL.RequestURI(), r.Body) //nolint:gosec // G704: the test's own server
 			req.Header = r.Header.Clone()
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := http.DefaultClient.Do(req) //nolint:gosec // G704: the test's own server
 			if err != nil {
 				http.Error(w, err.Error(), 500)
 				return

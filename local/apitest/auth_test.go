@@ -2,6 +2,7 @@ package apitest_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -129,7 +130,7 @@ func TestAPIKeyAuthorizerCachesItsResult(t *testing.T) {
 	other := a.NewAPIKey("revoked-partner")
 	a.RevokeAPIKey(other)
 	_, err = a.Partner(other).GetUserProfile(ctx, "nobody")
-	if e, ok := err.(*client.Error); !ok || e.Status != http.StatusForbidden {
+	if e := (*client.Error)(nil); !errors.As(err, &e) || e.Status != http.StatusForbidden {
 		t.Errorf("a revoked key: %v", err)
 	}
 }

@@ -116,19 +116,19 @@ func (ex *Exchange) Response(status int, header http.Header, body []byte) error 
 	ok := status >= 200 && status < 300
 	if ex.input == nil {
 		if ok {
-			return fmt.Errorf("contract: %s answered %d but is no operation of openapi.yaml: %v", ex.what, status, ex.noRoute)
+			return fmt.Errorf("contract: %s answered %d but is no operation of openapi.yaml: %w", ex.what, status, ex.noRoute)
 		}
 		return nil
 	}
 	if ok && ex.reqErr != nil {
-		return fmt.Errorf("contract: %s was accepted (%d) although openapi.yaml rejects the request: %v", ex.what, status, ex.reqErr)
+		return fmt.Errorf("contract: %s was accepted (%d) although openapi.yaml rejects the request: %w", ex.what, status, ex.reqErr)
 	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: ex.input, Status: status, Header: header, Options: contractOptions,
 	}
 	in.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		return fmt.Errorf("contract: the response to %s breaks openapi.yaml: %v\nstatus %d, body: %.500s", ex.what, err, status, body)
+		return fmt.Errorf("contract: the response to %s breaks openapi.yaml: %w\nstatus %d, body: %.500s", ex.what, err, status, body)
 	}
 	return nil
 }

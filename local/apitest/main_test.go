@@ -2,6 +2,7 @@ package apitest_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"regexp"
@@ -25,10 +26,10 @@ var (
 
 // problem fails the test unless err is a problem+json answer with the
 // status, a type and a title, whose errors name field (when not "").
-func problem(t *testing.T, err error, status int, field string) *client.Error {
+func problem(t *testing.T, err error, status int, field string) client.Error {
 	t.Helper()
-	e, ok := err.(*client.Error)
-	if !ok {
+	var e *client.Error
+	if !errors.As(err, &e) {
 		t.Fatalf("error %v (%T), want a %d problem", err, err, status)
 	}
 	if e.Status != status {
@@ -40,7 +41,7 @@ func problem(t *testing.T, err error, status int, field string) *client.Error {
 	if field != "" && !names(e, field) {
 		t.Fatalf("errors %s do not name field %q", e.Body, field)
 	}
-	return e
+	return *e
 }
 
 func names(e *client.Error, field string) bool {

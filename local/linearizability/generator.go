@@ -68,7 +68,7 @@ func (g *Generator) Run(ctx context.Context, exec Executor) *History {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rng := rand.New(rand.NewPCG(g.Seed, uint64(c)))
+			rng := rand.New(rand.NewPCG(g.Seed, uint64(c))) //nolint:gosec // G115: c is a client's number, 0 to Clients-1
 			for n := 0; ctx.Err() == nil; n++ {
 				in := g.next(rng, c, n)
 				// A request in flight when the time is up finishes: its

@@ -132,7 +132,7 @@ func TestLinearizability(t *testing.T) {
 			proxy.Set(m.fault, m.rate, m.delay)
 			defer proxy.Set(testenv.Pass, 0, 0)
 			lagged := proxy.Lagged()
-			run(t, api, m.name+"-", seed+uint64(i), m.listers, still)
+			run(t, api, m.name+"-", seed+uint64(i), m.listers, still) //nolint:gosec // G115: i is a mode's index
 			if m.fault == testenv.LagIndex {
 				t.Logf("%d index entries answered a moment late", proxy.Lagged()-lagged)
 			}
@@ -154,7 +154,7 @@ func run(t *testing.T, api *API, names string, seed uint64, listers int, still m
 		scans.Add(1)
 		go func() {
 			defer scans.Done()
-			rng := rand.New(rand.NewPCG(seed, uint64(1000+lister)))
+			rng := rand.New(rand.NewPCG(seed, uint64(1000+lister))) //nolint:gosec // G115: lister is a lister's number
 			for ctx.Err() == nil {
 				what, b := api.Scan(ctx, rng, still)
 				brokenMu.Lock()

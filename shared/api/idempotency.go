@@ -85,7 +85,7 @@ func replayIfUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempote
 	// err and lerr as text only: the answer is outcome-unknown, not
 	// whatever writeError would make of err's or lerr's kind.
 	return fmt.Errorf("%w: the request met %q, and its Idempotency-Key's record could not be read: %v",
-		profile.ErrOutcomeUnknown, err, lerr)
+		profile.ErrOutcomeUnknown, err, lerr) //nolint:errorlint // text only, as said above
 }
 
 // stateful errors depend on what is stored, not on the request alone.

@@ -156,7 +156,7 @@ func walkDistinctPages(ctx context.Context, store *dynamo.Store, all []*profile.
 	for page := 1; ; page++ {
 		got, err := store.List(ctx, q)
 		if err != nil {
-			return fmt.Errorf("%+v, page %d: %v", q, page, err)
+			return fmt.Errorf("%+v, page %d: %w", q, page, err)
 		}
 		if g := ids(got.Items); len(slices.Compact(slices.Sorted(slices.Values(g)))) != len(g) {
 			return fmt.Errorf("%+v, page %d holds a profile twice: %v", q, page, g)
