@@ -24,8 +24,9 @@ type Generator struct {
 	// Retries is how often a client resends a keyed request whose outcome
 	// was unknown, with the same key and body (3).
 	Retries int
-	// Names tells the uuids of these profiles apart from those of other
-	// runs on the same table (a uuid is unique across the table).
+	// Names tells the uuids of these profiles, and the Idempotency-Keys
+	// of these requests, apart from those of other runs on the same table
+	// (a uuid is unique across the table, a key is the caller's).
 	Names string
 	// Kinds, when set, are the only requests sent (a request whose
 	// contact is not known yet may be sent as another).
@@ -140,7 +141,9 @@ func (g *Generator) draw(rng *rand.Rand, c, n int) Input {
 		if rng.IntN(2) == 0 {
 			return ""
 		}
-		return fmt.Sprintf("c%d-%d", c, n)
+		// Names too: a key is the caller's for 24 hours, so another run
+		// on the same stack would find it used with another request.
+		return fmt.Sprintf("%sc%d-%d", g.Names, c, n)
 	}
 	ifMatch := func(current int64) int64 {
 		switch rng.IntN(3) {
