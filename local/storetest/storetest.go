@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"ConcurrentChange", concurrentChange},
 		{"ConcurrentChangesNeverMix", concurrentChangesNeverMix},
 		{"OnVersionReadRetriesWholeChanges", onVersionRead},
+		{"PinnedWriteOnADeletedProfile", pinnedOnDeleted},
 		{"UniqueUUID", uniqueUUID},
 		{"UniqueUserID", uniqueUserID},
 		{"IdempotencyKeyTakenInTheWrite", idempotencyKey},
@@ -344,6 +345,21 @@ func onVersionRead(t *testing.T, s profile.Store) {
 		t.Errorf("version %d after two writes, want 3", stored.Version)
 	}
 	same(t, "the answer of the write that landed last", got, stored)
+}
+
+// pinnedOnDeleted: a write pinned to the version it read, whose profile is
+// deleted before it commits, is not found, as any request on a deleted
+// profile is; not a 412 (found by the linearizability checker).
+func pinnedOnDeleted(t *testing.T, s profile.Store) {
+	p := newProfile(t, 1, "Cole")
+	create(t, s, p)
+	_, err := s.Update(ctx, p.ID, profile.IfMatch(1), func(q *profile.Profile) error {
+		if err := s.Delete(ctx, p.ID, profile.Precondition{}); err != nil {
+			return fmt.Errorf("the concurrent delete: %w", err)
+		}
+		return q.Update(profile.Changes{LastName: str("Late")}, base.Add(time.Minute))
+	}, nil)
+	wantErr(t, "a pinned Update whose profile was deleted meanwhile", err, profile.ErrNotFound)
 }
 
 func uniqueUUID(t *testing.T, s profile.Store) {

@@ -4,6 +4,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -211,14 +212,29 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.refusedOrGone(ctx, id, err)
 	}
 	return after, nil
 }
 
+// refusedOrGone is a pinned write's 412, unless what failed its condition
+// was the profile's deletion: then it is the 404 that every request on a
+// deleted profile gets, If-Match or not, as when the read finds none.
+func (s *Store) refusedOrGone(ctx context.Context, id string, err error) error {
+	if !errors.Is(err, profile.ErrPreconditionFailed) {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.budget.ReadBackTimeout(ctx))
+	defer cancel()
+	if _, _, rerr := s.read(rctx, id); errors.Is(rerr, profile.ErrNotFound) {
+		return profile.ErrNotFound
+	}
+	return err
+}
+
 // Delete removes a profile, its contacts and its markers in one transaction.
 func (s *Store) Delete(ctx context.Context, id string, pre profile.Precondition) error {
-	return s.retryWrite(ctx, onChanged(pre), func() error {
+	err := s.retryWrite(ctx, onChanged(pre), func() error {
 		p, err := s.Get(ctx, id)
 		if err != nil {
 			return err
@@ -228,6 +244,7 @@ func (s *Store) Delete(ctx context.Context, id string, pre profile.Precondition)
 		}
 		return s.commit(ctx, s.deleteWrite(p, expression.Name("version").Equal(expression.Value(p.Version))))
 	})
+	return s.refusedOrGone(ctx, id, err)
 }
 
 // deleteWrite is the write that deletes p, its contacts and its markers,
