@@ -157,7 +157,7 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) ./shared/api || exit 1; \
 	done
 
-## linearizability: random concurrent requests to a few hot profiles under each fault mode, held to a model of docs/api.md by Porcupine; a new seed each run (printed; SEED=<n> replays one), DURATION per mode ($(LIN_DURATION)), MODES=<hot,lost-answers,slow-db,conflicts,throttling,index-lag>; a failure saves .local/linearizability/*.html
+## linearizability: random concurrent requests to a few hot profiles under each fault mode, held to a model of docs/api.md by Porcupine; a new seed each run (printed; SEED=<n> replays one), DURATION per mode ($(LIN_DURATION)), MODES=<hot,lost-answers,slow-db,conflicts,throttling,unknown-outcomes,index-lag>; a failure saves .local/linearizability/*.html
 # make test runs the same test with a fixed seed for a few seconds per mode.
 LIN_DURATION := 10s
 DURATION ?= $(LIN_DURATION)

@@ -69,6 +69,11 @@ var faultModes = []struct {
 	{name: "slow-db", fault: testenv.SlowDB, rate: 0.05, delay: 7 * time.Second, listers: 1},
 	{name: "conflicts", fault: testenv.Conflict, rate: 0.3, listers: 1},
 	{name: "throttling", fault: testenv.ThrottleWrites, rate: 0.2, listers: 1},
+	// A tenth of the writes land with no answer in time (every call of
+	// their token held 2.5 s, past the store's wait for one call): truly
+	// outcome-unknown, so the clients retry them with their keys, and the
+	// key look-up that settles such a retry fails half the time.
+	{name: "unknown-outcomes", fault: testenv.UnknownOutcomes, rate: 0.1, delay: 2500 * time.Millisecond, listers: 1},
 	// Index reads see the table up to 10 s late (an extreme DynamoDB may
 	// reach; a short lag rarely meets a scan in a few seconds).
 	{name: "index-lag", fault: testenv.LagIndex, rate: 0.5, delay: 10 * time.Second, listers: 3},

@@ -63,6 +63,16 @@ const (
 	// probability Rate, in its place in the order, within the range the
 	// answer covers. Other calls pass.
 	LagIndex
+	// UnknownOutcomes makes the outcome of some writes truly unknown, and
+	// the look-up that would settle a keyed retry fail: with probability
+	// Rate per ClientRequestToken, every call carrying that token is held
+	// for Delay (longer than the store waits for one call) and then
+	// applied, so the write lands though no answer reaches the store in
+	// time; and every GetItem of an Idempotency-Key's record has its
+	// connection closed with probability 1/2. Other calls pass. A keyed
+	// retry then often finds what its first attempt made (a 409, say)
+	// and cannot read the key's record.
+	UnknownOutcomes
 )
 
 // FaultProxy stands between the service and DynamoDB Local and injects
@@ -76,6 +86,8 @@ type FaultProxy struct {
 	held  int            // writes the Late fault has held so far
 	late  []LateWrite    // what DynamoDB answered the held writes once forwarded
 	seen  map[string]int // LoseAnswers: how often each token came
+	// UnknownOutcomes: whether each token's calls are held.
+	holdToken map[string]bool
 	// LagIndex: each list index's key attributes (from template.yaml),
 	// and the entries each index partition answered lately.
 	indexKeys map[string]string                // index name → its range key; only indexes partitioned by listPK
@@ -131,6 +143,38 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 			return
 		}
 		isWrite := strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".TransactWriteItems")
+		if fault == UnknownOutcomes {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			switch {
+			case isWrite:
+				var in struct{ ClientRequestToken string }
+				_ = json.Unmarshal(body, &in)
+				fp.mu.Lock()
+				if fp.holdToken == nil {
+					fp.holdToken = map[string]bool{}
+				}
+				hold, decided := fp.holdToken[in.ClientRequestToken]
+				if !decided {
+					hold = rand.Float64() < rate
+					fp.holdToken[in.ClientRequestToken] = hold
+				}
+				fp.mu.Unlock()
+				if hold {
+					time.Sleep(delay)
+					_ = forward(target, r, body)
+					return
+				}
+				fault = Pass
+			case strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".GetItem") && bytes.Contains(body, []byte(`"IDEMPOTENCY#`)):
+				fault, rate = Reset, 0.5
+			default:
+				fault = Pass
+			}
+		}
 		if fault == LagIndex {
 			if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".Query") {
 				fp.lagQuery(w, r, target, rate, delay)
