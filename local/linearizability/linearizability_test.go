@@ -72,7 +72,7 @@ var faultModes = []struct {
 	// A tenth of the writes land with no answer in time (every call of
 	// their token held 2.5 s, past the store's wait for one call): truly
 	// outcome-unknown, so the clients retry them with their keys, and the
-	// key look-up that settles such a retry fails half the time.
+	// key look-up that settles such a retry always fails.
 	{name: "unknown-outcomes", fault: testenv.UnknownOutcomes, rate: 0.1, delay: 2500 * time.Millisecond, listers: 1},
 	// Index reads see the table up to 10 s late (an extreme DynamoDB may
 	// reach; a short lag rarely meets a scan in a few seconds).

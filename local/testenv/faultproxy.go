@@ -69,9 +69,9 @@ const (
 	// for Delay (longer than the store waits for one call) and then
 	// applied, so the write lands though no answer reaches the store in
 	// time; and every GetItem of an Idempotency-Key's record has its
-	// connection closed with probability 1/2. Other calls pass. A keyed
-	// retry then often finds what its first attempt made (a 409, say)
-	// and cannot read the key's record.
+	// connection closed (the SDK's own retries too). Other calls pass. A
+	// keyed retry then often finds what its first attempt made (a 409,
+	// say) and cannot read the key's record.
 	UnknownOutcomes
 )
 
@@ -170,7 +170,7 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 				}
 				fault = Pass
 			case strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".GetItem") && bytes.Contains(body, []byte(`"IDEMPOTENCY#`)):
-				fault, rate = Reset, 0.5
+				fault, rate = Reset, 1
 			default:
 				fault = Pass
 			}
