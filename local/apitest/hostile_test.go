@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/profiles-service/profiles/client"
@@ -126,7 +125,7 @@ func TestSecurityHeaders(t *testing.T) {
 // data and credentials and reads every log line they produced. It sets the
 // default logger, so it runs alone (not parallel).
 func TestLogsAreJSONWithRequestIDsAndNoSecrets(t *testing.T) {
-	var buf safeBuffer
+	var buf apitest.SafeBuffer
 	prev := slog.Default()
 	slog.SetDefault(logging.New(&buf, slog.LevelInfo))
 	defer slog.SetDefault(prev)
@@ -189,23 +188,4 @@ func TestLogsAreJSONWithRequestIDsAndNoSecrets(t *testing.T) {
 			t.Errorf("the logs hold %q", secret)
 		}
 	}
-}
-
-// safeBuffer is a bytes.Buffer that concurrent log writers may share.
-type safeBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *safeBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// Bytes returns a copy of what was written.
-func (b *safeBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]byte(nil), b.buf.Bytes()...)
 }

@@ -5,9 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
-	"sync"
 	"testing"
 
+	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/shared/logging"
 	"github.com/profiles-service/profiles/shared/metrics"
 )
@@ -19,7 +19,7 @@ import (
 // problem body and in the log. Not parallel: it swaps the default logger
 // and metrics emitter.
 func TestRequestLogShowsCallsAndCapacity(t *testing.T) {
-	var logs, emf safeBuffer
+	var logs, emf apitest.SafeBuffer
 	prev := slog.Default()
 	slog.SetDefault(logging.New(&logs, slog.LevelInfo))
 	metrics.SetDefault(metrics.NewEmitter(&emf, "local"))
@@ -115,23 +115,4 @@ func TestRequestLogShowsCallsAndCapacity(t *testing.T) {
 			t.Errorf("no %s in the EMF lines: %s", name, emf.Bytes())
 		}
 	}
-}
-
-// safeBuffer is a bytes.Buffer that concurrent log writers may share.
-type safeBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *safeBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// Bytes returns a copy of what was written.
-func (b *safeBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]byte(nil), b.buf.Bytes()...)
 }
