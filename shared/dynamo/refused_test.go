@@ -88,9 +88,11 @@ func TestRefusedWritesAnswerAtOnce(t *testing.T) {
 				errors.Is(err, profile.ErrOutcomeUnknown) || errors.Is(err, profile.ErrUnavailable) {
 				t.Errorf("refused %s: %v, want the AccessDeniedException itself (a 500), not unknown or unavailable", tc.name, err)
 			}
-			// One read of the profile for the update, one write.
-			if n > 2 || elapsed > time.Second {
-				t.Errorf("refused %s: %d calls in %v, want at most 2, at once", tc.name, n, elapsed)
+			// One read of the profile for the update, one write: the
+			// count, not the clock, says it was not resent (the 5 s
+			// context only keeps a regression from hanging the suite).
+			if n > 2 {
+				t.Errorf("refused %s: %d calls in %v, want at most 2", tc.name, n, elapsed)
 			}
 		})
 	}
