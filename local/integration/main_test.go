@@ -90,14 +90,20 @@ type response struct {
 // contract (contract_test.go).
 func (a *api) do(method, path string, body any, headers ...string) *response {
 	a.t.Helper()
+	return a.send(http.DefaultClient, method, path, body, headers...)
+}
+
+// send is do through the HTTP client c.
+func (a *api) send(c *http.Client, method, path string, body any, headers ...string) *response {
+	a.t.Helper()
 	req, raw, err := a.req(method, path, body, headers...).build()
 	if err != nil {
 		a.t.Fatal(err)
 	}
 	check := checkRequest(req, raw)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
-		a.t.Fatal(err)
+		a.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"slices"
 	"sync/atomic"
@@ -41,23 +40,7 @@ func TestRefusedWriteIsA500AtOnce(t *testing.T) {
 // doWithin is do, failing the test when no answer came within d.
 func (a *api) doWithin(d time.Duration, method, path string, body any, headers ...string) *response {
 	a.t.Helper()
-	req, raw, err := a.req(method, path, body, headers...).build()
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	check := checkRequest(req, raw)
-	resp, err := (&http.Client{Timeout: d}).Do(req)
-	if err != nil {
-		a.t.Fatalf("%s %s: no answer within %v: %v", method, path, d, err)
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	r := &response{Status: resp.StatusCode, Header: resp.Header, Body: out}
-	check.response(a.t, r)
-	return r
+	return a.send(&http.Client{Timeout: d}, method, path, body, headers...)
 }
 
 // withoutAction rebuilds the function's handler on a policy that is its
