@@ -65,7 +65,9 @@ var faultModes = []struct {
 	{name: "hot", fault: testenv.Pass, hot: true, listers: 1},
 	// Each write's first answer is lost; the store resends it with its token.
 	{name: "lost-answers", fault: testenv.LoseAnswers, rate: 1, delay: 1, listers: 1},
-	// A few writes answered after the 6 s deadline: outcome-unknown.
+	// A few writes' first answers held past the 6 s deadline: the store
+	// resends with the token and learns the outcome from the copy, so
+	// these stay definite (unknown-outcomes is the mode that is not).
 	{name: "slow-db", fault: testenv.SlowDB, rate: 0.05, delay: 7 * time.Second, listers: 1},
 	{name: "conflicts", fault: testenv.Conflict, rate: 0.3, listers: 1},
 	{name: "throttling", fault: testenv.ThrottleWrites, rate: 0.2, listers: 1},
