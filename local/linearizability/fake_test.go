@@ -72,12 +72,6 @@ func (f *fakeService) Do(_ context.Context, in Input) Output {
 	return out
 }
 
-func (f *fakeService) rand(n int) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.rng.IntN(n)
-}
-
 func newID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
