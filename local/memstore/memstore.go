@@ -104,6 +104,9 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 		if err != nil {
 			return nil, err
 		}
+		s.mu.Lock()
+		read := s.profiles[id] // the stored copy read: a new one after any write, or a delete and create
+		s.mu.Unlock()
 		if !pre.Allows(before.Version) {
 			return nil, profile.ErrPreconditionFailed
 		}
@@ -118,10 +121,10 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 		case !ok:
 			s.mu.Unlock()
 			return nil, profile.ErrNotFound
-		case cur.Version != before.Version && pre.Pinned():
+		case cur != read && pre.Pinned():
 			s.mu.Unlock()
 			return nil, profile.ErrPreconditionFailed
-		case cur.Version != before.Version:
+		case cur != read:
 			s.mu.Unlock()
 			continue
 		}

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"ConcurrentChangesNeverMix", concurrentChangesNeverMix},
 		{"OnVersionReadRetriesWholeChanges", onVersionRead},
 		{"PinnedWriteOnADeletedProfile", pinnedOnDeleted},
+		{"NoWriteLandsOnAProfileCreatedAgain", createdAgain},
 		{"UniqueUUID", uniqueUUID},
 		{"UniqueUserID", uniqueUserID},
 		{"IdempotencyKeyTakenInTheWrite", idempotencyKey},
@@ -360,6 +361,54 @@ func pinnedOnDeleted(t *testing.T, s profile.Store) {
 		return q.Update(profile.Changes{LastName: str("Late")}, base.Add(time.Minute))
 	}, nil)
 	wantErr(t, "a pinned Update whose profile was deleted meanwhile", err, profile.ErrNotFound)
+}
+
+// createdAgain: a profile deleted and created again at the same id (as a
+// user's profile is, its id derived from the user's) starts again at
+// version 1, so a write that read the old copy at version 1 must not land
+// on the new one: pinned, it is a 412; not pinned, it reads the new copy
+// and applies to it (found by the linearizability checker: a user's email
+// update prepared on the old copy replaced the new copy's contacts).
+func createdAgain(t *testing.T, s profile.Store) {
+	for _, tc := range []struct {
+		name string
+		pre  profile.Precondition
+	}{{"pinned", profile.IfMatch(1)}, {"on the version read", profile.OnVersionRead()}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProfile(t, 1, "Cole")
+			create(t, s, p)
+			again := p.Clone()
+			again.LastName = "Again"
+			again.Contacts = again.Contacts[:1]
+			again.Contacts[0].ID = again.Contacts[0].ID[:len(again.Contacts[0].ID)-1] + "z"
+			again.Contacts[0].Value = "again@store.example"
+			interfered := false
+			_, err := s.Update(ctx, p.ID, tc.pre, func(q *profile.Profile) error {
+				if !interfered {
+					interfered = true
+					if err := s.Delete(ctx, p.ID, profile.Precondition{}); err != nil {
+						return fmt.Errorf("the concurrent delete: %w", err)
+					}
+					if err := s.Create(ctx, again.Clone(), nil); err != nil {
+						return fmt.Errorf("the concurrent create: %w", err)
+					}
+				}
+				return q.Update(profile.Changes{FirstName: str("Stale")}, base.Add(time.Minute))
+			}, nil)
+			stored := get(t, s, p.ID)
+			if tc.pre.Pinned() {
+				wantErr(t, "a pinned write that read the old copy", err, profile.ErrPreconditionFailed)
+				same(t, "the copy created again", stored, again)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stored.LastName != "Again" || stored.FirstName != "Stale" || len(stored.Contacts) != 1 || stored.Contacts[0].Value != "again@store.example" || stored.Version != 2 {
+				t.Errorf("stored %s, want the copy created again with the write applied to it", view(stored))
+			}
+		})
+	}
 }
 
 func uniqueUUID(t *testing.T, s profile.Store) {

@@ -16,7 +16,7 @@ import (
 // meanwhile is read again; one deleted meanwhile is ErrNotFound.
 func (s *Store) Rewrite(ctx context.Context, id string) error {
 	return s.retryWrite(ctx, nil, func() error {
-		p, err := s.Get(ctx, id)
+		p, stored, err := s.read(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -25,7 +25,7 @@ func (s *Store) Rewrite(ctx context.Context, id string) error {
 		before := *p
 		before.Contacts = nil
 		w := write{op: opUpdate, profileID: id}
-		if w.cond, w.exact, err = s.profileUpdate(p, p, rewrite, layout{legacy: true}, s.budget.Now()); err != nil {
+		if w.cond, w.exact, err = s.profileUpdate(p, p, rewrite, layout{legacy: true, copy: stored.copy}, s.budget.Now()); err != nil {
 			return err
 		}
 		if err := s.changedItems(&w, &before, p); err != nil {

@@ -60,6 +60,7 @@ func (s *Store) Create(ctx context.Context, p *profile.Profile, once *idempotenc
 	if err != nil {
 		return err
 	}
+	item[copyAttr] = &types.AttributeValueMemberS{Value: profile.NewID(s.budget.Now())}
 	w := write{op: opCreate, profileID: p.ID, item: item}
 	if err := s.changedItems(&w, &profile.Profile{}, p); err != nil {
 		return err
@@ -79,6 +80,22 @@ func (s *Store) Get(ctx context.Context, id string) (*profile.Profile, error) {
 	return p, err
 }
 
+// copyAttr is the profile item's copyId: random, written by Create and
+// never changed. Versions start again at 1 when a profile is deleted and
+// created again at the same id (a user's profile, whose id derives from
+// the user's), so a write conditioned on the version it read could land on
+// the new copy; every write of the profile item holds its copyId too.
+const copyAttr = "copyId"
+
+// sameCopy is the condition that the item is the copy whose copyId was
+// read (nil: an item written before copyIds, which has none).
+func sameCopy(copy types.AttributeValue) expression.ConditionBuilder {
+	if copy == nil {
+		return expression.AttributeNotExists(expression.Name(copyAttr))
+	}
+	return expression.Name(copyAttr).Equal(expression.Value(copy))
+}
+
 // layout is where a stored profile item keeps its embedded contacts.
 type layout struct {
 	// legacy: the item predates contactKeys and contactCount, so its
@@ -88,6 +105,10 @@ type layout struct {
 	// counted; tombstones is how many it holds.
 	places     map[string]int
 	tombstones int
+	// copy is the item's copyId (nil on an item written before it): which
+	// copy of the profile was read, so a write never lands on another
+	// one created at the same id since, at the same version.
+	copy types.AttributeValue
 }
 
 // read reads a profile with its contacts, and how its item lays them out.
@@ -113,6 +134,7 @@ func (s *Store) read(ctx context.Context, id string) (*profile.Profile, layout, 
 	if p.ID == "" {
 		return nil, l, profile.ErrNotFound // a version 2 fence
 	}
+	l.copy = out.Item[copyAttr]
 	_, hasKeys := out.Item["contactKeys"]
 	_, hasCount := out.Item["contactCount"]
 	l.legacy = len(p.Contacts) > 0 && !hasKeys || !hasCount
@@ -235,14 +257,14 @@ func (s *Store) refusedOrGone(ctx context.Context, id string, err error) error {
 // Delete removes a profile, its contacts and its markers in one transaction.
 func (s *Store) Delete(ctx context.Context, id string, pre profile.Precondition) error {
 	err := s.retryWrite(ctx, onChanged(pre), func() error {
-		p, err := s.Get(ctx, id)
+		p, stored, err := s.read(ctx, id)
 		if err != nil {
 			return err
 		}
 		if !pre.Allows(p.Version) {
 			return profile.ErrPreconditionFailed
 		}
-		return s.commit(ctx, s.deleteWrite(p, expression.Name("version").Equal(expression.Value(p.Version))))
+		return s.commit(ctx, s.deleteWrite(p, expression.Name("version").Equal(expression.Value(p.Version)).And(sameCopy(stored.copy))))
 	})
 	return s.refusedOrGone(ctx, id, err)
 }

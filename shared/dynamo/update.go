@@ -33,7 +33,7 @@ const (
 
 // unwritten are the profile item's attributes an update never SETs from
 // the diff: its key, and what the update writes by its own rules.
-var unwritten = map[string]bool{"PK": true, "SK": true, "version": true, "contacts": true, "contactKeys": true, "contactCount": true, "touchTime": true}
+var unwritten = map[string]bool{"PK": true, "SK": true, "version": true, copyAttr: true, "contacts": true, "contactKeys": true, "contactCount": true, "touchTime": true}
 
 // guarded are the attributes whose old value the rest of the write relies
 // on (a uniqueness marker to delete): a change is conditioned on it.
@@ -80,6 +80,9 @@ func (s *Store) profileUpdate(before, after *profile.Profile, mode updateMode, s
 			changed[name] = true
 		}
 	}
+	// Whatever the mode, the write applies to the copy of the profile it
+	// read, never to one deleted and created again since.
+	u.and(sameCopy(stored.copy))
 	var touched expression.OperandBuilder = expression.Value(profile.FormatTime(now))
 	switch mode {
 	case commute:
