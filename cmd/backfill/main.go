@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	store := dynamo.New(dynamo.NewClient(awsCfg, cfg.Endpoint, cfg.Local), cfg.TableName, cfg.ListShards)
+	store := dynamo.New(dynamo.NewClient(awsCfg, cfg.Endpoint, cfg.Local), cfg.TableName, cfg.ListShards, dynamo.WithBudget(cfg.Budget))
 	n, err := backfill(ctx, store, stderr)
 	fmt.Fprintf(stderr, "backfill: %d profiles of %s written in the current shape\n", n, cfg.TableName)
 	return err

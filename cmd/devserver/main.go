@@ -55,7 +55,9 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) erro
 		return err
 	}
 	logf := devstack.Logf(stderr)
-	stack, err := devstack.Start(ctx, ".", cfg, logf)
+	// Each function's EMF metric lines go with the request log, as each
+	// Lambda's go to its log group.
+	stack, err := devstack.Start(ctx, ".", cfg, logf, devstack.WithMetrics(stderr))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +24,7 @@ import (
 	"github.com/profiles-service/profiles/shared/config"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/lambdaapp"
+	"github.com/profiles-service/profiles/shared/metrics"
 )
 
 // Local defaults of the developer tools (make run, make invoke, tests).
@@ -64,10 +66,38 @@ type Stack struct {
 	CreatedTable bool
 }
 
+// Option is a choice of how Start and Handlers build the functions.
+type Option func(*options)
+
+type options struct {
+	metrics io.Writer
+}
+
+// WithMetrics makes each function write its CloudWatch EMF lines to w with
+// its own Function dimension, as each Lambda writes them to its log in
+// AWS (make run writes them with the request log). Without it the local
+// functions write none.
+func WithMetrics(w io.Writer) Option {
+	return func(o *options) { o.metrics = &lockedWriter{w: w} }
+}
+
+// lockedWriter is w written by one function at a time: every function's
+// emitter shares it, and a line must not interleave with another.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 // Start reuses the DynamoDB Local at cfg.Endpoint or starts one on its
 // port, creates the table if missing and builds every function's handler.
 // root is the repository root (where template.yaml is).
-func Start(ctx context.Context, root string, cfg config.Config, logf func(string, ...any)) (*Stack, error) {
+func Start(ctx context.Context, root string, cfg config.Config, logf func(string, ...any), opts ...Option) (*Stack, error) {
 	if !cfg.Local {
 		return nil, fmt.Errorf("the local stack runs in local mode only (LOCAL_MODE=1)")
 	}
@@ -101,7 +131,7 @@ func Start(ctx context.Context, root string, cfg config.Config, logf func(string
 	// without a meter in its context goes out as the code sent it.
 	meter.Install(&s.AWS)
 	s.DB = dynamo.NewClient(s.AWS, cfg.Endpoint, true)
-	s.Store = dynamo.New(s.DB, cfg.TableName, cfg.ListShards)
+	s.Store = dynamo.New(s.DB, cfg.TableName, cfg.ListShards, dynamo.WithBudget(cfg.Budget))
 	if s.CreatedTable, err = EnsureTable(ctx, s.DB, tpl.Table.CreateTableInput(cfg.TableName), tpl.Table.TimeToLiveSpecification.AttributeName); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("create table %s: %w", cfg.TableName, err)
@@ -109,7 +139,7 @@ func Start(ctx context.Context, root string, cfg config.Config, logf func(string
 	if s.CreatedTable {
 		logf("created table %s from template.yaml", cfg.TableName)
 	}
-	if s.Handlers, err = Handlers(ctx, tpl, cfg, s.AWS); err != nil {
+	if s.Handlers, err = Handlers(ctx, tpl, cfg, s.AWS, opts...); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -119,7 +149,11 @@ func Start(ctx context.Context, root string, cfg config.Config, logf func(string
 // Handlers builds each function of the template as lambdaapp.Start would
 // in AWS, on a copy of awsCfg of its own that enforces the function's IAM
 // policy from template.yaml (local/aws/iam), recording its calls in iam.Calls.
-func Handlers(ctx context.Context, tpl *samtemplate.Template, cfg config.Config, awsCfg aws.Config) (map[string]lambda.Handler, error) {
+func Handlers(ctx context.Context, tpl *samtemplate.Template, cfg config.Config, awsCfg aws.Config, opts ...Option) (map[string]lambda.Handler, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	byName := map[string]lambdaapp.Function{}
 	for _, f := range lambdaapp.All() {
 		byName[f.Name] = f
@@ -145,7 +179,11 @@ func Handlers(ctx context.Context, tpl *samtemplate.Template, cfg config.Config,
 		}
 		fnCfg := awsCfg.Copy()
 		iam.Install(&fnCfg, policy, iam.Calls)
-		h, err := f.Handler(ctx, lambdaapp.Env{Config: cfg, AWS: fnCfg})
+		env := lambdaapp.Env{Config: cfg, AWS: fnCfg}
+		if o.metrics != nil {
+			env.Metrics = metrics.NewEmitter(o.metrics, fn.Name)
+		}
+		h, err := f.Handler(ctx, env)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", fn.Name, err)
 		}

@@ -33,13 +33,32 @@ type Function struct {
 type Env struct {
 	Config config.Config
 	AWS    aws.Config
+	// Metrics writes the function's EMF lines (nil: the default emitter,
+	// when one is set). Start writes them to stdout, as Lambda expects;
+	// the local stack gives each function one of its own.
+	Metrics *metrics.Emitter
 }
 
 // Handler builds the function's Lambda handler: it takes the raw event as
 // Lambda delivers it and returns the raw response, so the local gateway and
 // make invoke run exactly what runs in AWS.
 func (f Function) Handler(ctx context.Context, env Env) (lambda.Handler, error) {
-	return f.build(ctx, env)
+	h, err := f.build(ctx, env)
+	if err != nil || env.Metrics == nil {
+		return h, err
+	}
+	return emitting{h, env.Metrics}, nil
+}
+
+// emitting is a handler whose invocations' metrics go to its own emitter.
+type emitting struct {
+	lambda.Handler
+	metrics *metrics.Emitter
+}
+
+// Invoke runs the handler with the function's emitter in its context.
+func (h emitting) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return h.Handler.Invoke(metrics.WithEmitter(ctx, h.metrics), payload)
 }
 
 // StartHTTP runs the function of one endpoint of the API in the Lambda
@@ -52,7 +71,7 @@ func Start(f Function) {
 	slog.SetDefault(logging.New(os.Stdout, logging.LevelFromEnv(os.Getenv)))
 	// The metrics' Function dimension is the function's name in AWS, which
 	// holds the stack's name: two stacks in one account never mix.
-	metrics.SetDefault(metrics.NewEmitter(os.Stdout, cmp.Or(os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), f.Name)))
+	emitter := metrics.NewEmitter(os.Stdout, cmp.Or(os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), f.Name))
 	ctx := context.Background()
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
@@ -62,7 +81,7 @@ func Start(f Function) {
 	if err != nil {
 		fatal(f, "AWS configuration", err)
 	}
-	h, err := f.Handler(ctx, Env{Config: cfg, AWS: awsCfg})
+	h, err := f.Handler(ctx, Env{Config: cfg, AWS: awsCfg, Metrics: emitter})
 	if err != nil {
 		fatal(f, "startup", err)
 	}

@@ -93,18 +93,31 @@ type Call struct {
 
 // Set is one invocation's metrics and calls.
 type Set struct {
-	mu     sync.Mutex
-	route  string
-	values map[string]float64
-	calls  []Call
+	mu      sync.Mutex
+	route   string
+	values  map[string]float64
+	calls   []Call
+	emitter *Emitter // the function's, from Start's context; nil: the default
 }
 
-type setKey struct{}
+type (
+	setKey     struct{}
+	emitterKey struct{}
+)
 
-// Start returns a context whose Add and AddCall go to a new Set.
+// Start returns a context whose Add and AddCall go to a new Set. Flush
+// writes the Set with the emitter of ctx (WithEmitter), else the default.
 func Start(ctx context.Context) (context.Context, *Set) {
 	s := &Set{values: map[string]float64{}}
+	s.emitter, _ = ctx.Value(emitterKey{}).(*Emitter)
 	return context.WithValue(ctx, setKey{}, s), s
+}
+
+// WithEmitter returns ctx whose invocations' metrics e writes: each
+// function's own when several run in one process (the local stack), so
+// each line carries its own Function dimension, as in AWS.
+func WithEmitter(ctx context.Context, e *Emitter) context.Context {
+	return context.WithValue(ctx, emitterKey{}, e)
 }
 
 // From is the context's Set, nil when none was started.
@@ -190,13 +203,19 @@ func SetDefault(e *Emitter) {
 	defaultEmitter = e
 }
 
-// Flush writes the Set with the default emitter, when one is set (in a
-// Lambda function; lambdaapp.Start sets it).
+// Flush writes the Set with its context's emitter (WithEmitter), or else
+// the default one, when one is set.
 func Flush(s *Set) {
-	defaultMu.Lock()
-	e := defaultEmitter
-	defaultMu.Unlock()
-	if e != nil && s != nil {
+	if s == nil {
+		return
+	}
+	e := s.emitter
+	if e == nil {
+		defaultMu.Lock()
+		e = defaultEmitter
+		defaultMu.Unlock()
+	}
+	if e != nil {
 		_ = e.Write(s)
 	}
 }
