@@ -95,3 +95,20 @@ func decodeProfile(rep *reply, err error) (*Profile, error) {
 func replayed(rep *reply) bool { return rep.header.Get("Idempotent-Replayed") == "true" }
 
 func profilePath(id string) string { return "/profiles/" + url.PathEscape(id) }
+
+// ExportProfile reads everything the service holds about a profile (GET
+// /profiles/{profileId}/export), the document of an access request.
+func (c *Client) ExportProfile(ctx context.Context, id string) (*views.Export, error) {
+	return decodeExport(c.do(ctx, request{method: http.MethodGet, target: profilePath(id) + "/export"}))
+}
+
+func decodeExport(rep *reply, err error) (*views.Export, error) {
+	if err != nil {
+		return nil, err
+	}
+	var e views.Export
+	if err := rep.decodeInto(&e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}

@@ -49,3 +49,10 @@ func decodeUser(rep *reply, err error) (*User, error) {
 	}
 	return u, nil
 }
+
+// ExportMyProfile reads everything the service holds about the signed-in
+// user's profile (GET /api/me/profile/export). It sends the WithUserToken
+// token.
+func (c *Client) ExportMyProfile(ctx context.Context) (*views.Export, error) {
+	return decodeExport(c.do(ctx, request{method: http.MethodGet, target: "/api/me/profile/export", auth: authUser}))
+}

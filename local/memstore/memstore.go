@@ -26,6 +26,7 @@ import (
 type Store struct {
 	mu       sync.Mutex
 	profiles map[string]*profile.Profile // by id, as stored (never handed out)
+	touched  map[string]time.Time        // by profile id: when it last changed (touchTime)
 	uuids    map[string]string           // uuid → profile id
 	users    map[string]string           // user id → profile id, for profiles whose id is not derived from it
 	records  map[string]idempotency.Record
@@ -48,7 +49,7 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 
 // New returns an empty store.
 func New(opts ...Option) *Store {
-	s := &Store{profiles: map[string]*profile.Profile{}, uuids: map[string]string{}, users: map[string]string{},
+	s := &Store{profiles: map[string]*profile.Profile{}, touched: map[string]time.Time{}, uuids: map[string]string{}, users: map[string]string{},
 		records: map[string]idempotency.Record{}, now: time.Now}
 	for _, o := range opts {
 		o(s)
@@ -68,6 +69,7 @@ func (s *Store) Create(_ context.Context, p *profile.Profile, once *idempotency.
 		return err
 	}
 	s.commit(&profile.Profile{}, p.Clone(), once)
+	s.touched[p.ID] = profile.LatestChange(p)
 	return nil
 }
 
@@ -80,6 +82,19 @@ func (s *Store) Get(_ context.Context, id string) (*profile.Profile, error) {
 		return nil, profile.ErrNotFound
 	}
 	return p.Clone(), nil
+}
+
+// Held returns a copy of the profile and when it last changed: as the
+// DynamoDB store's touchTime, the latest change its times show after a
+// create, the store's clock after an update.
+func (s *Store) Held(_ context.Context, id string) (*profile.Held, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.profiles[id]
+	if !ok {
+		return nil, profile.ErrNotFound
+	}
+	return &profile.Held{Profile: p.Clone(), TouchTime: s.touched[id]}, nil
 }
 
 // GetContact returns a copy of one contact of a profile.
@@ -131,6 +146,7 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 		err = s.check(before, after, once)
 		if err == nil {
 			s.commit(before, after.Clone(), once)
+			s.touched[id] = s.now().UTC().Truncate(time.Second)
 		}
 		s.mu.Unlock()
 		if err != nil {
@@ -152,6 +168,7 @@ func (s *Store) Delete(_ context.Context, id string, pre profile.Precondition) e
 		return profile.ErrPreconditionFailed
 	}
 	delete(s.profiles, id)
+	delete(s.touched, id)
 	s.moveMarkers(p, &profile.Profile{})
 	return nil
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"UniqueUserID", uniqueUserID},
 		{"IdempotencyKeyTakenInTheWrite", idempotencyKey},
 		{"Contacts", contacts},
+		{"HeldIsGetWithTheLastChange", held},
 		{"Listing", listing},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -573,6 +574,45 @@ func contacts(t *testing.T, s profile.Store) {
 	wantErr(t, "GetContact of the removed contact", err, profile.ErrNotFound)
 	if got := get(t, s, p.ID); len(got.Contacts) != 2 || got.Contacts[0].ID != p.Contacts[1].ID || got.Contacts[1].ID != added.ID {
 		t.Errorf("after remove, contacts in creation order: %s", view(got))
+	}
+}
+
+// held: Held reads the profile Get reads, and when it last changed: after
+// a create, the latest time its profile or contacts show; after a
+// contact's removal, which leaves no time of its own, the time of the
+// write. A profile deleted or never made is not found.
+func held(t *testing.T, s profile.Store) {
+	p := newProfile(t, 3, "Held")
+	latest := p.UpdateTime.Add(time.Hour)
+	p.Contacts[1].UpdateTime = latest
+	create(t, s, p)
+	h, err := s.Held(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "Held's profile", h.Profile, get(t, s, p.ID))
+	if !h.TouchTime.Equal(latest) {
+		t.Errorf("TouchTime after the create %v, want the latest contact's update %v", h.TouchTime, latest)
+	}
+	start := time.Now().UTC().Truncate(time.Second)
+	_, err = s.Update(ctx, p.ID, profile.IfMatchAny(), func(p *profile.Profile) error { return p.RemoveContact(p.Contacts[0].ID) }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err = s.Held(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "Held's profile after the removal", h.Profile, get(t, s, p.ID))
+	if h.TouchTime.Before(start) {
+		t.Errorf("TouchTime after a contact's removal %v, want the write's time (from %v)", h.TouchTime, start)
+	}
+	if err := s.Delete(ctx, p.ID, profile.IfMatchAny()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{p.ID, profile.NewID(base)} {
+		_, err := s.Held(ctx, id)
+		wantErr(t, "Held of "+id, err, profile.ErrNotFound)
 	}
 }
 

@@ -49,6 +49,9 @@ var (
 	UpdateMyProfile = Endpoint{Name: "UpdateMyProfile", routes: []route{{"POST /api/me/profile/update", idempotent(idempotency.KindUser, http.StatusOK, updateMyProfile)}}}
 	GetMyProfile    = Endpoint{Name: "GetMyProfile", routes: []route{{"GET /api/me/profile", getMyProfile}}}
 	GetUserProfile  = Endpoint{Name: "GetUserProfile", routes: []route{{"GET /api/users/{userId}/profile", getUserProfile}}}
+	// The access requests of a data subject (docs/privacy.md).
+	ExportProfile   = Endpoint{Name: "ExportProfile", routes: []route{{"GET /profiles/{profileId}/export", exportProfile}}}
+	ExportMyProfile = Endpoint{Name: "ExportMyProfile", routes: []route{{"GET /api/me/profile/export", exportMyProfile}}}
 )
 
 // Endpoints lists every endpoint of the API.
@@ -57,6 +60,7 @@ func Endpoints() []Endpoint {
 		ListProfiles, GetProfile, CreateProfile, UpdateProfile, DeleteProfile,
 		ListContacts, GetContact, CreateContact, UpdateContact, DeleteContact,
 		UpdateMyProfile, GetMyProfile, GetUserProfile,
+		ExportProfile, ExportMyProfile,
 	}
 }
 

@@ -208,16 +208,12 @@ func toItem(p *profile.Profile, shards int) profileItem {
 		it.Tags = []string{}
 	}
 	it.Contacts = make([]contactItem, len(p.Contacts))
-	touched := p.UpdateTime
 	for i := range p.Contacts {
 		c := &p.Contacts[i]
 		it.Contacts[i] = toContactItem(c)
 		it.ContactKeys = append(it.ContactKeys, contactLookup(c.Key, c.Value))
-		if c.UpdateTime.After(touched) {
-			touched = c.UpdateTime
-		}
 	}
-	it.TouchTime = profile.FormatTime(touched)
+	it.TouchTime = profile.FormatTime(profile.LatestChange(p))
 	it.ContactCount = len(p.Contacts)
 	return it
 }

@@ -111,35 +111,61 @@ type layout struct {
 	copy types.AttributeValue
 }
 
-// read reads a profile with its contacts, and how its item lays them out.
-func (s *Store) read(ctx context.Context, id string) (*profile.Profile, layout, error) {
-	var l layout
+// Held reads a profile with its contacts and its touchTime: everything the
+// table holds about it (the contact items and markers repeat what the
+// profile item holds; design.md, "The table").
+func (s *Store) Held(ctx context.Context, id string) (*profile.Held, error) {
+	p, item, err := s.readItem(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	h := &profile.Held{Profile: p, TouchTime: profile.LatestChange(p)}
+	if t := stringAttr(item, "touchTime"); t != "" {
+		// An item written before touchTime lacks it: the backfill writes
+		// the latest change its times show.
+		h.TouchTime = parseTime(t)
+	}
+	return h, nil
+}
+
+// readItem reads a profile's item and the profile it holds.
+func (s *Store) readItem(ctx context.Context, id string) (*profile.Profile, map[string]types.AttributeValue, error) {
 	if !profile.ValidID(id) {
-		return nil, l, profile.ErrNotFound
+		return nil, nil, profile.ErrNotFound
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.table, ConsistentRead: aws.Bool(true),
 		Key: key(profileKey(id), profileSK),
 	})
 	if err != nil {
-		return nil, l, classify(err)
+		return nil, nil, classify(err)
 	}
 	if out.Item == nil {
-		return nil, l, profile.ErrNotFound
+		return nil, nil, profile.ErrNotFound
 	}
 	p, err := decodeProfile(out.Item)
 	if err != nil {
-		return nil, l, err
+		return nil, nil, err
 	}
 	if p.ID == "" {
-		return nil, l, profile.ErrNotFound // a version 2 fence
+		return nil, nil, profile.ErrNotFound // a version 2 fence
 	}
-	l.copy = out.Item[copyAttr]
-	_, hasKeys := out.Item["contactKeys"]
-	_, hasCount := out.Item["contactCount"]
+	return p, out.Item, nil
+}
+
+// read reads a profile with its contacts, and how its item lays them out.
+func (s *Store) read(ctx context.Context, id string) (*profile.Profile, layout, error) {
+	var l layout
+	p, item, err := s.readItem(ctx, id)
+	if err != nil {
+		return nil, l, err
+	}
+	l.copy = item[copyAttr]
+	_, hasKeys := item["contactKeys"]
+	_, hasCount := item["contactCount"]
 	l.legacy = len(p.Contacts) > 0 && !hasKeys || !hasCount
 	l.places = make(map[string]int, len(p.Contacts))
-	if list, ok := out.Item["contacts"].(*types.AttributeValueMemberL); ok {
+	if list, ok := item["contacts"].(*types.AttributeValueMemberL); ok {
 		for i, c := range list.Value {
 			m, _ := c.(*types.AttributeValueMemberM)
 			if m == nil || removed(m.Value) {

@@ -17,6 +17,9 @@ type Store interface {
 	Create(ctx context.Context, p *Profile, once *idempotency.Record) error
 	// Get reads a profile with its contacts.
 	Get(ctx context.Context, id string) (*Profile, error)
+	// Held reads everything the store holds about a profile: the profile
+	// with its contacts, as Get, and when it last changed.
+	Held(ctx context.Context, id string) (*Held, error)
 	// GetContact reads one contact of a profile.
 	GetContact(ctx context.Context, profileID, contactID string) (*Contact, error)
 	// Update applies change to the current profile and writes the result

@@ -1,0 +1,9 @@
+// Command export-my-profile is the ExportMyProfile Lambda function.
+package main
+
+import (
+	"github.com/profiles-service/profiles/shared/api"
+	"github.com/profiles-service/profiles/shared/lambdaapp"
+)
+
+func main() { lambdaapp.StartHTTP(api.ExportMyProfile) }
