@@ -98,15 +98,20 @@ token:
 	@case "$(ROLE)" in admin|user) ;; *) echo "make token: ROLE must be admin (the default) or user, not \"$(ROLE)\"" >&2; exit 2;; esac
 	@$(GO) run ./cmd/token -sub "$(SUB)" -scopes "$(SCOPES)" -role "$(ROLE)"
 
-## apikey: make -s apikey NAME=<name> prints a new partner key (stored as a SHA-256 hash)
+## apikey: make -s apikey NAME=<unique name> [EXPIRES=90d|2026-12-31] prints a new partner key (stored as a SHA-256 hash)
 apikey: dynamodb-local
-	@test -n "$(NAME)" || { echo "usage: make -s apikey NAME=<name>" >&2; exit 2; }
-	@$(GO) run ./cmd/apikey -name "$(NAME)"
+	@test -n "$(NAME)" || { echo "usage: make -s apikey NAME=<name> [EXPIRES=90d|2026-12-31]" >&2; exit 2; }
+	@$(GO) run ./cmd/apikey -name "$(NAME)" $(if $(EXPIRES),-expires "$(EXPIRES)")
 
-## apikey-revoke: make apikey-revoke KEY=<key>
+.PHONY: apikey-list
+## apikey-list: the partner keys: name, creation, last-used day, expiry, status (never a key)
+apikey-list: dynamodb-local
+	@$(GO) run ./cmd/apikey -list
+
+## apikey-revoke: make apikey-revoke NAME=<name> (KEY=<key> only for a key created before names were unique)
 apikey-revoke: dynamodb-local
-	@test -n "$(KEY)" || { echo "usage: make apikey-revoke KEY=<key>" >&2; exit 2; }
-	@$(GO) run ./cmd/apikey -revoke "$(KEY)"
+	@test -n "$(NAME)$(KEY)" || { echo "usage: make apikey-revoke NAME=<name>" >&2; exit 2; }
+	@$(GO) run ./cmd/apikey $(if $(NAME),-revoke "$(NAME)",-revoke-key "$(KEY)")
 
 ## smoke: make smoke BASE_URL=<the stack's ApiUrl> TOKEN=<admin token> [USER_TOKEN=<user token>] [API_KEY=<partner key>]
 # The variables reach cmd/smoke through the environment (make exports what

@@ -114,7 +114,8 @@ func endpointCosts(ctx context.Context, e *env, rep *report, p *progress) error 
 	if err != nil {
 		return err
 	}
-	key, rec, err := auth.NewAPIKey("bench-partner", profile.Now())
+	// A name of its own: names are unique, and -reuse keeps the table.
+	key, rec, err := auth.NewAPIKey(fmt.Sprintf("bench-partner-%d", time.Now().UnixNano()), profile.Now())
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func New(tb testing.TB) *API {
 	clock := &Clock{}
 	store := memstore.New(memstore.WithClock(clock.Now))
 	keys := &Keys{keys: map[string]auth.APIKey{}}
-	functions := map[string]lambda.Handler{"ApiKeyAuthorizer": lambdaapp.AuthorizerHandler(keys)}
+	functions := map[string]lambda.Handler{"ApiKeyAuthorizer": lambdaapp.AuthorizerHandler(keys, clock.Now)}
 	for _, e := range api.Endpoints() {
 		// lambdaapp.HTTP's handler, on the in-memory store: the cursor
 		// secret only where the endpoint signs cursors.
@@ -276,6 +276,18 @@ func (k *Keys) APIKey(_ context.Context, hash string) (auth.APIKey, error) {
 		return auth.APIKey{}, auth.ErrUnknownKey
 	}
 	return rec, nil
+}
+
+// MarkAPIKeyUsed records day as the key's last-used day unless it has that
+// day or a later one.
+func (k *Keys) MarkAPIKeyUsed(_ context.Context, hash, day string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if rec, ok := k.keys[hash]; ok && rec.LastUsedDay < day {
+		rec.LastUsedDay = day
+		k.keys[hash] = rec
+	}
+	return nil
 }
 
 func (k *Keys) put(rec auth.APIKey) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -23,10 +24,17 @@ func (a *api) as(t *testing.T, token string) *api {
 
 func newKey(t *testing.T, a *api, name string) string {
 	t.Helper()
+	return newKeyExpiring(t, a, name, time.Time{})
+}
+
+// newKeyExpiring stores a key that expires at expires (never when zero).
+func newKeyExpiring(t *testing.T, a *api, name string, expires time.Time) string {
+	t.Helper()
 	key, rec, err := auth.NewAPIKey(name, profile.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
+	rec.ExpireTime = expires
 	if err := a.stack.Store.PutAPIKey(context.Background(), rec); err != nil {
 		t.Fatal(err)
 	}
@@ -34,10 +42,11 @@ func newKey(t *testing.T, a *api, name string) string {
 }
 
 // TestPartnerLookupByAPIKey: the API-key authorizer reads the keys the
-// DynamoDB store holds: a key PutAPIKey stored opens the partner route,
-// one RevokeAPIKey revoked does not, and the table holds only the key's
-// hash. The route's answers and the gateway's refusals are local/apitest's
-// TestPartnerLookupByAPIKey.
+// DynamoDB store holds: a key PutAPIKey stored opens the partner route and
+// records its last-used day (the authorizer's UpdateItem, which its IAM
+// policy must allow), one revoked by its name or expired does not, and
+// the table holds only the key's hash. The route's answers and the
+// gateway's refusals are local/apitest's TestPartnerLookupByAPIKey.
 func TestPartnerLookupByAPIKey(t *testing.T) {
 	t.Parallel()
 	admin := newAPI(t)
@@ -45,16 +54,25 @@ func TestPartnerLookupByAPIKey(t *testing.T) {
 	user.do("POST", "/api/me/profile/update", `{"givenName":"John","familyName":"Doe","marketingUpdates":true,"email":"john.doe@centrapay.com"}`).expect(t, 200, nil)
 	good := newKey(t, admin, "partner-a")
 	revoked := newKey(t, admin, "partner-b")
-	if err := admin.stack.Store.RevokeAPIKey(context.Background(), auth.HashAPIKey(revoked)); err != nil {
+	if err := admin.stack.Store.RevokeAPIKeyByName(context.Background(), "partner-b"); err != nil {
 		t.Fatal(err)
 	}
+	expired := newKeyExpiring(t, admin, "partner-c", time.Now().Add(-time.Minute))
 	path := "/api/users/da75ad90-9a5b-4df0-8374-f48b3a8fbfcc/profile"
 	partner := admin.as(t, "")
+	usedFrom := auth.DayOf(time.Now())
 	if want := `{"givenName":"John","familyName":"Doe","featureUpdates":false,"marketingUpdates":true,"email":"john.doe@centrapay.com"}`; string(partner.do("GET", path, nil, "x-api-key", good).expect(t, 200, nil).Body) != want {
 		t.Errorf("the partner's view is not %s", want)
 	}
 	if r := partner.do("GET", path, nil, "x-api-key", revoked); r.Status != http.StatusForbidden {
 		t.Errorf("a revoked key: status %d, want 403: %s", r.Status, r.Body)
+	}
+	if r := partner.do("GET", path, nil, "x-api-key", expired); r.Status != http.StatusForbidden {
+		t.Errorf("an expired key: status %d, want 403: %s", r.Status, r.Body)
+	}
+	// The authorizer records the day before it answers.
+	if rec, err := admin.stack.Store.APIKey(context.Background(), auth.HashAPIKey(good)); err != nil || rec.LastUsedDay < usedFrom || rec.LastUsedDay > auth.DayOf(time.Now()) {
+		t.Errorf("the used key's last-used day: %+v, %v; want %s", rec, err, usedFrom)
 	}
 	// The key is stored only as its hash.
 	for _, item := range tableItems(t, admin) {

@@ -46,13 +46,14 @@ func HTTPHandler(deps api.Deps, e api.Endpoint) lambda.Handler {
 
 // APIKeyAuthorizer is the HTTP API's Lambda authorizer of x-api-key.
 var APIKeyAuthorizer = Function{Name: "ApiKeyAuthorizer", build: func(_ context.Context, env Env) (lambda.Handler, error) {
-	return AuthorizerHandler(newStore(env)), nil
+	return AuthorizerHandler(newStore(env), env.Config.Budget.Now), nil
 }}
 
 // AuthorizerHandler is the Lambda handler of the x-api-key authorizer on
-// keys: APIKeyAuthorizer's on the table, local/apitest's in memory.
-func AuthorizerHandler(keys auth.Keys) lambda.Handler {
-	return measured(api.Authorizer(keys), nil)
+// keys at the clock now: APIKeyAuthorizer's on the table, local/apitest's
+// in memory on its test clock.
+func AuthorizerHandler(keys auth.Keys, now func() time.Time) lambda.Handler {
+	return measured(api.Authorizer(keys, now), nil)
 }
 
 // RetentionPurge is the scheduled job that deletes long-disabled profiles.

@@ -13,8 +13,11 @@
 // TransactWriteItems needs, per item, PutItem, UpdateItem, DeleteItem or
 // ConditionCheckItem on the item's table; a Query or Scan of an index
 // needs the action on the index ARN, table/<name>/index/<index>).
-// What differs from AWS: no resource policies, conditions, permission
-// boundaries or session policies (the template uses none).
+// What differs from AWS: no resource policies, permission boundaries or
+// session policies (the template uses none), and a statement's Condition
+// is not evaluated: the template's one (the API-key authorizer's
+// UpdateItem, on the key items' partition keys only) narrows a statement,
+// so the local check allows a little more than AWS, never less.
 package iam
 
 import (
