@@ -49,6 +49,7 @@ var (
 	UpdateMyProfile = Endpoint{Name: "UpdateMyProfile", routes: []route{{"POST /api/me/profile/update", idempotent(idempotency.KindUser, http.StatusOK, updateMyProfile)}}}
 	GetMyProfile    = Endpoint{Name: "GetMyProfile", routes: []route{{"GET /api/me/profile", getMyProfile}}}
 	GetUserProfile  = Endpoint{Name: "GetUserProfile", routes: []route{{"GET /api/users/{userId}/profile", getUserProfile}}}
+	BatchProfiles   = Endpoint{Name: "BatchProfiles", routes: []route{{"POST /profiles/batch", batchProfiles}}}
 )
 
 // Endpoints lists every endpoint of the API.
@@ -57,6 +58,7 @@ func Endpoints() []Endpoint {
 		ListProfiles, GetProfile, CreateProfile, UpdateProfile, DeleteProfile,
 		ListContacts, GetContact, CreateContact, UpdateContact, DeleteContact,
 		UpdateMyProfile, GetMyProfile, GetUserProfile,
+		BatchProfiles,
 	}
 }
 
