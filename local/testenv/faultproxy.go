@@ -88,6 +88,9 @@ type FaultProxy struct {
 	seen  map[string]int // LoseAnswers: how often each token came
 	// UnknownOutcomes: whether each token's calls are held.
 	holdToken map[string]bool
+	// only, when set, limits the faults to the write transactions whose
+	// request holds it (OnlyWritesHolding); every other call passes.
+	only []byte
 	// LagIndex: each list index's key attributes (from template.yaml),
 	// and the entries each index partition answered lately.
 	indexKeys map[string]string                // index name → its range key; only indexes partitioned by listPK
@@ -123,8 +126,19 @@ func NewFaultProxy(tb testing.TB, target string) *FaultProxy {
 	rp := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fp.mu.Lock()
-		fault, rate, delay := fp.fault, fp.rate, fp.delay
+		fault, rate, delay, only := fp.fault, fp.rate, fp.delay, fp.only
 		fp.mu.Unlock()
+		if only != nil {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if !strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".TransactWriteItems") || !bytes.Contains(body, only) {
+				rp.ServeHTTP(w, r)
+				return
+			}
+		}
 		if fault == Late && strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".TransactWriteItems") && rand.Float64() < rate {
 			fp.mu.Lock()
 			fp.held++
@@ -354,6 +368,18 @@ func (fp *FaultProxy) LateWrites(timeout time.Duration) (writes []LateWrite, don
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// OnlyWritesHolding limits the faults to the write transactions whose
+// request body holds s (a value one item writes, say), so one write of
+// many can fail; "" lifts the limit.
+func (fp *FaultProxy) OnlyWritesHolding(s string) {
+	fp.mu.Lock()
+	fp.only = nil
+	if s != "" {
+		fp.only = []byte(s)
+	}
+	fp.mu.Unlock()
 }
 
 // Set makes the proxy inject fault with probability rate (Slow waits delay).

@@ -35,14 +35,24 @@ func encodeStatus(w http.ResponseWriter, status int, v any) {
 // maxBody bytes, no unknown fields, no trailing data. Every failure is a
 // requestError naming what is wrong.
 func decode(r *http.Request, v any) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, err := readBody(r, maxBody)
 	if err != nil {
-		return badRequest("body", "could not be read")
-	}
-	if len(body) > maxBody {
-		return &requestError{status: http.StatusRequestEntityTooLarge, field: "body", msg: "must be at most 1 MB"}
+		return err
 	}
 	return decodeBytes(body, v)
+}
+
+// readBody reads a body of at most limit bytes (a whole number of MB): a
+// larger one is a 413.
+func readBody(r *http.Request, limit int) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
+	if err != nil {
+		return nil, badRequest("body", "could not be read")
+	}
+	if len(body) > limit {
+		return nil, &requestError{status: http.StatusRequestEntityTooLarge, field: "body", msg: "must be at most " + strconv.Itoa(limit>>20) + " MB"}
+	}
+	return body, nil
 }
 
 func decodeBytes(body []byte, v any) error {

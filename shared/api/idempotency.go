@@ -48,7 +48,7 @@ func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) ht
 			if key == "" {
 				return h(d, nil)(w, r)
 			}
-			once, err := claim(r, key, d.service.Now())
+			once, err := claim(r, key, d.service.Now(), maxBody)
 			if err != nil {
 				return err
 			}
@@ -74,17 +74,30 @@ func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) ht
 // err is true of this request: outcome-unknown, which a retry settles,
 // never a 4xx that says a landed write did not happen.
 func replayIfUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Record, err error) error {
+	rec, err := usedBefore(r, d, once, err)
+	if rec == nil {
+		return err
+	}
+	return replay(w, r, d, once, *rec)
+}
+
+// usedBefore reads the record of a keyed request's key when the request
+// met a state (err)
+// that a first request with the key may have caused: the record when the
+// key was used; else no record and err, or outcome-unknown when the
+// record cannot be read.
+func usedBefore(r *http.Request, d Deps, once *idempotency.Record, err error) (*idempotency.Record, error) {
 	rec, lerr := d.Idempotency.Lookup(r.Context(), once.Key, d.service.Now())
 	switch {
 	case lerr == nil:
-		return replay(w, r, d, once, rec)
+		return &rec, nil
 	case errors.Is(lerr, idempotency.ErrUnknownKey):
-		return err
+		return nil, err
 	}
 	metrics.Add(r.Context(), metrics.WriteOutcomeUnknown, 1)
 	// err and lerr as text only: the answer is outcome-unknown, not
 	// whatever writeError would make of err's or lerr's kind.
-	return fmt.Errorf("%w: the request met %q, and its Idempotency-Key's record could not be read: %v",
+	return nil, fmt.Errorf("%w: the request met %q, and its Idempotency-Key's record could not be read: %v",
 		profile.ErrOutcomeUnknown, err, lerr) //nolint:errorlint // text only, as said above
 }
 
@@ -122,10 +135,10 @@ func idempotencyKey(r *http.Request) (string, error) {
 // claim describes the request a key is used for: the key scoped to the
 // caller, the hash of method, path and body, and when it expires. It
 // leaves the body readable for the handler.
-func claim(r *http.Request, key string, now time.Time) (*idempotency.Record, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+func claim(r *http.Request, key string, now time.Time, limit int) (*idempotency.Record, error) {
+	body, err := readBody(r, limit)
 	if err != nil {
-		return nil, badRequest("body", "could not be read")
+		return nil, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
@@ -150,9 +163,8 @@ func replay(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Re
 var errReplayedDeleted = errors.New("the resource this Idempotency-Key's request made was deleted since")
 
 func replayUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Record, used idempotency.Record) error {
-	if used.RequestHash != once.RequestHash {
-		return &requestError{status: http.StatusUnprocessableEntity, field: "Idempotency-Key",
-			msg: "was used with another request; use a new key for a new request"}
+	if err := sameRequest(once, used); err != nil {
+		return err
 	}
 	w.Header().Set("Idempotent-Replayed", "true")
 	ctx := r.Context()
@@ -179,6 +191,15 @@ func replayUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotenc
 		writeProfile(w, used.Status, p)
 	default:
 		return fmt.Errorf("idempotency record of unknown kind %q", used.Kind)
+	}
+	return nil
+}
+
+// sameRequest is the 422 of a key used before with another request.
+func sameRequest(once *idempotency.Record, used idempotency.Record) error {
+	if used.RequestHash != once.RequestHash {
+		return &requestError{status: http.StatusUnprocessableEntity, field: "Idempotency-Key",
+			msg: "was used with another request; use a new key for a new request"}
 	}
 	return nil
 }

@@ -20,6 +20,9 @@ type problem struct {
 	Detail            string               `json:"detail"`
 	Errors            []profile.FieldError `json:"errors,omitempty"`
 	ExistingProfileID string               `json:"existingProfileId,omitempty"`
+	// MatchingProfileIDs are the profiles a batch upsert's natural key
+	// matched, when it matched several.
+	MatchingProfileIDs []string `json:"matchingProfileIds,omitempty"`
 	// RequestID is API Gateway's id of the request, which the logs carry
 	// too: what a client quotes when it asks about an answer.
 	RequestID string `json:"requestId,omitempty"`
@@ -47,10 +50,21 @@ var errUnauthenticated = errors.New("no authenticated user in the request")
 // name after it is that problem's heading in docs/api.md, which says why.
 const problemBase = "tag:profiles-service.github.io,2026:problems/"
 
-// writeError is the one place that maps an error to an HTTP status and a
-// problem+json body.
+// writeError answers err as problem+json (problemOf).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	p := problem{Type: "about:blank", Detail: err.Error()}
+	p, retryAfter := problemOf(r, err)
+	if retryAfter {
+		w.Header().Set("Retry-After", strconv.Itoa(1))
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	encodeStatus(w, p.Status, p)
+}
+
+// problemOf is the one place that maps an error to an HTTP status and a
+// problem+json body (and says whether the answer carries Retry-After): a
+// request's, or one batch item's.
+func problemOf(r *http.Request, err error) (p problem, retryAfter bool) {
+	p = problem{Type: "about:blank", Detail: err.Error()}
 	var (
 		ve *profile.ValidationError
 		re *requestError
@@ -81,6 +95,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Status, p.Title, p.Detail = http.StatusNotFound, "Not Found", "The resource does not exist."
 	case errors.As(err, &ce):
 		p.Status, p.Type, p.Title, p.ExistingProfileID = http.StatusConflict, problemBase+"conflict", "Conflict", ce.ExistingID
+		p.MatchingProfileIDs = ce.Matches
 	case errors.Is(err, profile.ErrPreconditionFailed):
 		p.Status, p.Title = http.StatusPreconditionFailed, "Precondition Failed"
 	case errors.Is(err, errUnauthenticated):
@@ -90,17 +105,16 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Status, p.Type, p.Title = http.StatusServiceUnavailable, problemBase+"outcome-unknown", "Outcome Unknown"
 		p.Detail = "The write was sent, but whether it took effect could not be learned in time. " +
 			"Retry with the same Idempotency-Key (it then takes effect at most once), or read the resource to see whether it changed."
-		w.Header().Set("Retry-After", strconv.Itoa(1))
+		retryAfter = true
 		slog.WarnContext(r.Context(), "write outcome unknown", "error", err.Error())
 	case errors.Is(err, profile.ErrUnavailable):
 		p.Status, p.Title, p.Detail = http.StatusServiceUnavailable, "Service Unavailable", "The database is busy or unreachable; nothing was written. Retry later."
-		w.Header().Set("Retry-After", strconv.Itoa(1))
+		retryAfter = true
 		slog.WarnContext(r.Context(), "database unavailable", "error", err.Error())
 	default:
 		p.Status, p.Title, p.Detail = http.StatusInternalServerError, "Internal Server Error", "An unexpected error occurred."
 		slog.ErrorContext(r.Context(), "unexpected error", "error", err.Error(), "method", r.Method, "path", r.URL.Path)
 	}
 	p.RequestID = logging.RequestID(r.Context())
-	w.Header().Set("Content-Type", "application/problem+json")
-	encodeStatus(w, p.Status, p)
+	return p, retryAfter
 }

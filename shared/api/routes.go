@@ -52,6 +52,7 @@ var (
 	// The access requests of a data subject (docs/privacy.md).
 	ExportProfile   = Endpoint{Name: "ExportProfile", routes: []route{{"GET /profiles/{profileId}/export", exportProfile}}}
 	ExportMyProfile = Endpoint{Name: "ExportMyProfile", routes: []route{{"GET /api/me/profile/export", exportMyProfile}}}
+	BatchProfiles   = Endpoint{Name: "BatchProfiles", routes: []route{{"POST /profiles/batch", batchProfiles}}}
 )
 
 // Endpoints lists every endpoint of the API.
@@ -61,6 +62,7 @@ func Endpoints() []Endpoint {
 		ListContacts, GetContact, CreateContact, UpdateContact, DeleteContact,
 		UpdateMyProfile, GetMyProfile, GetUserProfile,
 		ExportProfile, ExportMyProfile,
+		BatchProfiles,
 	}
 }
 

@@ -23,6 +23,10 @@ const (
 	KindProfile Kind = "profile" // POST /profiles: the profile
 	KindContact Kind = "contact" // POST /profiles/{id}/contacts: the contact
 	KindUser    Kind = "user"    // POST /api/me/profile/update: the user's view of the profile
+	// KindBatchItem is one item of POST /profiles/batch: the profile it
+	// created (Status 201) or updated (200), under the batch's key and the
+	// item's position.
+	KindBatchItem Kind = "batchItem"
 )
 
 // Record is a used key.

@@ -23,6 +23,9 @@ var ErrOutcomeUnknown = errors.New("the write's outcome is unknown")
 type ConflictError struct {
 	Detail     string
 	ExistingID string // the profile already holding the unique value, when known
+	// Matches are the profiles a batch upsert's natural key matched, when
+	// it matched several.
+	Matches []string
 }
 
 func (e *ConflictError) Error() string { return e.Detail }

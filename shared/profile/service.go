@@ -34,9 +34,17 @@ func (s *Service) Now() time.Time { return s.now() }
 // the Idempotency-Key once (nil: none) in the same write; once keeps the
 // new profile's id.
 func (s *Service) Create(ctx context.Context, in Input, once *idempotency.Record) (*Profile, error) {
+	return s.create(ctx, in, "", once)
+}
+
+// create is Create at the id given ("": a new one).
+func (s *Service) create(ctx context.Context, in Input, id string, once *idempotency.Record) (*Profile, error) {
 	p, err := New(in, s.now())
 	if err != nil {
 		return nil, err
+	}
+	if id != "" {
+		p.ID = id
 	}
 	if once != nil {
 		once.ProfileID = p.ID
