@@ -20,8 +20,8 @@ import (
 // outcome-unknown the first time.
 type fakeBatchAPI struct {
 	mu       sync.Mutex
-	profiles map[string]map[string]any // by id
-	uuids    map[string]string         // uuid → id
+	profiles map[string]map[string]any  // by id
+	uuids    map[string]string          // uuid → id
 	items    map[string]json.RawMessage // key#position → the item's result
 	answers  map[string][]byte          // key → the batch's answer
 	keys     []string                   // every request's key, in order

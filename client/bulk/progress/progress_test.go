@@ -59,7 +59,7 @@ func TestNonTerminalLineHasRateAndETA(t *testing.T) {
 	var out bytes.Buffer
 	clk := &fakeClock{t: time.Unix(0, 0)}
 	r := New(&out, "export", 100, Options{Now: clk.now, Unit: "profiles"}) // start: t=1s
-	r.Add(50)                                                            // t=2s: 50 in 1s
+	r.Add(50)                                                              // t=2s: 50 in 1s
 	if want := "export: 50% (50/100 profiles), 50/s, ETA 1s\n"; out.String() != want {
 		t.Errorf("line = %q, want %q", out.String(), want)
 	}
