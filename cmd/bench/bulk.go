@@ -17,7 +17,7 @@ import (
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
-const bulkSection = "8 bulk"
+const bulkSection = "bulk"
 
 // The targets of the bulk section.
 const (
