@@ -120,6 +120,17 @@ apikey-revoke: dynamodb-local
 smoke:
 	@$(GO) run ./cmd/smoke
 
+## import: make import FILE=<profiles.ndjson|.csv> [BASE_URL=… TOKEN=…] [IMPORT_ARGS="-match email -rate 100"]: batches of 100 through POST /profiles/batch, resumable (docs/bulk.md); make run's API by default
+# BASE_URL and TOKEN reach cmd/bulk through the environment, as make smoke's.
+.PHONY: import export
+import:
+	@test -n "$(FILE)" || { echo "usage: make import FILE=<profiles.ndjson|profiles.csv> [BASE_URL=… TOKEN=…] [IMPORT_ARGS=…]" >&2; exit 2; }
+	@$(GO) run ./cmd/bulk import $(IMPORT_ARGS) -- "$(FILE)"
+
+## export: make -s export [FILTER='enabled=true&lastName=Smith'] [BASE_URL=… TOKEN=…] > profiles.ndjson: every profile (or the listing's filters) as NDJSON, which imports back unchanged
+export:
+	@$(GO) run ./cmd/bulk export $(if $(FILTER),-filter '$(FILTER)') $(EXPORT_ARGS)
+
 ## backfill: write every item of the local table in the current shape (go run ./cmd/backfill -aws for the deployed one)
 backfill: dynamodb-local
 	$(GO) run ./cmd/backfill

@@ -69,7 +69,7 @@ func coldStart(ctx context.Context, e *env, rep *report, p *progress) error {
 	}
 	// Rounds of one start of each function, so a drift of the machine's
 	// speed falls on all of them alike.
-	bar := p.bar("cold starts", len(fns)*e.o.coldStarts)
+	bar := p.bar("cold starts", "starts", len(fns)*e.o.coldStarts)
 	for range e.o.coldStarts {
 		for _, f := range fns {
 			run, err := e.startFunction(ctx, f, 0, nil)
@@ -82,7 +82,7 @@ func coldStart(ctx context.Context, e *env, rep *report, p *progress) error {
 		}
 	}
 	bar.done()
-	bar = p.bar(fmt.Sprintf("%d invocations of each function", e.o.invocations), len(fns)*e.o.invocations)
+	bar = p.bar(fmt.Sprintf("%d invocations of each function", e.o.invocations), "invocations", len(fns)*e.o.invocations)
 	for _, f := range fns {
 		// Each function's fixture finds the profile, user and key it names.
 		if err := fixtures.Reset(ctx, e.large.Store); err != nil {

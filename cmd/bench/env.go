@@ -118,6 +118,9 @@ func startEnv(ctx context.Context, o options, getenv func(string) string, p *pro
 		}
 		jobs = append(jobs, loadJob{j.t.bulk, data[:j.n]})
 	}
+	if len(o.sections) > 0 && !slices.ContainsFunc(o.sections, func(s string) bool { return s != "bulk" && s != "coldstart" }) {
+		jobs = nil // the sections asked for read none of these tables
+	}
 	if err := load(ctx, jobs, o.loaders, p); err != nil {
 		e.close(p)
 		return nil, err

@@ -110,7 +110,7 @@ func seed(ctx context.Context, e *env, base string, p *progress) error {
 		return nil
 	}
 	run := runID() // the contacts of each seeding run are new
-	bar := p.bar(fmt.Sprintf("creating %d profiles at %s", n, base), n)
+	bar := p.bar(fmt.Sprintf("creating %d profiles at %s", n, base), "profiles", n)
 	defer bar.done()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	bulkprogress "github.com/profiles-service/profiles/client/bulk/progress"
 	"github.com/profiles-service/profiles/local/bulkload"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profile"
@@ -99,7 +99,7 @@ func load(ctx context.Context, jobs []loadJob, workers int, p *progress) error {
 			break
 		}
 	}
-	bar := p.bar("loading profiles", total)
+	bar := p.bar("loading profiles", "profiles", total)
 	defer bar.done()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -124,13 +124,15 @@ func load(ctx context.Context, jobs []loadJob, workers int, p *progress) error {
 	return context.Cause(ctx)
 }
 
-// progress reports on stderr: log lines, and a bar redrawn in place.
+// progress reports on stderr: log lines, and a progress bar (a line per
+// tenth when stderr is not a terminal: package progress, as make import's).
 type progress struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu       sync.Mutex
+	w        io.Writer
+	terminal bool
 }
 
-func newProgress(w io.Writer) *progress { return &progress{w: w} }
+func newProgress(w io.Writer) *progress { return &progress{w: w, terminal: bulkprogress.IsTerminal(w)} }
 
 func (p *progress) logf(format string, args ...any) {
 	p.mu.Lock()
@@ -138,55 +140,14 @@ func (p *progress) logf(format string, args ...any) {
 	fmt.Fprintf(p.w, format+"\n", args...)
 }
 
-type bar struct {
-	p     *progress
-	label string
-	total int
-	count atomic.Int64
-	start time.Time
-	stop  chan struct{}
-	wg    sync.WaitGroup
+// bar is a progress bar of one job.
+type bar struct{ r *bulkprogress.Reporter }
+
+// bar starts a progress bar for total steps, each one unit.
+func (p *progress) bar(label, unit string, total int) *bar {
+	return &bar{bulkprogress.New(p.w, label, int64(total), bulkprogress.Options{Unit: unit, Terminal: p.terminal})}
 }
 
-// bar starts a progress bar for total steps, redrawn five times a second.
-func (p *progress) bar(label string, total int) *bar {
-	b := &bar{p: p, label: label, total: total, start: time.Now(), stop: make(chan struct{})}
-	b.wg.Go(func() {
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-b.stop:
-				b.draw("\n")
-				return
-			case <-t.C:
-				b.draw("")
-			}
-		}
-	})
-	return b
-}
+func (b *bar) add(n int) { b.r.Add(n) }
 
-func (b *bar) add(n int) { b.count.Add(int64(n)) }
-
-func (b *bar) done() {
-	close(b.stop)
-	b.wg.Wait()
-}
-
-func (b *bar) draw(end string) {
-	const width = 30
-	n := int(b.count.Load())
-	filled := width * n / max(b.total, 1)
-	elapsed := time.Since(b.start)
-	rate := float64(n) / max(elapsed.Seconds(), 1e-9)
-	eta := "?"
-	if rate > 0 {
-		eta = time.Duration(float64(b.total-n) / rate * float64(time.Second)).Round(time.Second).String()
-	}
-	b.p.mu.Lock()
-	defer b.p.mu.Unlock()
-	fmt.Fprintf(b.p.w, "\r%s [%s%s] %d/%d %.0f/s %v elapsed, ETA %s  %s", b.label,
-		strings.Repeat("=", filled), strings.Repeat(" ", width-filled), n, b.total, rate,
-		elapsed.Round(time.Second), eta, end)
-}
+func (b *bar) done() { b.r.Done() }

@@ -60,6 +60,7 @@ type options struct {
 	sections     []string      // the sections to run, all when empty
 	reuse        bool          // keep the loaded tables, and reuse those of an earlier run of the same sizes
 	mixedTime    time.Duration // how long the mixed section's clients run
+	bulk         int           // profiles the bulk section imports (and a tenth of them, for RSS)
 	baseURL      string        // an API already running: only the mixed section runs, against it (external.go)
 	token        string        // the bearer token for baseURL
 }
@@ -82,8 +83,9 @@ func parseOptions(args []string) (options, error) {
 	fs.BoolVar(&o.reuse, "reuse", false, "keep the loaded tables (named by their sizes) and reuse those an earlier -reuse run loaded, skipping the load; needs a DynamoDB Local that outlives the run (make run's, or one at DYNAMODB_ENDPOINT)")
 	fs.BoolVar(&o.smoke, "smoke", false, "run every section tiny (seconds) and check the table renders")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured sections (go tool pprof) to this file")
-	secs := fs.String("sections", "", "comma-separated sections to run: overhead, listing (with sharding), adversarial, writes, costs, hot, mixed, coldstart (all when empty)")
+	secs := fs.String("sections", "", "comma-separated sections to run: overhead, listing (with sharding), adversarial, writes, costs, hot, mixed, coldstart, bulk (all when empty)")
 	fns := fs.String("functions", "", "comma-separated functions/ folders for the cold start section (all when empty)")
+	fs.IntVar(&o.bulk, "bulk", 100000, "profiles the bulk section imports through the API and loads directly (its importer's RSS is compared with an import of a tenth of them)")
 	fs.DurationVar(&o.mixedTime, "mixed-duration", 30*time.Second, "how long the mixed section's clients run (2s in -smoke)")
 	fs.StringVar(&o.baseURL, "base-url", "", "run only the mixed section, against the API already running at this URL (another checkout's make run), with -token; no table is created and no API started, and profiles are created there first if it lists fewer than 100 (up to -small)")
 	fs.StringVar(&o.token, "token", "", "the bearer token for -base-url (make -s token in that checkout)")
@@ -102,6 +104,9 @@ func parseOptions(args []string) (options, error) {
 		o.small, o.large, o.shards = 20, 60, 2
 		o.samples, o.advSamples, o.writes, o.concurrency, o.loaders = 20, 20, 32, 4, 8
 		o.coldStarts, o.invocations = 1, 20
+		if !set["bulk"] {
+			o.bulk = 300
+		}
 		if !set["mixed-duration"] {
 			o.mixedTime = 2 * time.Second
 		}
@@ -120,6 +125,9 @@ func parseOptions(args []string) (options, error) {
 	}
 	if o.small < 11 || o.large < o.small || o.samples < 2 || o.advSamples < 2 || o.concurrency < 1 || o.shards < 2 {
 		return o, fmt.Errorf("need -small >= 11, -large >= -small, -n >= 2, -adversarial-n >= 2, -c >= 1, -shards >= 2")
+	}
+	if o.bulk < 100 {
+		return o, fmt.Errorf("need -bulk >= 100")
 	}
 	if o.mixedTime <= 0 {
 		return o, fmt.Errorf("need -mixed-duration > 0")
@@ -166,7 +174,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		name string
 		run  func(context.Context, *env, *report, *progress) error
 	}{{"overhead", overhead}, {"listing", listing}, {"adversarial", adversarial}, {"writes", writes},
-		{"costs", endpointCosts}, {"hot", hotProfile}, {"mixed", mixedLoad}, {"coldstart", coldStart}} {
+		{"costs", endpointCosts}, {"hot", hotProfile}, {"mixed", mixedLoad}, {"coldstart", coldStart}, {"bulk", bulkImport}} {
 		if o.sections != nil && !slices.Contains(o.sections, s.name) {
 			continue
 		}

@@ -156,7 +156,7 @@ func checkTable(table string, r *report) error {
 			return fmt.Errorf("line %d has %d cells, not %d: %s", i+1, cells-1, len(header), l)
 		}
 	}
-	for _, s := range []string{"1 overhead", "2 listing", "3 adversarial listings", "4 writes", "5 endpoint costs", "6 cold start", "7 sharding"} {
+	for _, s := range []string{"1 overhead", "2 listing", "3 adversarial listings", "4 writes", "5 endpoint costs", "6 cold start", "7 sharding", bulkSection} {
 		if !slices.ContainsFunc(r.rows, func(w row) bool { return w.section == s && w.result != "" }) {
 			return fmt.Errorf("no result in section %q", s)
 		}

@@ -34,7 +34,7 @@ func TestTableRendersEverySection(t *testing.T) {
 	}
 	// One section's run may add rows of two sections: flush groups them.
 	r.add("7 sharding", "a | b", "1")
-	for _, s := range []string{"1 overhead", "2 listing", "3 adversarial listings", "4 writes", "5 endpoint costs", "6 cold start"} {
+	for _, s := range []string{"1 overhead", "2 listing", "3 adversarial listings", "4 writes", "5 endpoint costs", "6 cold start", bulkSection} {
 		r.check(s, "x", "1 ms", "≤ 2 ms", s != "4 writes")
 	}
 	r.describeMachine("at end")
