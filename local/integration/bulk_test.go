@@ -37,8 +37,8 @@ func bulkFile(t *testing.T, run string, n int) string {
 	return path
 }
 
-// exported is every profile of the table, by the export, as lines.
-func exported(t *testing.T, c *client.Client) []string {
+// exportLines is every profile of the table, by the export, as lines.
+func exportLines(t *testing.T, c *client.Client) []string {
 	t.Helper()
 	var out bytes.Buffer
 	if _, err := bulk.Export(context.Background(), c, &out, bulk.ExportOptions{}); err != nil {
@@ -95,7 +95,7 @@ func TestImportKilledAndResumed(t *testing.T) {
 		t.Errorf("resumed: %+v, want the rest of %d rows, none failed", sum, n)
 	}
 	count := map[string]int{}
-	for _, l := range exported(t, c) {
+	for _, l := range exportLines(t, c) {
 		var p views.Profile
 		if err := json.Unmarshal([]byte(l), &p); err != nil {
 			t.Fatal(err)
@@ -137,7 +137,7 @@ func TestExportImportsBackUnchanged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	before := exported(t, c)
+	before := exportLines(t, c)
 	etags := map[string]string{}
 	for _, l := range before {
 		var p views.Profile
@@ -161,7 +161,7 @@ func TestExportImportsBackUnchanged(t *testing.T) {
 	if sum.Unchanged != len(before) || sum.Created+sum.Updated+sum.Failed != 0 {
 		t.Errorf("importing the export: %+v, want all %d unchanged", sum, len(before))
 	}
-	after := exported(t, c)
+	after := exportLines(t, c)
 	if strings.Join(after, "\n") != strings.Join(before, "\n") {
 		t.Errorf("the table changed: before\n%s\nafter\n%s", strings.Join(before, "\n"), strings.Join(after, "\n"))
 	}
