@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
@@ -145,26 +143,6 @@ func caller(r *http.Request) string {
 		return "apiKey:" + name
 	}
 	return ""
-}
-
-// loggedQuery is the query string as the request log keeps it: filter
-// values (names, email addresses, phone numbers, uuids) and cursors (which
-// carry a sort value) masked, the rest as sent. filter[enabled] is kept.
-func loggedQuery(q url.Values) string {
-	masked := url.Values{}
-	for k, vals := range q {
-		for _, v := range vals {
-			switch {
-			case k == "cursor":
-				v = "[cursor]"
-			case strings.HasPrefix(k, "filter[") && k != "filter[enabled]":
-				v = "[masked]"
-			}
-			masked.Add(k, v)
-		}
-	}
-	s, _ := url.QueryUnescape(masked.Encode())
-	return s
 }
 
 // requestID is API Gateway's id of the request.

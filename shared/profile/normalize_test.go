@@ -110,6 +110,7 @@ func TestEmailNormalForm(t *testing.T) {
 		{"bob@xn--exmple-cua-.com", "", false},    // a label ending in a hyphen
 		{"b\u200bob@example.com", "", false},      // an invisible character in the local part
 		{"b\u202eob@example.com", "", false},      // a direction override in the local part
+		{"bob\u00a0smith@example.com", "", false}, // a space that is not ASCII
 		{"bob@ex\u00e4mple\u202e.com", "", false}, // and in the domain
 	} {
 		got, ok := NormalizeEmail(tt.in)

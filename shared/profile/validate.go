@@ -63,7 +63,7 @@ func NormalizeEmail(s string) (string, bool) {
 	}
 	at := strings.LastIndexByte(s, '@')
 	local, domain := s[:at], s[at+1:]
-	if local == "" || len(local) > 64 || refusedRune(local) != "" {
+	if local == "" || len(local) > 64 || refusedRune(local) != "" || strings.IndexFunc(local, unicode.IsSpace) >= 0 {
 		return "", false
 	}
 	domain, ok := normalizeDomain(domain)
