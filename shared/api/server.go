@@ -22,8 +22,11 @@ import (
 // (profile.Service) once, over Store and Budget: handlers call the service,
 // never the store.
 type Deps struct {
-	Store        profile.Store
-	Idempotency  idempotency.Store // the records of used Idempotency-Keys
+	Store       profile.Store
+	Idempotency idempotency.Store // the records of used Idempotency-Keys
+	// CursorSecret is the stack's one secret: it signs list cursors, and a
+	// key derived from it (idempotency.NewHasher) hashes the requests
+	// Idempotency-Key records remember. Set for endpoints that NeedsSecret.
 	CursorSecret string
 	// Budget is the request's time budget (the config's; its zero fields
 	// are the defaults): its Timeout bounds each request, its Margin is
