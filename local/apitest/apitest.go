@@ -69,10 +69,10 @@ func New(tb testing.TB) *API {
 	keys := &Keys{keys: map[string]auth.APIKey{}}
 	functions := map[string]lambda.Handler{"ApiKeyAuthorizer": lambdaapp.AuthorizerHandler(keys, clock.Now)}
 	for _, e := range api.Endpoints() {
-		// lambdaapp.HTTP's handler, on the in-memory store: the cursor
-		// secret only where the endpoint signs cursors.
+		// lambdaapp.HTTP's handler, on the in-memory store: the stack's
+		// secret only where the endpoint needs it (cursors, Idempotency-Key).
 		d := api.Deps{Store: store, Idempotency: store, Budget: budget.Budget{Now: clock.Now}}
-		if e.Cursors {
+		if e.NeedsSecret() {
 			d.CursorSecret = "apitest-cursor-secret"
 		}
 		functions[e.Name] = lambdaapp.HTTPHandler(d, e)

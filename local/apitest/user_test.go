@@ -136,6 +136,7 @@ func TestPartnerLookupByAPIKey(t *testing.T) {
 	const sub = "da75ad90-9a5b-4df0-8374-f48b3a8fbfcc"
 	must(a.User(sub).UpdateMyProfile(ctx, client.UserInput{GivenName: client.Value("John"), FamilyName: client.Value("Doe"),
 		MarketingUpdates: client.Value(true), Email: client.Value("john.doe@centrapay.com")}, nil))(t)
+	verifyEmail(t, a, "john.doe@centrapay.com", true) // the partner sees only a verified address
 	good := a.NewAPIKey("partner-a")
 	revoked := a.NewAPIKey("partner-b")
 	a.RevokeAPIKey(revoked)

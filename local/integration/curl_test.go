@@ -228,6 +228,7 @@ func TestReferenceCurlCommands(t *testing.T) {
 	if got := apitest.KeysInOrder(t, body); strings.Join(got, ",") != "userId,givenName,familyName,featureUpdates,marketingUpdates,email,emailVerified,phoneNumber,phoneVerified" {
 		t.Errorf("user profile keys %v", got)
 	}
+	verifyUserEmail(t, a, user) // the partner's answer holds only a verified address
 	status, body = curl(curlGetUserProfile, "<TOKEN>", newKey(t, a, "curl-partner"))
 	expect("GET /api/users/{userId}/profile", status, 200, body, &me)
 	if want := `{"givenName":"John","familyName":"Doe","featureUpdates":false,"marketingUpdates":true,"email":"john.doe@centrapay.com"}`; string(body) != want {

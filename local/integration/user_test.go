@@ -41,6 +41,22 @@ func newKeyExpiring(t *testing.T, a *api, name string, expires time.Time) string
 	return key
 }
 
+// verifyUserEmail marks, as an admin, the user's primary email verified:
+// the partner's answer holds only a verified address.
+func verifyUserEmail(t *testing.T, a *api, userID string) {
+	t.Helper()
+	var p Profile
+	id := profile.UserProfileID(userID)
+	a.do("GET", "/profiles/"+id, nil).expect(t, http.StatusOK, &p)
+	for _, c := range p.Contacts {
+		if c.Key == profile.KeyEmail {
+			a.do("PATCH", "/profiles/"+id+"/contacts/"+c.ContactID, `{"verified":true}`).expect(t, http.StatusOK, nil)
+			return
+		}
+	}
+	t.Fatalf("user %s has no email", userID)
+}
+
 // TestPartnerLookupByAPIKey: the API-key authorizer reads the keys the
 // DynamoDB store holds: a key PutAPIKey stored opens the partner route and
 // records its last-used day (the authorizer's UpdateItem, which its IAM
@@ -52,6 +68,7 @@ func TestPartnerLookupByAPIKey(t *testing.T) {
 	admin := newAPI(t)
 	user := admin.as(t, testenv.UserToken(t, "da75ad90-9a5b-4df0-8374-f48b3a8fbfcc"))
 	user.do("POST", "/api/me/profile/update", `{"givenName":"John","familyName":"Doe","marketingUpdates":true,"email":"john.doe@centrapay.com"}`).expect(t, 200, nil)
+	verifyUserEmail(t, admin, "da75ad90-9a5b-4df0-8374-f48b3a8fbfcc")
 	good := newKey(t, admin, "partner-a")
 	revoked := newKey(t, admin, "partner-b")
 	if err := admin.stack.Store.RevokeAPIKeyByName(context.Background(), "partner-b"); err != nil {

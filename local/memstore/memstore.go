@@ -14,7 +14,6 @@ package memstore
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -282,13 +281,13 @@ func SortKey(field string, p *profile.Profile) string {
 		}
 		return "0" + sep + p.ID
 	case "firstName":
-		return strings.ToLower(p.FirstName) + sep + p.ID
+		return profile.Fold(p.FirstName) + sep + p.ID
 	case "middleName":
-		return strings.ToLower(p.MiddleName) + sep + p.ID
+		return profile.Fold(p.MiddleName) + sep + p.ID
 	case "lastName":
-		return strings.ToLower(p.LastName) + sep + p.ID
+		return profile.Fold(p.LastName) + sep + p.ID
 	case "name":
-		return strings.ToLower(p.Name()) + sep + p.ID
+		return profile.Fold(p.Name()) + sep + p.ID
 	case "profileId":
 		return p.ID
 	}

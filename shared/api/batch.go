@@ -45,6 +45,10 @@ type batchResult struct {
 // item's write takes the key's record at the item's position
 // (itemRecord), and an item whose key was used answers as it first did.
 func batchProfiles(d Deps) http.Handler {
+	if d.CursorSecret == "" {
+		panic("Idempotency-Key without the stack's secret: mark the endpoint Keyed in shared/api/routes.go")
+	}
+	hasher := idempotency.NewHasher([]byte(d.CursorSecret))
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		key, err := idempotencyKey(r)
 		if err != nil {
@@ -52,7 +56,7 @@ func batchProfiles(d Deps) http.Handler {
 		}
 		var once *idempotency.Record
 		if key != "" {
-			if once, err = claim(r, key, d.service.Now(), maxBatchBody); err != nil {
+			if once, err = claim(r, hasher, key, d.service.Now(), maxBatchBody); err != nil {
 				return err
 			}
 		}

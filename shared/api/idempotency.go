@@ -2,8 +2,6 @@ package api
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +38,12 @@ type keyedHandler func(d Deps, once *idempotency.Record) handlerFunc
 // answers again; the service records the ids of what it made in once.
 func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) http.Handler {
 	return func(d Deps) http.Handler {
+		// Fail at start, not at a client's first keyed request: the
+		// endpoint must be marked Keyed for lambdaapp to fetch the secret.
+		if d.CursorSecret == "" {
+			panic("Idempotency-Key without the stack's secret: mark the endpoint Keyed in shared/api/routes.go")
+		}
+		hasher := idempotency.NewHasher([]byte(d.CursorSecret))
 		return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			key, err := idempotencyKey(r)
 			if err != nil {
@@ -48,7 +52,7 @@ func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) ht
 			if key == "" {
 				return h(d, nil)(w, r)
 			}
-			once, err := claim(r, key, d.service.Now(), maxBody)
+			once, err := claim(r, hasher, key, d.service.Now(), maxBody)
 			if err != nil {
 				return err
 			}
@@ -133,17 +137,17 @@ func idempotencyKey(r *http.Request) (string, error) {
 }
 
 // claim describes the request a key is used for: the key scoped to the
-// caller, the hash of method, path and body, and when it expires. It
+// caller, the keyed hash of method, path and body, and when it expires. It
 // leaves the body readable for the handler.
-func claim(r *http.Request, key string, now time.Time, limit int) (*idempotency.Record, error) {
+func claim(r *http.Request, hasher idempotency.Hasher, key string, now time.Time, limit int) (*idempotency.Record, error) {
 	body, err := readBody(r, limit)
 	if err != nil {
 		return nil, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
-	return &idempotency.Record{Key: subject(r) + "\x00" + key, RequestHash: hex.EncodeToString(sum[:]),
-		Expires: now.Add(idempotency.TTL)}, nil
+	once := &idempotency.Record{Key: subject(r) + "\x00" + key, Expires: now.Add(idempotency.TTL)}
+	hasher.Hash(once, r.Method, r.URL.Path, body)
+	return once, nil
 }
 
 // replay answers a request whose key a request used before: a 422 for
@@ -197,7 +201,7 @@ func replayUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotenc
 
 // sameRequest is the 422 of a key used before with another request.
 func sameRequest(once *idempotency.Record, used idempotency.Record) error {
-	if used.RequestHash != once.RequestHash {
+	if !once.SameRequest(used) {
 		return &requestError{status: http.StatusUnprocessableEntity, field: "Idempotency-Key",
 			msg: "was used with another request; use a new key for a new request"}
 	}

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -214,6 +216,58 @@ func TestKeyedRetryWhoseLookupFailsIsOutcomeUnknown(t *testing.T) {
 			call(t, h, "POST", path, body, tt.replay, nil, "Idempotency-Key", "add-1")
 			// A key never used: the 4xx is the request's own.
 			call(t, h, "POST", path, body, tt.fresh, nil, "Idempotency-Key", "add-2")
+		})
+	}
+}
+
+// TestIdempotencyRecordHoldsAKeyedHash: a key's record holds a hash of the
+// request keyed with the stack's secret, so whoever reads the table cannot
+// confirm a guessed body (an email address, say) by hashing it: the
+// stored hash is no plain SHA-256 of the request, and another secret
+// gives another hash. Every keyed route.
+func TestIdempotencyRecordHoldsAKeyedHash(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, path, body string }{
+		{"profile", "/profiles", `{"firstName":"Guess","contacts":[{"key":"email","value":"guess@example.com"}]}`},
+		{"contact", "/profiles/{id}/contacts", `{"key":"email","value":"guess@example.com"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var hashes []string
+			for _, secret := range []string{"first-secret-0123456789", "other-secret-0123456789"} {
+				store := memstore.New()
+				h := serveAll(Deps{Store: store, Idempotency: store, CursorSecret: secret})
+				path := tt.path
+				if strings.Contains(path, "{id}") {
+					p, err := profile.New(profile.Input{}, time.Now())
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := store.Create(context.Background(), p, nil); err != nil {
+						t.Fatal(err)
+					}
+					path = strings.Replace(path, "{id}", p.ID, 1)
+				}
+				r := httptest.NewRequest("POST", path, strings.NewReader(tt.body))
+				r.Header.Set("Idempotency-Key", "guessable-key")
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusCreated {
+					t.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+				rec, err := store.Lookup(context.Background(), "\x00guessable-key", time.Time{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				plain := sha256.Sum256([]byte("POST " + path + "\n" + tt.body))
+				if strings.Contains(rec.RequestHash, hex.EncodeToString(plain[:])) {
+					t.Errorf("the record holds the plain SHA-256 of the request: %s", rec.RequestHash)
+				}
+				hashes = append(hashes, rec.RequestHash)
+			}
+			if hashes[0] == hashes[1] {
+				t.Errorf("two secrets, one hash %s: it is not keyed", hashes[0])
+			}
 		})
 	}
 }

@@ -14,11 +14,19 @@ import (
 // values below, so the compiler checks the wiring.
 type Endpoint struct {
 	Name string
-	// Cursors says whether the endpoint signs and reads list cursors, the
-	// only use of the cursor secret.
+	// Cursors says whether the endpoint signs and reads list cursors with
+	// the stack's secret (CursorSecret).
 	Cursors bool
-	routes  []route
+	// Keyed says whether a route of the endpoint honours Idempotency-Key,
+	// whose records hold a hash keyed with a key derived from that secret.
+	Keyed  bool
+	routes []route
 }
+
+// NeedsSecret reports whether the endpoint's function reads the stack's
+// secret at start: template.yaml gives exactly those functions
+// CURSOR_SECRET_ARN and secretsmanager:GetSecretValue on it.
+func (e Endpoint) NeedsSecret() bool { return e.Cursors || e.Keyed }
 
 // route binds a Go 1.22 ServeMux pattern to the handler that serves it.
 type route struct {
@@ -31,7 +39,7 @@ type route struct {
 var (
 	ListProfiles  = Endpoint{Name: "ListProfiles", Cursors: true, routes: []route{{"GET /profiles", listProfiles}}}
 	GetProfile    = Endpoint{Name: "GetProfile", routes: []route{{"GET /profiles/{profileId}", getProfile}}}
-	CreateProfile = Endpoint{Name: "CreateProfile", routes: []route{{"POST /profiles", idempotent(idempotency.KindProfile, http.StatusCreated, createProfile)}}}
+	CreateProfile = Endpoint{Name: "CreateProfile", Keyed: true, routes: []route{{"POST /profiles", idempotent(idempotency.KindProfile, http.StatusCreated, createProfile)}}}
 	UpdateProfile = Endpoint{Name: "UpdateProfile", routes: []route{
 		{"PUT /profiles/{profileId}", updateProfile},
 		{"PATCH /profiles/{profileId}", updateProfile},
@@ -40,19 +48,19 @@ var (
 	DeleteProfile = Endpoint{Name: "DeleteProfile", routes: []route{{"DELETE /profiles/{profileId}", deleteProfile}}}
 	ListContacts  = Endpoint{Name: "ListContacts", Cursors: true, routes: []route{{"GET /profiles/{profileId}/contacts", listContacts}}}
 	GetContact    = Endpoint{Name: "GetContact", routes: []route{{"GET /profiles/{profileId}/contacts/{contactId}", getContact}}}
-	CreateContact = Endpoint{Name: "CreateContact", routes: []route{{"POST /profiles/{profileId}/contacts", idempotent(idempotency.KindContact, http.StatusCreated, createContact)}}}
+	CreateContact = Endpoint{Name: "CreateContact", Keyed: true, routes: []route{{"POST /profiles/{profileId}/contacts", idempotent(idempotency.KindContact, http.StatusCreated, createContact)}}}
 	UpdateContact = Endpoint{Name: "UpdateContact", routes: []route{
 		{"PUT /profiles/{profileId}/contacts/{contactId}", updateContact},
 		{"PATCH /profiles/{profileId}/contacts/{contactId}", updateContact},
 	}}
 	DeleteContact   = Endpoint{Name: "DeleteContact", routes: []route{{"DELETE /profiles/{profileId}/contacts/{contactId}", deleteContact}}}
-	UpdateMyProfile = Endpoint{Name: "UpdateMyProfile", routes: []route{{"POST /api/me/profile/update", idempotent(idempotency.KindUser, http.StatusOK, updateMyProfile)}}}
+	UpdateMyProfile = Endpoint{Name: "UpdateMyProfile", Keyed: true, routes: []route{{"POST /api/me/profile/update", idempotent(idempotency.KindUser, http.StatusOK, updateMyProfile)}}}
 	GetMyProfile    = Endpoint{Name: "GetMyProfile", routes: []route{{"GET /api/me/profile", getMyProfile}}}
 	GetUserProfile  = Endpoint{Name: "GetUserProfile", routes: []route{{"GET /api/users/{userId}/profile", getUserProfile}}}
 	// The access requests of a data subject (docs/privacy.md).
 	ExportProfile   = Endpoint{Name: "ExportProfile", routes: []route{{"GET /profiles/{profileId}/export", exportProfile}}}
 	ExportMyProfile = Endpoint{Name: "ExportMyProfile", routes: []route{{"GET /api/me/profile/export", exportMyProfile}}}
-	BatchProfiles   = Endpoint{Name: "BatchProfiles", routes: []route{{"POST /profiles/batch", batchProfiles}}}
+	BatchProfiles   = Endpoint{Name: "BatchProfiles", Keyed: true, routes: []route{{"POST /profiles/batch", batchProfiles}}}
 )
 
 // Endpoints lists every endpoint of the API.

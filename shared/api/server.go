@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
@@ -24,8 +22,11 @@ import (
 // (profile.Service) once, over Store and Budget: handlers call the service,
 // never the store.
 type Deps struct {
-	Store        profile.Store
-	Idempotency  idempotency.Store // the records of used Idempotency-Keys
+	Store       profile.Store
+	Idempotency idempotency.Store // the records of used Idempotency-Keys
+	// CursorSecret is the stack's one secret: it signs list cursors, and a
+	// key derived from it (idempotency.NewHasher) hashes the requests
+	// Idempotency-Key records remember. Set for endpoints that NeedsSecret.
 	CursorSecret string
 	// Budget is the request's time budget (the config's; its zero fields
 	// are the defaults): its Timeout bounds each request, its Margin is
@@ -145,26 +146,6 @@ func caller(r *http.Request) string {
 		return "apiKey:" + name
 	}
 	return ""
-}
-
-// loggedQuery is the query string as the request log keeps it: filter
-// values (names, email addresses, phone numbers, uuids) and cursors (which
-// carry a sort value) masked, the rest as sent. filter[enabled] is kept.
-func loggedQuery(q url.Values) string {
-	masked := url.Values{}
-	for k, vals := range q {
-		for _, v := range vals {
-			switch {
-			case k == "cursor":
-				v = "[cursor]"
-			case strings.HasPrefix(k, "filter[") && k != "filter[enabled]":
-				v = "[masked]"
-			}
-			masked.Add(k, v)
-		}
-	}
-	s, _ := url.QueryUnescape(masked.Encode())
-	return s
 }
 
 // requestID is API Gateway's id of the request.

@@ -147,7 +147,7 @@ const maxSortValueBytes = 900
 // foldKey is the case-insensitive form of a value in a sort key (as
 // profile.Filter.Match compares names), cut to maxSortValueBytes.
 func foldKey(s string) string {
-	s = strings.ToLower(s)
+	s = profile.Fold(s)
 	if len(s) <= maxSortValueBytes {
 		return s
 	}
@@ -234,10 +234,10 @@ func (c contactItem) standalone(profileID string) contactItem {
 
 // contactLookup is how the byContact index finds a contact value: its key
 // and the value as duplicates are compared (profile.SameContactValue): an
-// email address case-insensitively, a phone number in E.164 as stored.
+// email address Fold-ed (NFC, lower-cased), a phone number in E.164 as stored.
 func contactLookup(key, value string) string {
 	if key == profile.KeyEmail {
-		value = strings.ToLower(value)
+		value = profile.Fold(value)
 	}
 	return key + "#" + value
 }

@@ -2,8 +2,9 @@
 // it was first used with and what that request did. A record is written in
 // the same transaction as the request's effect, so a key is either unused
 // or used by a request that took effect: nothing is ever in flight, stuck
-// or half done. It holds no personal data: hashes and ids only; a replay
-// reads the resource itself.
+// or half done. It holds no personal data: the hash of the caller-scoped
+// key, a hash of the request keyed with the stack's secret (Hasher), the
+// status and ids; a replay reads the resource itself.
 package idempotency
 
 import (
@@ -32,12 +33,14 @@ const (
 // Record is a used key.
 type Record struct {
 	Key         string // the key, scoped to its caller; the store keeps only its hash
-	RequestHash string // the first request: a hash of its method, path and body
+	RequestHash string // the first request: a keyed hash of its method, path and body (Hasher)
 	Status      int    // the first response's status
 	Kind        Kind
 	ProfileID   string
 	ContactID   string // KindContact only
 	Expires     time.Time
+
+	legacyHash string // the request's plain hash, to compare with records older than Hasher's; never stored
 }
 
 // UsedError is a write whose key a request used before: Record is that use.

@@ -44,7 +44,8 @@ func AWSConfig(ctx context.Context, cfg config.Config) (aws.Config, error) {
 	return awsconfig.LoadDefaultConfig(ctx, opts...)
 }
 
-// cursorSecret is the key that signs list cursors: in AWS the Secrets
+// cursorSecret is the stack's secret, which signs list cursors and keys
+// the hashes of Idempotency-Key records (api.Deps.CursorSecret): in AWS the Secrets
 // Manager secret CURSOR_SECRET_ARN names, read once at cold start; in local
 // mode CURSOR_SECRET, or a fixed development key. A missing or short
 // secret stops the function at start.
@@ -55,7 +56,7 @@ func cursorSecret(ctx context.Context, env Env) (string, error) {
 		secret = "local-development-cursor-secret"
 	case !env.Config.Local:
 		if env.Config.CursorSecretID == "" {
-			return "", fmt.Errorf("CURSOR_SECRET_ARN is not set: this function signs list cursors with that secret")
+			return "", fmt.Errorf("CURSOR_SECRET_ARN is not set: this function signs list cursors or hashes Idempotency-Key requests with that secret")
 		}
 		out, err := secretsmanager.NewFromConfig(env.AWS).GetSecretValue(ctx,
 			&secretsmanager.GetSecretValueInput{SecretId: &env.Config.CursorSecretID})

@@ -25,7 +25,7 @@ func HTTP(e api.Endpoint) Function {
 	return Function{Name: e.Name, build: func(ctx context.Context, env Env) (lambda.Handler, error) {
 		store := newStore(env)
 		deps := api.Deps{Store: store, Idempotency: store, Budget: env.Config.Budget}
-		if e.Cursors {
+		if e.NeedsSecret() {
 			secret, err := cursorSecret(ctx, env)
 			if err != nil {
 				return nil, err

@@ -40,6 +40,20 @@ func LevelFromEnv(getenv func(string) string) slog.Level {
 // maskPatterns are what Mask replaces.
 type maskPatterns struct{ bearer, jwt, apiKey, email, phone *regexp.Regexp }
 
+// emailPattern matches every address the validator (profile.NormalizeEmail)
+// accepts, as a client may spell it: a local part of any characters but
+// spaces, controls and the specials RFC 5322 keeps out of an atom
+// (Unicode ones included, RFC 6532), then a domain of at least two labels
+// of any such characters, separated by any of the full stops UTS #46 maps
+// to ".". Wider than an address, never narrower: a log loses a little
+// text rather than hold an address.
+const emailPattern = `[^\s\p{Z}\p{Cc}@<>()\[\]\\,;:"]+@` + emailLabel + `(` + emailDot + emailLabel + `)+`
+
+const (
+	emailDot   = `[.\x{3002}\x{FF0E}\x{FF61}]`
+	emailLabel = `[^\s\p{Z}\p{Cc}@<>()\[\]\\,;:"'/?#&=.\x{3002}\x{FF0E}\x{FF61}]+`
+)
+
 // patterns are compiled on first use: a function that never logs a
 // secret-shaped string never compiles them.
 var patterns = sync.OnceValue(func() *maskPatterns {
@@ -47,7 +61,7 @@ var patterns = sync.OnceValue(func() *maskPatterns {
 		bearer: regexp.MustCompile(`(?i)\bbearer\s+\S+`),
 		jwt:    regexp.MustCompile(`\beyJ[\w-]*\.[\w-]+\.[\w-]*`),
 		apiKey: regexp.MustCompile(`\bpk_[\w-]{8,}`),
-		email:  regexp.MustCompile(`[\w.!#$%&'*+/=?^{|}~-]+@[\w-]+(\.[\w-]+)+`),
+		email:  regexp.MustCompile(emailPattern),
 		phone:  regexp.MustCompile(`(\+|\b00)\d[\d ().-]{6,}\d`),
 	}
 })
@@ -93,10 +107,11 @@ func containsFold(s, word string) bool {
 
 func maskAll(s string) string {
 	p := patterns()
+	// Addresses first: a local part may hold what looks like a token.
+	s = p.email.ReplaceAllString(s, "[email]")
 	s = p.bearer.ReplaceAllString(s, "Bearer [token]")
 	s = p.jwt.ReplaceAllString(s, "[token]")
 	s = p.apiKey.ReplaceAllString(s, "[api-key]")
-	s = p.email.ReplaceAllString(s, "[email]")
 	return p.phone.ReplaceAllStringFunc(s, func(m string) string {
 		digits := 0
 		for _, r := range m {

@@ -2,7 +2,6 @@ package profile
 
 import (
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -93,11 +92,12 @@ func (p *Profile) findValue(key, value string) *Contact {
 }
 
 // SameContactValue reports whether two normalised values of a key name the
-// same address or number. Email addresses compare lower-cased (not
-// EqualFold): exactly what a store's look-up by email can index.
+// same address or number. Email addresses compare Fold-ed (NFC,
+// lower-cased, not EqualFold): exactly what a store's look-up by email can
+// index.
 func SameContactValue(key, a, b string) bool {
 	if key == KeyEmail {
-		return strings.ToLower(a) == strings.ToLower(b) //nolint:staticcheck // SA6005: ToLower, not EqualFold: see above
+		return Fold(a) == Fold(b)
 	}
 	return a == b
 }

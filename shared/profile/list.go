@@ -3,7 +3,6 @@ package profile
 import (
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // Listing limits from the design card.
@@ -66,10 +65,10 @@ func (f Filter) NameFilters() []NameFilter {
 // case-insensitively and whole, uuid and phone exactly, and email
 // case-insensitively (as duplicates are found, SameContactValue).
 func (f Filter) Match(p *Profile) bool {
-	// ToLower, not EqualFold: a match must be exactly what a store's
-	// ToLower-folded index keys hold.
+	// Fold, not EqualFold: a match must be exactly what a store's
+	// Fold-ed index keys hold.
 	eq := func(want *string, got string) bool {
-		return want == nil || strings.ToLower(*want) == strings.ToLower(got) //nolint:staticcheck // SA6005: ToLower, not EqualFold: see above
+		return want == nil || Fold(*want) == Fold(got)
 	}
 	return (f.Enabled == nil || *f.Enabled == p.Enabled) &&
 		eq(f.FirstName, p.FirstName) && eq(f.MiddleName, p.MiddleName) &&
@@ -176,7 +175,7 @@ func ContactSortKey(field string, c *Contact) string {
 	case "key":
 		return c.Key + contactKeySep + c.ID
 	case "value":
-		return strings.ToLower(c.Value) + contactKeySep + c.ID
+		return Fold(c.Value) + contactKeySep + c.ID
 	}
 	panic("profile: unknown contact sort field " + field)
 }

@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/profiles-service/profiles/shared/country"
 )
 
@@ -43,9 +45,15 @@ func optionalText(v *validator, field string, f Field[string], max int, dst *str
 	}
 }
 
-// NormalizeEmail validates an email address and lower-cases its domain.
+// NormalizeEmail validates an email address and returns its normal form:
+// NFC, the local part as given, the domain IDNA-normalised (normalizeDomain)
+// in its Unicode form. Quoted local parts and address literals are refused,
+// and so are local parts with characters a name may not hold (refusedRune).
 func NormalizeEmail(s string) (string, bool) {
-	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) {
+		return "", false
+	}
+	s = norm.NFC.String(strings.TrimSpace(s))
 	if len(s) > 254 || strings.ContainsAny(s, " <>\"") {
 		return "", false
 	}
@@ -55,10 +63,15 @@ func NormalizeEmail(s string) (string, bool) {
 	}
 	at := strings.LastIndexByte(s, '@')
 	local, domain := s[:at], s[at+1:]
-	if local == "" || len(local) > 64 || !validDomain(domain) {
+	if local == "" || len(local) > 64 || refusedRune(local) != "" || strings.IndexFunc(local, unicode.IsSpace) >= 0 {
 		return "", false
 	}
-	return local + "@" + strings.ToLower(domain), true
+	domain, ok := normalizeDomain(domain)
+	if !ok {
+		return "", false
+	}
+	out := local + "@" + domain
+	return out, len(out) <= 254
 }
 
 func validDomain(d string) bool {
@@ -165,11 +178,24 @@ func validTags(v *validator, f Field[[]string], dst *[]string) {
 	*dst = out
 }
 
-// applyProfile validates c and writes it into p. Names are trimmed; null clears.
+// optionalName applies a nullable name: in NFC, trimmed, without the
+// characters refusedRune names.
+func optionalName(v *validator, field string, f Field[string], dst *string) {
+	if f.Set && !f.Null && utf8.ValidString(f.Value) {
+		f.Value = norm.NFC.String(f.Value)
+		if bad := refusedRune(f.Value); bad != "" {
+			v.add(field, "must not contain %s", bad)
+			return
+		}
+	}
+	optionalText(v, field, f, MaxNameLen, dst)
+}
+
+// applyProfile validates c and writes it into p. Names are NFC, trimmed; null clears.
 func applyProfile(v *validator, p *Profile, c Changes) {
-	optionalText(v, "firstName", c.FirstName, MaxNameLen, &p.FirstName)
-	optionalText(v, "middleName", c.MiddleName, MaxNameLen, &p.MiddleName)
-	optionalText(v, "lastName", c.LastName, MaxNameLen, &p.LastName)
+	optionalName(v, "firstName", c.FirstName, &p.FirstName)
+	optionalName(v, "middleName", c.MiddleName, &p.MiddleName)
+	optionalName(v, "lastName", c.LastName, &p.LastName)
 	optionalText(v, "uuid", c.UUID, MaxUUIDLen, &p.UUID)
 	validCountry(v, "countryNumericCode", c.CountryCode, &p.CountryCode)
 	validTags(v, c.Tags, &p.Tags)

@@ -68,7 +68,8 @@ type User struct {
 	PhoneVerified    bool    `json:"phoneVerified"`
 }
 
-// Partner is what GET /api/users/{userId}/profile returns.
+// Partner is what GET /api/users/{userId}/profile returns: the
+// reference's five fields, Email null until the address is verified.
 type Partner struct {
 	GivenName        *string `json:"givenName"`
 	FamilyName       *string `json:"familyName"`
@@ -120,11 +121,19 @@ func UserOf(p *profile.Profile) User {
 		Email: nullable(u.Email), EmailVerified: u.EmailVerified, PhoneNumber: nullable(u.PhoneNumber), PhoneVerified: u.PhoneVerified}
 }
 
-// PartnerOf is a partner's view of p, a profile linked to a user.
+// PartnerOf is a partner's view of p, a profile linked to a user. Its
+// email is the user's address only once that address is verified (the
+// contact's verified flag, which an admin sets): any user can type any
+// address, and a partner that links or mails by it would reach whoever
+// owns it. Until then it is null.
 func PartnerOf(p *profile.Profile) Partner {
 	u := p.User()
-	return Partner{GivenName: nullable(u.GivenName), FamilyName: nullable(u.FamilyName),
-		FeatureUpdates: u.FeatureUpdates, MarketingUpdates: u.MarketingUpdates, Email: nullable(u.Email)}
+	v := Partner{GivenName: nullable(u.GivenName), FamilyName: nullable(u.FamilyName),
+		FeatureUpdates: u.FeatureUpdates, MarketingUpdates: u.MarketingUpdates}
+	if u.EmailVerified {
+		v.Email = nullable(u.Email)
+	}
+	return v
 }
 
 // nullable is s, or nil (JSON null) when it is empty.
