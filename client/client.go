@@ -151,8 +151,22 @@ func (c *Client) do(ctx context.Context, r request) (*reply, error) {
 // send makes one attempt. Its error is an *Error for a non-2xx answer, a
 // *NetworkError when no answer came, or ctx's error.
 func (c *Client) send(ctx context.Context, r request, u *url.URL) (*reply, error) {
+	resp, out, err := c.roundTrip(ctx, r, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, newError(r.method, u.Path, resp, out)
+	}
+	return &reply{status: resp.StatusCode, header: resp.Header, body: out}, nil
+}
+
+// roundTrip sends r once to u with the client's headers, then header's
+// (each name in header replaces the client's), and reads the whole answer.
+// Its error is a *NetworkError when no answer came, or ctx's error.
+func (c *Client) roundTrip(ctx context.Context, r request, u *url.URL, header http.Header) (*http.Response, []byte, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err // nothing was sent: not a NetworkError, whose write may have landed
+		return nil, nil, err // nothing was sent: not a NetworkError, whose write may have landed
 	}
 	var body io.Reader
 	if r.body != nil {
@@ -160,7 +174,7 @@ func (c *Client) send(ctx context.Context, r request, u *url.URL) (*reply, error
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	h := req.Header
 	h.Set("Accept", "application/json, application/problem+json")
@@ -188,23 +202,28 @@ func (c *Client) send(ctx context.Context, r request, u *url.URL) (*reply, error
 			h.Set("x-api-key", c.apiKey)
 		}
 	}
+	for name, values := range header {
+		name = http.CanonicalHeaderKey(name)
+		if len(values) == 0 {
+			h.Del(name)
+		} else {
+			h[name] = values
+		}
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, &NetworkError{Method: r.method, URL: u.Redacted(), Err: ctx.Err(), Write: r.method != http.MethodGet}
+			return nil, nil, &NetworkError{Method: r.method, URL: u.Redacted(), Err: ctx.Err(), Write: r.method != http.MethodGet}
 		}
-		return nil, &NetworkError{Method: r.method, URL: u.Redacted(), Err: err, Write: r.method != http.MethodGet}
+		return nil, nil, &NetworkError{Method: r.method, URL: u.Redacted(), Err: err, Write: r.method != http.MethodGet}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
 		// The answer started but was lost: for a write, what it said is unknown.
-		return nil, &NetworkError{Method: r.method, URL: u.Redacted(), Err: err, Write: r.method != http.MethodGet}
+		return nil, nil, &NetworkError{Method: r.method, URL: u.Redacted(), Err: err, Write: r.method != http.MethodGet}
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, newError(r.method, u.Path, resp, out)
-	}
-	return &reply{status: resp.StatusCode, header: resp.Header, body: out}, nil
+	return resp, out, nil
 }
 
 // retryable says whether err, the outcome of one attempt of r, allows

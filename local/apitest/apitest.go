@@ -7,7 +7,7 @@
 // admin, an end user and a partner. No Java, no DynamoDB: the API's
 // contract suite runs on it in make unit.
 //
-// Every exchange with the server, through a client or raw HTTP (Do), is
+// Every exchange with the server, through a client or its raw requests (Do), is
 // held to openapi.yaml (CheckRequest): a response the document does not
 // describe, or a request it forbids that the service accepts, fails the
 // test that built the server.
@@ -19,7 +19,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,9 +51,10 @@ type API struct {
 	// every answer.
 	Admin *client.Client
 
-	tb   testing.TB
-	tpl  *samtemplate.Template
-	keys *Keys
+	tb        testing.TB
+	tpl       *samtemplate.Template
+	keys      *Keys
+	anonymous *client.Client // Do's: no credential of its own
 }
 
 // New serves the API for the test until it ends.
@@ -86,6 +86,7 @@ func New(tb testing.TB) *API {
 	tb.Cleanup(srv.Close)
 	a.URL = srv.URL
 	a.Admin = a.Client(client.WithBearerToken(a.Token("admin", Scopes...)))
+	a.anonymous = a.Client()
 	return a
 }
 
@@ -143,44 +144,29 @@ func (a *API) NewAPIKey(name string) string {
 // RevokeAPIKey revokes a key NewAPIKey issued.
 func (a *API) RevokeAPIKey(key string) { a.keys.revoke(auth.HashAPIKey(key)) }
 
-// Response is a raw answer of Do.
-type Response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
+// Response is a raw answer of Do: package client's.
+type Response = client.Response
 
-// Do sends a raw request to the server: body as it is (none when ""),
-// headers as name, value pairs (Content-Type defaults to application/json
-// when there is a body), no credential unless headers hold one. For what
-// a typed client cannot send: malformed JSON, hostile headers, another
-// content type.
+// Do sends a raw request to the server through package client's Raw: body
+// as it is (none when ""), headers as name, value pairs (Content-Type is
+// application/json when there is a body unless they name another), no
+// credential unless headers hold one. For what a typed client cannot send:
+// malformed JSON, hostile headers, another content type.
 func (a *API) Do(tb testing.TB, method, path, body string, headers ...string) *Response {
 	tb.Helper()
-	var rd io.Reader
+	var raw []byte
 	if body != "" {
-		rd = strings.NewReader(body)
+		raw = []byte(body)
 	}
-	req, err := http.NewRequestWithContext(context.Background(), method, a.URL+path, rd)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	header := http.Header{}
 	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
+		header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	r, err := a.anonymous.Raw(context.Background(), method, path, header, raw)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: out}
+	return r
 }
 
 // AdminAuth is the Authorization header of the Admin client, for Do.

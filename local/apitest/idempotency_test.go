@@ -1,6 +1,7 @@
 package apitest_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -129,5 +130,43 @@ func TestIfMatch(t *testing.T) {
 	}
 	if err := a.Admin.DeleteProfile(ctx, p.ProfileID, &client.WriteOptions{IfMatch: "*"}); err != nil {
 		t.Errorf("a delete on *: %v", err)
+	}
+}
+
+// TestIdempotencyKeyThatCannotArriveWholeIsRefused: through the gateway
+// and the functions' proxy adapter, which split a header at its commas, a
+// key with a comma or several Idempotency-Key headers are the 400
+// ambiguous-idempotency-key on each of the three keyed POSTs, and write
+// nothing: "k,1" and "k,2" are not one key, and ",abc" is not no key.
+// (The store writes a key's record only with a profile, so no profile
+// listed and no user profile means no write at all.)
+func TestIdempotencyKeyThatCannotArriveWholeIsRefused(t *testing.T) {
+	t.Parallel()
+	a := apitest.New(t)
+	user := a.User("split-user")
+	for i, keys := range [][]string{{"k,1"}, {"k,2"}, {",abc"}, {",abc"}, {"abc,"}, {"k", "1"}, {"", "abc"}} {
+		for _, req := range []struct {
+			c          *client.Client
+			path, body string
+		}{
+			{a.Admin, "/profiles", fmt.Sprintf(`{"firstName":"Split%d"}`, i)},
+			{a.Admin, "/profiles/" + strings.Repeat("a", 24) + "/contacts", `{"key":"phone","value":"+15550001111"}`},
+			{user, "/api/me/profile/update", `{"givenName":"S"}`},
+		} {
+			// Raw: the typed methods send one key, as given.
+			r, err := req.c.Raw(ctx, "POST", req.path, http.Header{"Idempotency-Key": keys}, []byte(req.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := problem(t, r.Err(), http.StatusBadRequest, "Idempotency-Key"); e.Type != "tag:profiles-service.github.io,2026:problems/ambiguous-idempotency-key" {
+				t.Errorf("keys %q, POST %s: problem type %q, want ambiguous-idempotency-key", keys, req.path, e.Type)
+			}
+		}
+	}
+	if s := snapshot(t, a); s != "null" {
+		t.Errorf("refused requests made profiles: %s", s)
+	}
+	if _, err := user.GetMyProfile(ctx); !client.IsNotFound(err) {
+		t.Errorf("refused updates made the user's profile: %v", err)
 	}
 }

@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"testing"
 
@@ -11,19 +13,42 @@ import (
 // these tests, as it holds the in-process suite's: apitest.CheckRequest
 // says how.
 
-// exchange is one request as checked against the contract, waiting for its response.
-type exchange struct{ *apitest.Exchange }
-
-// checkRequest validates a copy of req (with the body raw) so the request
-// sent stays byte for byte what the test built.
-func checkRequest(req *http.Request, raw []byte) *exchange {
-	return &exchange{apitest.CheckRequest(req, raw)}
-}
-
-// response fails the test when the exchange breaks the contract.
-func (ex *exchange) response(t *testing.T, r *response) {
-	t.Helper()
-	if err := ex.Response(r.Status, r.Header, r.Body); err != nil {
-		t.Error(err)
+// contractChecked is next (http.DefaultTransport when nil) holding each
+// exchange to the contract: a breach is an Error of t, which any goroutine
+// may report. The request goes byte for byte as the test built it.
+func contractChecked(t *testing.T, next http.RoundTripper) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
 	}
+	return roundTripper(func(req *http.Request) (*http.Response, error) {
+		var raw []byte
+		if req.Body != nil {
+			var err error
+			if raw, err = io.ReadAll(req.Body); err != nil {
+				return nil, err
+			}
+			_ = req.Body.Close()
+			req = req.Clone(req.Context())
+			req.Body = io.NopCloser(bytes.NewReader(raw))
+		}
+		ex := apitest.CheckRequest(req, raw)
+		resp, err := next.RoundTrip(req)
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		if err := ex.Response(resp.StatusCode, resp.Header, body); err != nil {
+			t.Error(err)
+		}
+		return resp, nil
+	})
 }
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }

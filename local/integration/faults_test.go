@@ -3,7 +3,9 @@ package integration
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +52,7 @@ func TestFailingDatabaseGives503InTime(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			proxy.Set(tc.fault, 1, tc.delay)
 			defer proxy.Set(testenv.Pass, 0, 0)
-			for _, req := range []struct {
+			reqs := []struct {
 				method, path, body string
 				write              bool
 			}{
@@ -58,14 +60,30 @@ func TestFailingDatabaseGives503InTime(t *testing.T) {
 				{"GET", "/profiles/" + p.ProfileID, "", false},
 				{"PATCH", "/profiles/" + p.ProfileID, `{"lastName":"During"}`, false}, // its read fails first
 				{"GET", "/profiles?sort_by=name", "", false},
-			} {
-				start := time.Now()
+			}
+			// The requests are independent: sent at once, each timed on
+			// its own, they wait out their deadlines together.
+			rs := make([]*response, len(reqs))
+			errs := make([]error, len(reqs))
+			took := make([]time.Duration, len(reqs))
+			var wg sync.WaitGroup
+			for i, req := range reqs {
 				var body any
 				if req.body != "" {
 					body = req.body
 				}
-				r := a.as(t, a.token).do(req.method, req.path, body)
-				elapsed := time.Since(start)
+				wg.Go(func() {
+					start := time.Now()
+					rs[i], errs[i] = a.req(req.method, req.path, body).sendWith(t, http.DefaultClient)
+					took[i] = time.Since(start)
+				})
+			}
+			wg.Wait()
+			for i, req := range reqs {
+				if errs[i] != nil {
+					t.Fatalf("%s %s: %v", req.method, req.path, errs[i])
+				}
+				r, elapsed := rs[i], took[i]
 				prob := r.expectProblem(t, 503, "")
 				// A throttled write may also run out of its call's time
 				// while the SDK backs off (then its outcome is unknown to

@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -47,8 +46,8 @@ func TestListingWhileEnabledFlips(t *testing.T) {
 	const listers, flippers, pagesEach = 4, 4, 12
 	sorts := []string{"firstName", "updateTime", "lastName", "createTime"}
 	type listed struct {
-		ex *exchange
-		r  *response
+		c call
+		r *response
 	}
 	var (
 		mu      sync.Mutex
@@ -72,7 +71,7 @@ func TestListingWhileEnabledFlips(t *testing.T) {
 				default:
 				}
 				p := ps[n%len(ps)]
-				_, r, err := exchangeOnce(a.req("PATCH", "/profiles/"+p.ID, map[string]any{"enabled": n/len(ps)%2 == 0}))
+				r, err := a.req("PATCH", "/profiles/"+p.ID, map[string]any{"enabled": n/len(ps)%2 == 0}).sendWith(t, http.DefaultClient)
 				switch {
 				case err != nil:
 					fail(err)
@@ -91,13 +90,14 @@ func TestListingWhileEnabledFlips(t *testing.T) {
 		listing.Go(func() {
 			for n := range pagesEach {
 				sortBy := sorts[(i+n)%len(sorts)]
-				ex, r, err := exchangeOnce(a.req("GET", "/profiles?limit=50&sort_by="+sortBy, nil))
+				c := a.req("GET", "/profiles?limit=50&sort_by="+sortBy, nil)
+				r, err := c.sendWith(t, http.DefaultClient)
 				if err != nil {
 					fail(err)
 					return
 				}
 				mu.Lock()
-				pages = append(pages, listed{ex, r})
+				pages = append(pages, listed{c, r})
 				mu.Unlock()
 			}
 		})
@@ -110,37 +110,16 @@ func TestListingWhileEnabledFlips(t *testing.T) {
 	}
 	repeated := 0
 	for _, pg := range pages {
-		pg.ex.response(t, pg.r)
 		if pg.r.Status != http.StatusOK {
-			t.Errorf("%s: %d %s", pg.ex, pg.r.Status, pg.r.Body)
+			t.Errorf("%s: %d %s", pg.c, pg.r.Status, pg.r.Body)
 			continue
 		}
 		var page []Profile
 		pg.r.expect(t, http.StatusOK, &page)
 		if got := apitest.IDs(page); len(slices.Compact(slices.Sorted(slices.Values(got)))) != len(got) {
 			repeated++
-			t.Errorf("%s: a profile twice on the page: %v", pg.ex, got)
+			t.Errorf("%s: a profile twice on the page: %v", pg.c, got)
 		}
 	}
 	t.Logf("%d pages listed while %d flips landed; %d pages held a profile twice", len(pages), flipped, repeated)
-}
-
-// exchangeOnce sends c from any goroutine: the exchange to hold to the
-// contract afterwards (on the test's goroutine), and the response.
-func exchangeOnce(c call) (*exchange, *response, error) {
-	req, raw, err := c.build()
-	if err != nil {
-		return nil, nil, err
-	}
-	ex := checkRequest(req, raw)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return ex, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return ex, nil, err
-	}
-	return ex, &response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }

@@ -4,12 +4,13 @@ package integration
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"testing"
 
+	"github.com/profiles-service/profiles/client"
 	"github.com/profiles-service/profiles/local/aws/iam"
 	"github.com/profiles-service/profiles/local/samtemplate"
 	"github.com/profiles-service/profiles/local/testenv"
@@ -62,7 +63,8 @@ func leastPrivilege(code int) int {
 	return code
 }
 
-// api is a client of one test's local API.
+// api is a client of one test's local API: package client's, through
+// its Raw requests, so a test can send what the typed methods cannot.
 type api struct {
 	t     *testing.T
 	stack *testenv.Stack
@@ -93,25 +95,13 @@ func (a *api) do(method, path string, body any, headers ...string) *response {
 	return a.send(http.DefaultClient, method, path, body, headers...)
 }
 
-// send is do through the HTTP client c.
-func (a *api) send(c *http.Client, method, path string, body any, headers ...string) *response {
+// send is do through an HTTP client with hc's Timeout and Transport.
+func (a *api) send(hc *http.Client, method, path string, body any, headers ...string) *response {
 	a.t.Helper()
-	req, raw, err := a.req(method, path, body, headers...).build()
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	check := checkRequest(req, raw)
-	resp, err := c.Do(req)
+	r, err := a.req(method, path, body, headers...).sendWith(a.t, hc)
 	if err != nil {
 		a.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	r := &response{Status: resp.StatusCode, Header: resp.Header, Body: out}
-	check.response(a.t, r)
 	return r
 }
 
@@ -130,40 +120,40 @@ func (r *response) expect(t *testing.T, status int, v any) *response {
 	return r
 }
 
-// problem is an RFC 9457 body as the API returns it.
-type problem struct {
-	Type              string `json:"type"`
-	Title             string `json:"title"`
-	Status            int    `json:"status"`
-	Detail            string `json:"detail"`
-	ExistingProfileID string `json:"existingProfileId"`
-	Errors            []struct {
-		Field   string `json:"field"`
-		Message string `json:"message"`
-	} `json:"errors"`
-}
+// problem is an RFC 9457 body as the API returns it, read as package
+// client reads it.
+type problem = client.Error
 
 // expectProblem checks a problem+json answer with the status whose errors
 // (when field is not "") name the field.
 func (r *response) expectProblem(t *testing.T, status int, field string) problem {
 	t.Helper()
-	var p problem
-	r.expect(t, status, &p)
+	// Decoded as strictly as the body's documented members' types.
+	var members struct {
+		Type, Title, Detail, ExistingProfileID string
+		Status                                 int
+		Errors                                 []client.FieldError
+	}
+	r.expect(t, status, &members)
 	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Fatalf("Content-Type %q, want application/problem+json", ct)
 	}
-	if p.Status != status || p.Title == "" || p.Type == "" {
+	var p *client.Error
+	if !errors.As((&client.Response{Status: r.Status, Header: r.Header, Body: r.Body}).Err(), &p) {
+		t.Fatalf("status %d is no error", r.Status)
+	}
+	if s, _ := p.Problem["status"].(float64); int(s) != status || p.Title == "" || p.Type == "" {
 		t.Fatalf("problem body %s lacks type/title/status", r.Body)
 	}
 	if field != "" {
 		for _, e := range p.Errors {
 			if e.Field == field {
-				return p
+				return *p
 			}
 		}
 		t.Fatalf("errors %s do not name field %q", r.Body, field)
 	}
-	return p
+	return *p
 }
 
 // Profile and Contact as the API returns them: the JSON the API encodes

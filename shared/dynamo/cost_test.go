@@ -231,12 +231,17 @@ func TestListingCostDoesNotGrowWithTable(t *testing.T) {
 }
 
 // skewedFiltersFindExactlyTheirProfiles: on the skewed table (all, as
-// stored), the email, phone and uuid look-ups and the name filters return
-// exactly the profiles that hold the value, in order, across pages.
+// stored), the email, phone and uuid look-ups and the name filters, alone
+// and combined (with each other and with enabled), return exactly the
+// profiles that hold the value, in order, across pages.
 func skewedFiltersFindExactlyTheirProfiles(t *testing.T, store profile.Store, all []*profile.Profile) {
 	v := func(s string) *string { return &s }
+	no := false
 	for name, f := range map[string]profile.Filter{
 		"email, other case":   {Email: v("SHARED@cost.example")},
+		"email and enabled":   {Email: v("shared@cost.example"), Enabled: &no},
+		"phone and email":     {Phone: v("+64210000042"), Email: v("p000042@cost.example")},
+		"phone, other email":  {Phone: v("+64210000042"), Email: v("p000043@cost.example")},
 		"email of one":        {Email: v("p000042@cost.example")},
 		"phone":               {Phone: v("+64210000042")},
 		"uuid":                {UUID: v("uuid-0000007")},

@@ -1,4 +1,4 @@
-package integration
+package apitest_test
 
 import (
 	"context"
@@ -6,22 +6,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/profiles-service/profiles/client"
 	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/local/smoke"
-	"github.com/profiles-service/profiles/local/testenv"
 )
 
-// TestSmokeAgainstTheLocalAPI runs make smoke's steps against the local
-// API, as they run against a deployed stack: every step passes with each
-// set of credentials, a failed step still deletes the profile, and no run
-// leaves an item behind.
+// TestSmokeAgainstTheLocalAPI runs make smoke's steps against the API (in
+// process, behind the local gateway), as they run against a deployed
+// stack: every step passes with each set of credentials, a failed step
+// still deletes the profile, and no run leaves a profile behind.
 func TestSmokeAgainstTheLocalAPI(t *testing.T) {
 	t.Parallel()
-	admin := newAPI(t)
+	a := apitest.New(t)
 	const userID = "smoke-user-0001"
-	user := admin.as(t, testenv.UserToken(t, userID))
-	user.do("POST", "/api/me/profile/update", `{"givenName":"Smoke","familyName":"User"}`).expect(t, 200, nil)
-	key := newKey(t, admin, "smoke-partner")
+	userToken, adminToken := a.UserToken(userID), a.Token("admin", apitest.Scopes...)
+	must(a.User(userID).UpdateMyProfile(ctx, client.UserInput{GivenName: client.Value("Smoke"), FamilyName: client.Value("User")}, nil))(t)
+	key := a.NewAPIKey("smoke-partner")
 
 	for _, tc := range []struct {
 		name      string
@@ -29,17 +29,17 @@ func TestSmokeAgainstTheLocalAPI(t *testing.T) {
 		wantErr   bool
 		wantSteps []string
 	}{
-		{name: "admin only", cfg: smoke.Config{Token: admin.token},
+		{name: "admin only", cfg: smoke.Config{Token: adminToken},
 			wantSteps: []string{"ok   create profile", "ok   list by filter", "ok   look up by email", "ok   patch with If-Match", "SKIP user view", "SKIP partner look-up", "ok   delete profile"}},
-		{name: "every credential", cfg: smoke.Config{Token: admin.token, UserToken: user.token, APIKey: key},
+		{name: "every credential", cfg: smoke.Config{Token: adminToken, UserToken: userToken, APIKey: key},
 			wantSteps: []string{"ok   user view", "ok   partner look-up", "ok   read deleted profile"}},
-		{name: "a partner key without a user", cfg: smoke.Config{Token: admin.token, APIKey: key},
+		{name: "a partner key without a user", cfg: smoke.Config{Token: adminToken, APIKey: key},
 			wantSteps: []string{"ok   partner look-up"}},
-		{name: "a failing step still deletes", cfg: smoke.Config{Token: admin.token, UserToken: "not-a-token"}, wantErr: true,
+		{name: "a failing step still deletes", cfg: smoke.Config{Token: adminToken, UserToken: "not-a-token"}, wantErr: true,
 			wantSteps: []string{"FAIL user view", "ok   delete profile"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.cfg.BaseURL = admin.stack.URL
+			tc.cfg.BaseURL = a.URL
 			var lines []string
 			err := smoke.Run(context.Background(), tc.cfg, func(s smoke.Step) { lines = append(lines, s.String()) })
 			if tc.wantErr != errors.Is(err, smoke.ErrFailed) {
@@ -54,9 +54,10 @@ func TestSmokeAgainstTheLocalAPI(t *testing.T) {
 		})
 	}
 	// No run left its profile behind, the failed one included.
-	var left []Profile
-	admin.do("GET", "/profiles?filter[firstName]=Smoke&filter[enabled]=1", nil).expect(t, 200, &left)
-	for _, p := range left {
+	for p, err := range a.Admin.Profiles(ctx, client.ListOptions{Limit: 100}) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		if strings.HasPrefix(apitest.StringOf(p.LastName), "smoke") {
 			t.Errorf("a smoke profile was left behind: %+v", p)
 		}
