@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 )
@@ -31,7 +32,7 @@ func (r *Response) Err() error {
 // RequestID is API Gateway's id of the request: the problem's requestId,
 // else the apigw-requestid header; "" when the answer names none.
 func (r *Response) RequestID() string {
-	if e, ok := r.Err().(*Error); ok {
+	if e := (*Error)(nil); errors.As(r.Err(), &e) {
 		return e.RequestID
 	}
 	return r.Header.Get("apigw-requestid")

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 )
 
@@ -56,9 +57,10 @@ type checkpoint struct {
 // settings'), started when it does not.
 func openCheckpoint(path string, sum [sha256.Size]byte, settings string) (*checkpoint, bool, error) {
 	want := checkpointHeader{SHA256: hex.EncodeToString(sum[:]), Settings: settings}
+	path = filepath.Clean(path)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		if f, err = os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
+		if f, err = os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
 			return nil, false, err
 		}
 		c := &checkpoint{f: f, acked: map[int]ack{}}

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/profiles-service/profiles/client"
@@ -144,12 +145,13 @@ func Import(ctx context.Context, c *client.Client, path string, o Options) (Summ
 	if resumed {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	}
-	ef, err := os.OpenFile(o.ErrorFile, flags, 0o644)
+	// The failed rows are personal data: the error file is the operator's alone.
+	ef, err := os.OpenFile(filepath.Clean(o.ErrorFile), flags, 0o600)
 	if err != nil {
 		return sum, err
 	}
 	defer func() { _ = ef.Close() }()
-	f, err := os.Open(path)
+	f, err := os.Open(filepath.Clean(path))
 	if err != nil {
 		return sum, err
 	}
@@ -249,7 +251,7 @@ func readBatches(ctx context.Context, rd *Reader, size int, emit func(*batch) bo
 	b := &batch{}
 	for {
 		row, err := rd.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			if len(b.rows)+len(b.bad) > 0 {
 				emit(b)
 			}
@@ -407,7 +409,7 @@ func (im *importer) flushErrors() error {
 // hashFile is the SHA-256 of the file's content and its count of lines.
 func hashFile(path string) ([sha256.Size]byte, int, error) {
 	var sum [sha256.Size]byte
-	f, err := os.Open(path)
+	f, err := os.Open(filepath.Clean(path))
 	if err != nil {
 		return sum, 0, err
 	}
@@ -417,12 +419,13 @@ func hashFile(path string) ([sha256.Size]byte, int, error) {
 	buf := make([]byte, 256<<10)
 	for {
 		n, err := f.Read(buf)
-		h.Write(buf[:n])
-		lines += bytes.Count(buf[:n], []byte("\n"))
-		if n > 0 {
-			last = buf[n-1]
+		chunk := buf[:n]
+		h.Write(chunk)
+		lines += bytes.Count(chunk, []byte("\n"))
+		if len(chunk) > 0 {
+			last = chunk[len(chunk)-1]
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -67,7 +67,7 @@ func ndjsonReader(r io.Reader, match string) *Reader {
 		for {
 			b, tooLong, err := readLine(br, buf[:0])
 			buf = b[:0]
-			if err != nil && (err != io.EOF || len(b) == 0 && !tooLong) {
+			if err != nil && (!errors.Is(err, io.EOF) || len(b) == 0 && !tooLong) {
 				return Row{}, err
 			}
 			line++

@@ -100,7 +100,7 @@ func (r *Reporter) Add(n int) {
 	if t > r.tenth && t < 10 { // 100% is Done's line
 		r.tenth = t
 		v := r.perSecond(c)
-		fmt.Fprintf(r.w, "%s: %d%% (%s/%s %s), %s, ETA %s\n", r.label, 10*t, group(c), group(r.total), r.unit, rate(v), r.eta(c, v))
+		_, _ = fmt.Fprintf(r.w, "%s: %d%% (%s/%s %s), %s, ETA %s\n", r.label, 10*t, group(c), group(r.total), r.unit, rate(v), r.eta(c, v))
 	}
 }
 
@@ -118,10 +118,10 @@ func (r *Reporter) Done() {
 		c := r.count.Load()
 		if r.terminal {
 			r.drawBar()
-			fmt.Fprintln(r.w)
+			_, _ = fmt.Fprintln(r.w)
 		}
 		el := r.now().Sub(r.start)
-		fmt.Fprintf(r.w, "%s: %s %s in %v, %s\n", r.label, group(c), r.unit, el.Round(time.Millisecond), rate(perSecond(c, el)))
+		_, _ = fmt.Fprintf(r.w, "%s: %s %s in %v, %s\n", r.label, group(c), r.unit, el.Round(time.Millisecond), rate(perSecond(c, el)))
 	})
 }
 
@@ -131,11 +131,11 @@ func (r *Reporter) drawBar() {
 	c := r.count.Load()
 	v := r.perSecond(c)
 	if r.total <= 0 {
-		fmt.Fprintf(r.w, "\r%s: %s %s, %s   ", r.label, group(c), r.unit, rate(v))
+		_, _ = fmt.Fprintf(r.w, "\r%s: %s %s, %s   ", r.label, group(c), r.unit, rate(v))
 		return
 	}
 	filled := int(min(width*c/r.total, width))
-	fmt.Fprintf(r.w, "\r%s [%s%s] %s/%s %s, %s, ETA %s   ", r.label, strings.Repeat("=", filled),
+	_, _ = fmt.Fprintf(r.w, "\r%s [%s%s] %s/%s %s, %s, ETA %s   ", r.label, strings.Repeat("=", filled),
 		strings.Repeat(" ", width-filled), group(c), group(r.total), r.unit, rate(v), r.eta(c, v))
 }
 
