@@ -49,6 +49,8 @@ var (
 	UpdateMyProfile = Endpoint{Name: "UpdateMyProfile", routes: []route{{"POST /api/me/profile/update", idempotent(idempotency.KindUser, http.StatusOK, updateMyProfile)}}}
 	GetMyProfile    = Endpoint{Name: "GetMyProfile", routes: []route{{"GET /api/me/profile", getMyProfile}}}
 	GetUserProfile  = Endpoint{Name: "GetUserProfile", routes: []route{{"GET /api/users/{userId}/profile", getUserProfile}}}
+	EraseProfiles   = Endpoint{Name: "EraseProfiles", routes: []route{{"POST /profiles/erasures", idempotentAcross(idempotency.KindErasure, http.StatusOK, eraseProfiles)}}}
+	DeleteMyProfile = Endpoint{Name: "DeleteMyProfile", routes: []route{{"DELETE /api/me/profile", deleteMyProfile}}}
 )
 
 // Endpoints lists every endpoint of the API.
@@ -57,6 +59,7 @@ func Endpoints() []Endpoint {
 		ListProfiles, GetProfile, CreateProfile, UpdateProfile, DeleteProfile,
 		ListContacts, GetContact, CreateContact, UpdateContact, DeleteContact,
 		UpdateMyProfile, GetMyProfile, GetUserProfile,
+		EraseProfiles, DeleteMyProfile,
 	}
 }
 

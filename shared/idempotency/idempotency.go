@@ -23,6 +23,7 @@ const (
 	KindProfile Kind = "profile" // POST /profiles: the profile
 	KindContact Kind = "contact" // POST /profiles/{id}/contacts: the contact
 	KindUser    Kind = "user"    // POST /api/me/profile/update: the user's view of the profile
+	KindErasure Kind = "erasure" // POST /profiles/erasures: the receipt
 )
 
 // Record is a used key.
@@ -33,7 +34,12 @@ type Record struct {
 	Kind        Kind
 	ProfileID   string
 	ContactID   string // KindContact only
-	Expires     time.Time
+	// Erased and ErasedAt are an erasure's receipt (KindErasure only):
+	// the profiles it erased, and when. The store keeps them sealed under
+	// the key, so the table holds no clear copy of an erased id.
+	Erased   []string
+	ErasedAt time.Time
+	Expires  time.Time
 }
 
 // UsedError is a write whose key a request used before: Record is that use.
