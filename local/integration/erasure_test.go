@@ -25,7 +25,7 @@ import (
 // about it: everything an erasure must reach.
 type fullProfile struct {
 	id, userID, uuid string
-	user             *api   // the user's own client
+	user             *api     // the user's own client
 	values           []string // every value of it the table may hold
 	emails, phones   []string
 }

@@ -23,6 +23,10 @@ const erasureAttr = "erasure"
 // maxTransactItems is DynamoDB's limit on the items of one transaction.
 const maxTransactItems = 100
 
+// chunkItems bounds the other items of an erasure's transactions that go
+// before its last one (records and their pointers).
+const chunkItems = 50
+
 // Erase removes every item of the profile's partition (the profile, its
 // contacts, the pointers to its Idempotency-Key records), those records,
 // and its markers, if pre allows its version. It writes in two steps: a
@@ -63,6 +67,10 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 	if !profile.ValidID(id) {
 		return profile.ErrNotFound
 	}
+	// marked is the partition as the mark found it, which the removal's
+	// first attempt deletes: its last transaction is conditioned on the
+	// version read, so any write since makes it read again.
+	var marked *partition
 	err := s.retryWrite(ctx, onChanged, func() error {
 		part, err := s.partition(ctx, id)
 		if err != nil {
@@ -72,7 +80,8 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 		case part.p == nil:
 			return profile.ErrNotFound
 		case part.erasure != "":
-			return nil // an erasure cut short: finish it
+			marked = &part // an erasure cut short: finish it
+			return nil
 		}
 		extra, err := guard(part.p)
 		if err != nil {
@@ -88,14 +97,27 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 		if err != nil {
 			return err
 		}
-		return s.commit(ctx, write{op: opUpdate, profileID: id, cond: expr, exact: true})
+		if err := s.commit(ctx, write{op: opUpdate, profileID: id, cond: expr, exact: true}); err != nil {
+			return err
+		}
+		part.erasure = string(reason)
+		marked = &part
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	reused := map[string]bool{} // records whose key another profile's request took since
 	return s.retryWrite(ctx, nil, func() error {
-		err := s.removeMarked(ctx, id, reused)
+		part := marked
+		if marked = nil; part == nil {
+			p, err := s.partition(ctx, id)
+			if err != nil {
+				return err
+			}
+			part = &p
+		}
+		err := s.removeMarked(ctx, id, *part, reused)
 		var kr *keyReusedError
 		if errors.As(err, &kr) {
 			reused[kr.pk] = true
@@ -171,20 +193,21 @@ func (s *Store) partition(ctx context.Context, id string) (partition, error) {
 // key was used again for another's request.
 type keyReusedError struct{ pk string }
 
-func (e *keyReusedError) Error() string { return "the Idempotency-Key record " + e.pk + " is another profile's now" }
+func (e *keyReusedError) Error() string {
+	return "the Idempotency-Key record " + e.pk + " is another profile's now"
+}
 
-// removeMarked removes a marked profile's items: its partition, its
+// removeMarked removes a marked profile's items, as part read them: its partition, its
 // markers and its Idempotency-Key records (but those in reused). The last
 // transaction deletes the profile item, its markers and its contact items
 // (at most 50: every look-up keeps finding the marked profile until then),
-// with as many record pairs as fit; the record pairs that do not go
-// before, in transactions of their own, each checking the mark. A
+// with the record pairs when all fit; else they go before, in
+// transactions of their own of 50 items, each checking the mark. A
 // profile found unmarked was erased and created again meanwhile (a
 // user's): it is not this erasure's.
-func (s *Store) removeMarked(ctx context.Context, id string, reused map[string]bool) error {
-	part, err := s.partition(ctx, id)
-	if err != nil || part.p == nil || part.erasure == "" {
-		return err
+func (s *Store) removeMarked(ctx context.Context, id string, part partition, reused map[string]bool) error {
+	if part.p == nil || part.erasure == "" {
+		return nil
 	}
 	p := part.p
 	var last []otherItem
@@ -205,9 +228,14 @@ func (s *Store) removeMarked(ctx context.Context, id string, reused map[string]b
 		}
 		groups = append(groups, g)
 	}
-	for len(groups) > 0 && len(last)+len(groups[len(groups)-1]) < maxTransactItems {
-		last = append(last, groups[len(groups)-1]...)
-		groups = groups[:len(groups)-1]
+	// The record pairs join the last transaction when they all fit, else
+	// go before it in transactions of chunkItems: a transaction's latency
+	// grows with its items, and each call must settle within its timeout.
+	if n := len(last) + 2*len(part.keyRefs) + len(part.other); n < maxTransactItems {
+		for _, g := range groups {
+			last = append(last, g...)
+		}
+		groups = nil
 	}
 	marked := expression.AttributeExists(expression.Name(erasureAttr))
 	for len(groups) > 0 {
@@ -218,7 +246,7 @@ func (s *Store) removeMarked(ctx context.Context, id string, reused map[string]b
 		w := write{op: opUpdate, profileID: id, exact: true}
 		w.cond, w.condErr = expression.NewBuilder().WithCondition(marked).
 			WithUpdate(expression.Set(expression.Name(erasureAttr), expression.Value(part.erasure))).Build()
-		for len(groups) > 0 && len(w.others)+len(groups[0]) < maxTransactItems {
+		for len(groups) > 0 && len(w.others)+len(groups[0]) < chunkItems {
 			w.others = append(w.others, groups[0]...)
 			groups = groups[1:]
 		}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-
 	"github.com/profiles-service/profiles/shared/profile"
 )
 

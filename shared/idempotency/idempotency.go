@@ -1,9 +1,11 @@
 // Package idempotency holds what an Idempotency-Key remembers: the request
 // it was first used with and what that request did. A record is written in
-// the same transaction as the request's effect, so a key is either unused
-// or used by a request that took effect: nothing is ever in flight, stuck
-// or half done. It holds no personal data: hashes and ids only; a replay
-// reads the resource itself.
+// the same transaction as the request's effect (an erasure's, which is
+// several writes, after them), so a key is either unused or used by a
+// request that took effect: nothing is ever in flight, stuck or half done.
+// It holds no personal data: hashes and ids only (an erasure's receipt
+// sealed under the key); a replay reads the resource itself, and an
+// erasure deletes the records of requests about the profile it erases.
 package idempotency
 
 import (
