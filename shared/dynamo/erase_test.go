@@ -82,7 +82,7 @@ func TestEraseFinishesAnErasureCutShort(t *testing.T) {
 	}
 	// The mark, as the erasure's first write leaves it.
 	if _, err := st.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(st.Config.TableName),
-		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "PROFILE#" + p.ID}, "SK": &types.AttributeValueMemberS{Value: "PROFILE"}},
+		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "PROFILE#" + p.ID}, "SK": &types.AttributeValueMemberS{Value: "PROFILE"}},
 		UpdateExpression:          aws.String("SET erasure = :r"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":r": &types.AttributeValueMemberS{Value: "request"}},
 	}); err != nil {
