@@ -82,7 +82,7 @@ func parseOptions(args []string) (options, error) {
 	fs.BoolVar(&o.reuse, "reuse", false, "keep the loaded tables (named by their sizes) and reuse those an earlier -reuse run loaded, skipping the load; needs a DynamoDB Local that outlives the run (make run's, or one at DYNAMODB_ENDPOINT)")
 	fs.BoolVar(&o.smoke, "smoke", false, "run every section tiny (seconds) and check the table renders")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured sections (go tool pprof) to this file")
-	secs := fs.String("sections", "", "comma-separated sections to run: overhead, listing (with sharding), adversarial, writes, costs, hot, mixed, coldstart (all when empty)")
+	secs := fs.String("sections", "", "comma-separated sections to run: overhead, listing (with sharding), adversarial, writes, costs, hot, mixed, coldstart, erasure (all when empty)")
 	fns := fs.String("functions", "", "comma-separated functions/ folders for the cold start section (all when empty)")
 	fs.DurationVar(&o.mixedTime, "mixed-duration", 30*time.Second, "how long the mixed section's clients run (2s in -smoke)")
 	fs.StringVar(&o.baseURL, "base-url", "", "run only the mixed section, against the API already running at this URL (another checkout's make run), with -token; no table is created and no API started, and profiles are created there first if it lists fewer than 100 (up to -small)")
@@ -166,7 +166,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		name string
 		run  func(context.Context, *env, *report, *progress) error
 	}{{"overhead", overhead}, {"listing", listing}, {"adversarial", adversarial}, {"writes", writes},
-		{"costs", endpointCosts}, {"hot", hotProfile}, {"mixed", mixedLoad}, {"coldstart", coldStart}} {
+		{"costs", endpointCosts}, {"hot", hotProfile}, {"mixed", mixedLoad}, {"coldstart", coldStart}, {"erasure", erasures}} {
 		if o.sections != nil && !slices.Contains(o.sections, s.name) {
 			continue
 		}
