@@ -198,6 +198,16 @@ func endpointCosts(ctx context.Context, e *env, rep *report, p *progress) error 
 			return err
 		}},
 		{"DELETE /profiles/{id}", func(ctx context.Context) error { return admin.DeleteProfile(ctx, profileID, nil) }},
+		{"POST /profiles/erasures by email (the user's profile)", func(ctx context.Context) error {
+			_, err := admin.EraseProfiles(ctx, client.ErasureSubject{Email: "user@bench.example"}, noKey)
+			return err
+		}},
+		{"DELETE /api/me/profile (none left: 404)", func(ctx context.Context) error {
+			if err := asUser.DeleteMyProfile(ctx); !client.IsNotFound(err) {
+				return fmt.Errorf("want a 404, got %v", err)
+			}
+			return nil
+		}},
 	}
 	for _, s := range steps {
 		c, err := costOf(ctx, s.send)

@@ -83,7 +83,7 @@ func parseOptions(args []string) (options, error) {
 	fs.BoolVar(&o.reuse, "reuse", false, "keep the loaded tables (named by their sizes) and reuse those an earlier -reuse run loaded, skipping the load; needs a DynamoDB Local that outlives the run (make run's, or one at DYNAMODB_ENDPOINT)")
 	fs.BoolVar(&o.smoke, "smoke", false, "run every section tiny (seconds) and check the table renders")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured sections (go tool pprof) to this file")
-	secs := fs.String("sections", "", "comma-separated sections to run: overhead, listing (with sharding), adversarial, writes, costs, hot, mixed, coldstart, bulk (all when empty)")
+	secs := fs.String("sections", "", "comma-separated sections to run: overhead, listing (with sharding), adversarial, writes, costs, hot, mixed, coldstart, bulk, erasure (all when empty)")
 	fns := fs.String("functions", "", "comma-separated functions/ folders for the cold start section (all when empty)")
 	fs.IntVar(&o.bulk, "bulk", 100000, "profiles the bulk section imports through the API and loads directly (its importer's RSS is compared with an import of a tenth of them)")
 	fs.DurationVar(&o.mixedTime, "mixed-duration", 30*time.Second, "how long the mixed section's clients run (2s in -smoke)")
@@ -174,7 +174,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		name string
 		run  func(context.Context, *env, *report, *progress) error
 	}{{"overhead", overhead}, {"listing", listing}, {"adversarial", adversarial}, {"writes", writes},
-		{"costs", endpointCosts}, {"hot", hotProfile}, {"mixed", mixedLoad}, {"coldstart", coldStart}, {"bulk", bulkImport}} {
+		{"costs", endpointCosts}, {"hot", hotProfile}, {"mixed", mixedLoad}, {"coldstart", coldStart}, {"bulk", bulkImport},
+		{"erasure", erasures}} {
 		if o.sections != nil && !slices.Contains(o.sections, s.name) {
 			continue
 		}

@@ -73,18 +73,29 @@ func TestIdempotencyKeyReplays(t *testing.T) {
 		t.Errorf("a replay after a PATCH: %+v, want the profile as patched (ETag %s)", p3, patched.ETag)
 	}
 
-	// A replay whose profile was deleted since is a 404 of its own type.
-	if err := a.Admin.DeleteProfile(ctx, p1.ProfileID, nil); err != nil {
+	// A replay whose contact was deleted since is a 404 of its own type.
+	if err := a.Admin.DeleteContact(ctx, p1.ProfileID, c1.ContactID, nil); err != nil {
 		t.Fatal(err)
 	}
-	_, err = a.Admin.CreateProfile(ctx, in, &client.WriteOptions{IdempotencyKey: "typed-1"})
+	_, err = a.Admin.CreateContact(ctx, p1.ProfileID, phoneContact("+15550001111"), &client.WriteOptions{IdempotencyKey: "c-1"})
 	if e := problem(t, err, http.StatusNotFound, ""); e.Type != client.ProblemReplayedResourceDeleted {
 		t.Errorf("type %q, want %q", e.Type, client.ProblemReplayedResourceDeleted)
 	}
 
+	// A profile's deletion erases the records of the requests about it
+	// (docs/api.md, Erasure): the key is free again, and the same request
+	// makes a new profile.
+	if err := a.Admin.DeleteProfile(ctx, p1.ProfileID, nil); err != nil {
+		t.Fatal(err)
+	}
+	recreated := must(a.Admin.CreateProfile(ctx, in, &client.WriteOptions{IdempotencyKey: "typed-1"}))(t)
+	if recreated.Replayed || recreated.ProfileID == p1.ProfileID {
+		t.Errorf("a key of a deleted profile replayed: %+v", recreated)
+	}
+
 	// After 24 hours the key is free again: the same request makes a new profile.
 	a.Clock.Advance(25 * time.Hour)
-	if p := must(a.Admin.CreateProfile(ctx, in, &client.WriteOptions{IdempotencyKey: "typed-1"}))(t); p.Replayed || p.ProfileID == p1.ProfileID {
+	if p := must(a.Admin.CreateProfile(ctx, in, &client.WriteOptions{IdempotencyKey: "typed-1"}))(t); p.Replayed || p.ProfileID == recreated.ProfileID {
 		t.Errorf("a key older than 24 hours replayed: %+v", p)
 	}
 }

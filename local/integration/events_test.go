@@ -119,8 +119,22 @@ func TestEventsOfAPIChanges(t *testing.T) {
 		{"Profile Updated", patched},
 		{"Profile Updated", []string{"contacts"}},
 		{"Profile Updated", marketing},
-		{"Profile Deleted", everything},
+		{"Profile Erased", nil},
 	})
+	if len(evs) >= 5 {
+		// The erasure's event: the id, the user id and the reason, and no
+		// other value of the profile.
+		d := evs[4].Detail
+		if d.ProfileID != id || d.UserID != "events-user" || d.Reason != "delete" || d.Profile != nil || d.UserProfile != nil {
+			t.Errorf("Profile Erased: %+v", d)
+		}
+		line, _ := json.Marshal(evs[4])
+		for _, v := range []string{"Mary", "mary@example.com", "Smith", "vip", "+64271112222"} {
+			if strings.Contains(string(line), v) {
+				t.Errorf("Profile Erased carries %q: %s", v, line)
+			}
+		}
+	}
 	for i, ev := range evs[:min(len(evs), len(profiles))] {
 		if string(ev.Detail.Profile) != string(profiles[i]) {
 			t.Errorf("event %d carries the profile\n%s\nGET returned\n%s", i, ev.Detail.Profile, profiles[i])

@@ -155,8 +155,10 @@ func (s *Store) Update(ctx context.Context, id string, pre profile.Precondition,
 	}
 }
 
-// Delete removes a profile and its markers if pre allows its version.
-func (s *Store) Delete(_ context.Context, id string, pre profile.Precondition) error {
+// Erase removes a profile, its markers and the records of the keyed
+// requests about it if pre allows its version. A write here is never cut
+// short, so there is no erasure to finish.
+func (s *Store) Erase(_ context.Context, id string, pre profile.Precondition, _ profile.ErasureReason) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.profiles[id]
@@ -169,6 +171,51 @@ func (s *Store) Delete(_ context.Context, id string, pre profile.Precondition) e
 	delete(s.profiles, id)
 	delete(s.touched, id)
 	s.moveMarkers(p, &profile.Profile{})
+	for key, rec := range s.records {
+		if rec.ProfileID == id {
+			delete(s.records, key)
+		}
+	}
+	return nil
+}
+
+// ProfileIDsByContact returns the ids of every profile with a contact of
+// the key and value, compared as duplicates are.
+func (s *Store) ProfileIDsByContact(_ context.Context, key, value string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for id, p := range s.profiles {
+		for _, c := range p.Contacts {
+			if c.Key == key && profile.SameContactValue(key, c.Value, value) {
+				ids = append(ids, id)
+				break
+			}
+		}
+	}
+	return ids, nil
+}
+
+// ProfileIDByUUID returns the id of the profile holding the uuid, or ErrNotFound.
+func (s *Store) ProfileIDByUUID(_ context.Context, uuid string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.uuids[uuid]
+	if !ok {
+		return "", profile.ErrNotFound
+	}
+	return id, nil
+}
+
+// TakeKey stores the record of a key whose request wrote its effects
+// before, unless the key is used.
+func (s *Store) TakeKey(_ context.Context, once *idempotency.Record) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rec, ok := s.records[once.Key]; ok && !rec.Expires.Before(s.now()) {
+		return &idempotency.UsedError{Record: rec}
+	}
+	s.records[once.Key] = *once
 	return nil
 }
 

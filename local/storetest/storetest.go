@@ -40,6 +40,9 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"Contacts", contacts},
 		{"HeldIsGetWithTheLastChange", held},
 		{"Listing", listing},
+		{"EraseReachesEveryCopy", eraseEveryCopy},
+		{"ErasureLookUps", erasureLookUps},
+		{"ErasureKeyKeepsTheReceipt", erasureKey},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -147,7 +150,7 @@ func notFound(t *testing.T, s profile.Store) {
 	wantErr(t, "GetContact of no profile", err, profile.ErrNotFound)
 	_, err = s.Update(ctx, p.ID, profile.IfMatchAny(), func(*profile.Profile) error { return nil }, nil)
 	wantErr(t, "Update of no profile", err, profile.ErrNotFound)
-	wantErr(t, "Delete of no profile", s.Delete(ctx, p.ID, profile.IfMatchAny()), profile.ErrNotFound)
+	wantErr(t, "Delete of no profile", s.Erase(ctx, p.ID, profile.IfMatchAny(), profile.ErasedByDelete), profile.ErrNotFound)
 	create(t, s, p)
 	_, err = s.GetContact(ctx, p.ID, profile.NewID(base))
 	wantErr(t, "GetContact of no contact", err, profile.ErrNotFound)
@@ -176,7 +179,7 @@ func update(t *testing.T, s profile.Store) {
 	wantErr(t, "Update whose change fails", err, refused)
 	same(t, "read after a failed change", get(t, s, p.ID), want)
 
-	if err := s.Delete(ctx, p.ID, profile.IfMatch(2)); err != nil {
+	if err := s.Erase(ctx, p.ID, profile.IfMatch(2), profile.ErasedByDelete); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.Get(ctx, p.ID)
@@ -200,11 +203,11 @@ func preconditions(t *testing.T, s profile.Store) {
 	wantErr(t, "Update pinned to an old version", err, profile.ErrPreconditionFailed)
 	_, err = s.Update(ctx, p.ID, profile.IfMatch(), rename("None"), nil)
 	wantErr(t, "Update pinned to no version", err, profile.ErrPreconditionFailed)
-	wantErr(t, "Delete pinned to an old version", s.Delete(ctx, p.ID, profile.IfMatch(1)), profile.ErrPreconditionFailed)
+	wantErr(t, "Delete pinned to an old version", s.Erase(ctx, p.ID, profile.IfMatch(1), profile.ErasedByDelete), profile.ErrPreconditionFailed)
 	if got := get(t, s, p.ID); got.LastName != "Dunn" || got.Version != 2 {
 		t.Errorf("after refused writes: %s", view(got))
 	}
-	if err := s.Delete(ctx, p.ID, profile.IfMatchAny()); err != nil {
+	if err := s.Erase(ctx, p.ID, profile.IfMatchAny(), profile.ErasedByDelete); err != nil {
 		t.Errorf("Delete, If-Match *: %v", err)
 	}
 }
@@ -356,7 +359,7 @@ func pinnedOnDeleted(t *testing.T, s profile.Store) {
 	p := newProfile(t, 1, "Cole")
 	create(t, s, p)
 	_, err := s.Update(ctx, p.ID, profile.IfMatch(1), func(q *profile.Profile) error {
-		if err := s.Delete(ctx, p.ID, profile.Precondition{}); err != nil {
+		if err := s.Erase(ctx, p.ID, profile.Precondition{}, profile.ErasedByDelete); err != nil {
 			return fmt.Errorf("the concurrent delete: %w", err)
 		}
 		return q.Update(profile.Changes{LastName: str("Late")}, base.Add(time.Minute))
@@ -387,7 +390,7 @@ func createdAgain(t *testing.T, s profile.Store) {
 			_, err := s.Update(ctx, p.ID, tc.pre, func(q *profile.Profile) error {
 				if !interfered {
 					interfered = true
-					if err := s.Delete(ctx, p.ID, profile.Precondition{}); err != nil {
+					if err := s.Erase(ctx, p.ID, profile.Precondition{}, profile.ErasedByDelete); err != nil {
 						return fmt.Errorf("the concurrent delete: %w", err)
 					}
 					if err := s.Create(ctx, again.Clone(), nil); err != nil {
@@ -435,7 +438,7 @@ func uniqueUUID(t *testing.T, s profile.Store) {
 	if _, err := s.Update(ctx, b.ID, profile.IfMatchAny(), setUUID("ext-1"), nil); err != nil {
 		t.Errorf("take a freed uuid: %v", err)
 	}
-	if err := s.Delete(ctx, b.ID, profile.IfMatchAny()); err != nil {
+	if err := s.Erase(ctx, b.ID, profile.IfMatchAny(), profile.ErasedByDelete); err != nil {
 		t.Fatal(err)
 	}
 	c := newProfile(t, 3, "Eve")
@@ -456,7 +459,7 @@ func uniqueUserID(t *testing.T, s profile.Store) {
 	}
 	b.UserID = "user-a"
 	wantConflict(t, "create linked to a taken user", s.Create(ctx, b, nil), a.ID)
-	if err := s.Delete(ctx, a.ID, profile.IfMatchAny()); err != nil {
+	if err := s.Erase(ctx, a.ID, profile.IfMatchAny(), profile.ErasedByDelete); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.ProfileIDByUser(ctx, "user-a")
@@ -607,7 +610,7 @@ func held(t *testing.T, s profile.Store) {
 	if h.TouchTime.Before(start) {
 		t.Errorf("TouchTime after a contact's removal %v, want the write's time (from %v)", h.TouchTime, start)
 	}
-	if err := s.Delete(ctx, p.ID, profile.IfMatchAny()); err != nil {
+	if err := s.Erase(ctx, p.ID, profile.IfMatchAny(), profile.ErasedByDelete); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{p.ID, profile.NewID(base)} {
@@ -712,4 +715,110 @@ func ids(ps []profile.Profile) []string {
 		out[i] = ps[i].ID
 	}
 	return out
+}
+
+// eraseEveryCopy: an erasure removes the profile, frees its uuid and user
+// id, and forgets the Idempotency-Key records of the requests about it
+// (a create's and a contact add's), but not another profile's; it honours
+// a pinned version, and is ErrNotFound once done.
+func eraseEveryCopy(t *testing.T, s profile.Store) {
+	records := s.(idempotency.Store)
+	expires := time.Now().Add(idempotency.TTL).Truncate(time.Second)
+	a, b := newProfile(t, 1, "Cole"), newProfile(t, 2, "Dunn")
+	a.UUID, a.UserID = "erase-uuid", "erase-user" // a user id its id does not derive from: a user marker
+	keyA := &idempotency.Record{Key: "caller/a", RequestHash: "h", Status: 201, Kind: idempotency.KindProfile, ProfileID: a.ID, Expires: expires}
+	keyB := &idempotency.Record{Key: "caller/b", RequestHash: "h", Status: 201, Kind: idempotency.KindProfile, ProfileID: b.ID, Expires: expires}
+	if err := s.Create(ctx, a, keyA); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, b, keyB); err != nil {
+		t.Fatal(err)
+	}
+	added := &idempotency.Record{Key: "caller/a-contact", RequestHash: "h", Status: 201, Kind: idempotency.KindContact, Expires: expires}
+	if _, err := s.Update(ctx, a.ID, profile.IfMatchAny(), func(p *profile.Profile) error {
+		c, err := p.AddContact(profile.ContactChanges{Key: str(profile.KeyPhone), Value: str("+6421999000")}, base.Add(time.Minute))
+		if err == nil {
+			added.ProfileID, added.ContactID = p.ID, c.ID
+		}
+		return err
+	}, added); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "an erasure pinned to an old version", s.Erase(ctx, a.ID, profile.IfMatch(1), profile.ErasedOnRequest), profile.ErrPreconditionFailed)
+	get(t, s, a.ID)
+	if err := s.Erase(ctx, a.ID, profile.IfMatch(2), profile.ErasedOnRequest); err != nil {
+		t.Fatalf("erase: %v", err)
+	}
+	_, err := s.Get(ctx, a.ID)
+	wantErr(t, "Get after the erasure", err, profile.ErrNotFound)
+	_, err = s.GetContact(ctx, a.ID, a.Contacts[0].ID)
+	wantErr(t, "GetContact after the erasure", err, profile.ErrNotFound)
+	_, err = s.ProfileIDByUser(ctx, "erase-user")
+	wantErr(t, "the user link after the erasure", err, profile.ErrNotFound)
+	_, err = s.ProfileIDByUUID(ctx, "erase-uuid")
+	wantErr(t, "the uuid after the erasure", err, profile.ErrNotFound)
+	for _, key := range []string{"caller/a", "caller/a-contact"} {
+		_, err = records.Lookup(ctx, key, time.Now())
+		wantErr(t, "the record of "+key+" after the erasure", err, idempotency.ErrUnknownKey)
+	}
+	if rec, err := records.Lookup(ctx, "caller/b", time.Now()); err != nil || rec.ProfileID != b.ID {
+		t.Errorf("another profile's record: %+v, %v", rec, err)
+	}
+	if ids, err := s.ProfileIDsByContact(ctx, profile.KeyEmail, a.Contacts[0].Value); err != nil || len(ids) != 0 {
+		t.Errorf("the erased contact still finds %v, %v", ids, err)
+	}
+	wantErr(t, "a second erasure", s.Erase(ctx, a.ID, profile.IfMatchAny(), profile.ErasedOnRequest), profile.ErrNotFound)
+	// The uuid is free again.
+	c := newProfile(t, 3, "Eve")
+	c.UUID = "erase-uuid"
+	create(t, s, c)
+	same(t, "the other profile", get(t, s, b.ID), b)
+}
+
+// erasureLookUps: an erasure request finds every profile with a contact
+// value (emails case-insensitively), and the one holding a uuid.
+func erasureLookUps(t *testing.T, s profile.Store) {
+	a, b, c := newProfile(t, 1, "Cole"), newProfile(t, 2, "Dunn"), newProfile(t, 3, "Eve")
+	b.Contacts[0].Value = strings.ToUpper(a.Contacts[0].Value[:1]) + a.Contacts[0].Value[1:]
+	a.UUID = "lookup-uuid"
+	for _, p := range []*profile.Profile{a, b, c} {
+		create(t, s, p)
+	}
+	ids, err := s.ProfileIDsByContact(ctx, profile.KeyEmail, strings.ToUpper(a.Contacts[0].Value))
+	slices.Sort(ids)
+	want := []string{a.ID, b.ID}
+	slices.Sort(want)
+	if err != nil || !slices.Equal(ids, want) {
+		t.Errorf("ProfileIDsByContact(email) = %v, %v; want %v", ids, err, want)
+	}
+	if ids, err := s.ProfileIDsByContact(ctx, profile.KeyPhone, c.Contacts[1].Value); err != nil || !slices.Equal(ids, []string{c.ID}) {
+		t.Errorf("ProfileIDsByContact(phone) = %v, %v; want [%s]", ids, err, c.ID)
+	}
+	if id, err := s.ProfileIDByUUID(ctx, "lookup-uuid"); err != nil || id != a.ID {
+		t.Errorf("ProfileIDByUUID = %q, %v; want %s", id, err, a.ID)
+	}
+	_, err = s.ProfileIDByUUID(ctx, "no-such-uuid")
+	wantErr(t, "ProfileIDByUUID of no profile", err, profile.ErrNotFound)
+}
+
+// erasureKey: the key of an erasure request, taken after its erasures,
+// keeps the receipt for the replay, and a key used before is an UsedError.
+func erasureKey(t *testing.T, s profile.Store) {
+	records := s.(idempotency.Store)
+	at := base.Add(time.Hour)
+	once := &idempotency.Record{Key: "caller/erase", RequestHash: "h", Status: 200, Kind: idempotency.KindErasure,
+		Erased: []string{"0123456789abcdef01234567"}, ErasedAt: at, Expires: time.Now().Add(idempotency.TTL).Truncate(time.Second)}
+	if err := s.TakeKey(ctx, once); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := records.Lookup(ctx, "caller/erase", time.Now())
+	if err != nil || !slices.Equal(rec.Erased, once.Erased) || !rec.ErasedAt.Equal(at) || rec.Kind != idempotency.KindErasure || rec.Status != 200 {
+		t.Errorf("Lookup: %+v, %v; want %+v", rec, err, *once)
+	}
+	var used *idempotency.UsedError
+	again := *once
+	again.Erased = nil
+	if err := s.TakeKey(ctx, &again); !errors.As(err, &used) || !slices.Equal(used.Record.Erased, once.Erased) {
+		t.Errorf("TakeKey of a used key: %v, want an UsedError with the first receipt", err)
+	}
 }

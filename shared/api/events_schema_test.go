@@ -86,6 +86,10 @@ func validEvents(t *testing.T) map[string]string {
 		"deleted": `{"id": "3c0b6e51-9f2d-5a87-b14e-0d6a52c97f13", "source": "profiles", "detail-type": "Profile Deleted",
 		"time": "2025-03-01T10:00:00Z", "detail": {"eventId": "3c0b6e51-9f2d-5a87-b14e-0d6a52c97f13",
 		"profileId": "6006dda272f002519c3eb505", "version": 4, "changedFields": ["profileId"], "occurredAt": "2025-03-01T10:00:00+00:00"}}`,
+		"erased": `{"id": "5a0b6e51-9f2d-5a87-b14e-0d6a52c97f14", "source": "profiles", "detail-type": "Profile Erased",
+		"time": "2025-03-01T10:00:00Z", "detail": {"eventId": "5a0b6e51-9f2d-5a87-b14e-0d6a52c97f14",
+		"profileId": "6006dda272f002519c3eb505", "version": 5, "userId": "auth0|6006dda272f002519c3eb505", "reason": "request",
+		"occurredAt": "2025-03-01T10:00:00+00:00"}}`,
 		"created": `{"id": "8d1f3a2e-4b5c-5d6e-9f70-8a9b0c1d2e3f", "source": "profiles", "detail-type": "Profile Created",
 		"time": "2021-01-01T00:00:00Z", "detail": {"eventId": "8d1f3a2e-4b5c-5d6e-9f70-8a9b0c1d2e3f",
 		"profileId": "6006dda272f002519c3eb505", "version": 1, "changedFields": ["profileId", "contacts", "firstName"],
@@ -133,12 +137,12 @@ func TestEventSchemaRejectsEachBrokenConstraint(t *testing.T) {
 		reason string                     // the keyword location of the one constraint broken
 	}{
 		{"unknown detail-type", "updated", func(ev, _ map[string]any) { ev["detail-type"] = "Profile Renamed" }, "/properties/detail-type/enum"},
-		{"a Profile Deleted carrying profile", "deleted", func(_, d map[string]any) { d["profile"] = updated["profile"] }, "/then/properties/detail"},
+		{"a Profile Deleted carrying profile", "deleted", func(_, d map[string]any) { d["profile"] = updated["profile"] }, "/allOf/0/then/properties/detail"},
 		{"a Profile Deleted carrying userProfile", "deleted", func(_, d map[string]any) {
 			d["userProfile"] = updated["userProfile"]
-		}, "/then/properties/detail"},
-		{"a Profile Updated without profile", "updated", func(_, d map[string]any) { delete(d, "profile") }, "/else/properties/detail/required"},
-		{"a Profile Created without profile", "created", func(_, d map[string]any) { delete(d, "profile") }, "/else/properties/detail/required"},
+		}, "/allOf/0/then/properties/detail"},
+		{"a Profile Updated without profile", "updated", func(_, d map[string]any) { delete(d, "profile") }, "/allOf/0/else/properties/detail/required"},
+		{"a Profile Created without profile", "created", func(_, d map[string]any) { delete(d, "profile") }, "/allOf/0/else/properties/detail/required"},
 		{"an unknown name in changedFields", "updated", func(_, d map[string]any) {
 			d["changedFields"] = []string{"firstName", "nickname"}
 		}, detail + "/properties/changedFields/items/$ref/enum"},
@@ -154,7 +158,18 @@ func TestEventSchemaRejectsEachBrokenConstraint(t *testing.T) {
 		{"a version that is no integer", "deleted", func(_, d map[string]any) { d["version"] = 4.5 }, detail + "/properties/version/type"},
 		{"no occurredAt", "deleted", func(_, d map[string]any) { delete(d, "occurredAt") }, detail + "/required"},
 		{"an occurredAt not in the API's format", "deleted", func(_, d map[string]any) { d["occurredAt"] = "2025-03-01T10:00:00Z" }, detail + "/properties/occurredAt/$ref/pattern"},
-		{"an unknown detail field", "deleted", func(_, d map[string]any) { d["reason"] = "gdpr" }, detail + "/additionalProperties"},
+		{"an unknown detail field", "deleted", func(_, d map[string]any) { d["nickname"] = "Mary" }, detail + "/additionalProperties"},
+		{"a Profile Deleted without changedFields", "deleted", func(_, d map[string]any) { delete(d, "changedFields") }, "/allOf/1/else/properties/detail/required"},
+		{"a Profile Deleted with a reason", "deleted", func(_, d map[string]any) { d["reason"] = "delete" }, "/allOf/1/else/properties/detail"},
+		{"a Profile Updated with a userId", "updated", func(_, d map[string]any) { d["userId"] = "u" }, "/allOf/1/else/properties/detail"},
+		{"a Profile Erased carrying profile", "erased", func(_, d map[string]any) { d["profile"] = updated["profile"] }, "/allOf/0/then/properties/detail"},
+		{"a Profile Erased carrying userProfile", "erased", func(_, d map[string]any) {
+			d["userProfile"] = updated["userProfile"]
+		}, "/allOf/0/then/properties/detail"},
+		{"a Profile Erased without reason", "erased", func(_, d map[string]any) { delete(d, "reason") }, "/allOf/1/then/properties/detail/required"},
+		{"a Profile Erased with changedFields", "erased", func(_, d map[string]any) { d["changedFields"] = []string{"profileId"} }, "/allOf/1/then/properties/detail"},
+		{"an unknown reason", "erased", func(_, d map[string]any) { d["reason"] = "gdpr" }, detail + "/properties/reason/enum"},
+		{"an empty userId", "erased", func(_, d map[string]any) { d["userId"] = "" }, detail + "/properties/userId/minLength"},
 		{"no detail", "deleted", func(ev, _ map[string]any) { delete(ev, "detail") }, "/required"},
 		{"no id", "deleted", func(ev, _ map[string]any) { delete(ev, "id") }, "/required"},
 		{"an id that is no UUID", "deleted", func(ev, _ map[string]any) { ev["id"] = "x" }, "/properties/id/$ref/pattern"},

@@ -14,6 +14,7 @@ import (
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/views"
 )
 
 // keyedHandler is a POST that honours Idempotency-Key: once, the key's
@@ -37,6 +38,21 @@ type keyedHandler func(d Deps, once *idempotency.Record) handlerFunc
 // kind and status are what the route makes and answers, which a replay
 // answers again; the service records the ids of what it made in once.
 func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) http.Handler {
+	return keyed(kind, status, false, h)
+}
+
+// idempotentAcross is idempotent for a POST whose effect is several
+// writes (an erasure: one per profile), so the key's record cannot go in
+// the one transaction of its effect: the record is written after them, and
+// the key is looked up first, so a replay, or the key used with another
+// request (the 422), runs nothing. Two requests with one key at once both
+// run; the effect is idempotent and the second to take the key replays
+// the first's answer.
+func idempotentAcross(kind idempotency.Kind, status int, h keyedHandler) func(Deps) http.Handler {
+	return keyed(kind, status, true, h)
+}
+
+func keyed(kind idempotency.Kind, status int, lookFirst bool, h keyedHandler) func(Deps) http.Handler {
 	return func(d Deps) http.Handler {
 		// Fail at start, not at a client's first keyed request: the
 		// endpoint must be marked Keyed for lambdaapp to fetch the secret.
@@ -57,6 +73,14 @@ func idempotent(kind idempotency.Kind, status int, h keyedHandler) func(Deps) ht
 				return err
 			}
 			once.Kind, once.Status = kind, status
+			if lookFirst {
+				switch used, err := d.Idempotency.Lookup(r.Context(), once.Key, d.service.Now()); {
+				case err == nil:
+					return replay(w, r, d, once, used)
+				case !errors.Is(err, idempotency.ErrUnknownKey):
+					return err
+				}
+			}
 			err = h(d, once)(w, r)
 			var used *idempotency.UsedError
 			switch {
@@ -193,6 +217,9 @@ func replayUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotenc
 		}
 		w.Header().Set("Location", profileLocation(p.ID))
 		writeProfile(w, used.Status, p)
+	case idempotency.KindErasure:
+		// The receipt as it was: what is erased stays erased.
+		encode(w, used.Status, views.ReceiptOf(profile.ReceiptOf(used.Erased, used.ErasedAt)))
 	default:
 		return fmt.Errorf("idempotency record of unknown kind %q", used.Kind)
 	}

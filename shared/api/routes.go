@@ -61,6 +61,8 @@ var (
 	ExportProfile   = Endpoint{Name: "ExportProfile", routes: []route{{"GET /profiles/{profileId}/export", exportProfile}}}
 	ExportMyProfile = Endpoint{Name: "ExportMyProfile", routes: []route{{"GET /api/me/profile/export", exportMyProfile}}}
 	BatchProfiles   = Endpoint{Name: "BatchProfiles", Keyed: true, routes: []route{{"POST /profiles/batch", batchProfiles}}}
+	EraseProfiles   = Endpoint{Name: "EraseProfiles", Keyed: true, routes: []route{{"POST /profiles/erasures", idempotentAcross(idempotency.KindErasure, http.StatusOK, eraseProfiles)}}}
+	DeleteMyProfile = Endpoint{Name: "DeleteMyProfile", routes: []route{{"DELETE /api/me/profile", deleteMyProfile}}}
 )
 
 // Endpoints lists every endpoint of the API.
@@ -71,6 +73,7 @@ func Endpoints() []Endpoint {
 		UpdateMyProfile, GetMyProfile, GetUserProfile,
 		ExportProfile, ExportMyProfile,
 		BatchProfiles,
+		EraseProfiles, DeleteMyProfile,
 	}
 }
 

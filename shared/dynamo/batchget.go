@@ -15,7 +15,8 @@ const batchGetLimit = 100
 
 // getMany reads profiles by id, eventually consistent as the index that
 // named them, a BatchGetItem of up to 100 at a time, again for the keys
-// DynamoDB leaves unprocessed. A missing profile is absent from the map.
+// DynamoDB leaves unprocessed. A missing profile, or one being erased, is
+// absent from the map.
 func (s *Store) getMany(ctx context.Context, ids []string) (map[string]*profile.Profile, error) {
 	// BatchGetItem refuses a request that names a key twice.
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
@@ -38,7 +39,9 @@ func (s *Store) getMany(ctx context.Context, ids []string) (map[string]*profile.
 				if err != nil {
 					return nil, err
 				}
-				if p.ID != "" { // not the fence of a create that never landed
+				// Not the fence of a create that never landed, nor a
+				// profile whose erasure began.
+				if p.ID != "" && stringAttr(raw, erasureAttr) == "" {
 					found[p.ID] = p
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +16,25 @@ import (
 )
 
 const idempotencyPrefix = "IDEMPOTENCY#"
+
+// keyRefPrefix starts the sort key of a pointer item: PK=PROFILE#<id>,
+// SK=IDEMPOTENCY#<the record's hash>. A keyed request about a profile
+// writes one in its transaction, so an erasure finds the profile's records
+// by reading its own partition. It holds no personal data either.
+const keyRefPrefix = "IDEMPOTENCY#"
+
+// keyRefSlack is how long a pointer outlives its record: DynamoDB's TTL
+// deletes expired items only within days, in no order, and a pointer gone
+// before its record would leave the record out of an erasure.
+const keyRefSlack = 7 * 24 * time.Hour
+
+// keyRefItem is a pointer from a profile's partition to one of its records.
+type keyRefItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Type      string `dynamodbav:"type"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+}
 
 // idempotencyItem is a used Idempotency-Key: PK=IDEMPOTENCY#<sha256 of the
 // caller-scoped key>. DynamoDB's TTL deletes it after expiresAt (epoch
@@ -28,7 +48,9 @@ type idempotencyItem struct {
 	Kind        string `dynamodbav:"kind"`
 	ProfileID   string `dynamodbav:"profileId"`
 	ContactID   string `dynamodbav:"contactId,omitempty"`
-	ExpiresAt   int64  `dynamodbav:"expiresAt"`
+	// Receipt is an erasure's receipt, sealed under the key (sealReceipt).
+	Receipt   []byte `dynamodbav:"receipt,omitempty"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
 }
 
 // idempotencyPK hashes the key, which may be any 255 characters and names
@@ -38,14 +60,39 @@ func idempotencyPK(key string) string {
 	return idempotencyPrefix + hex.EncodeToString(sum[:])
 }
 
-// onceItem is the transaction item that takes the key for a write: it
-// must be unused (or expired: TTL deletes expired items only eventually).
-func (s *Store) onceItem(rec *idempotency.Record, now time.Time) (otherItem, error) {
-	item, err := attributevalue.MarshalMap(idempotencyItem{
+// onceItems are the transaction items that take the key for a write: the
+// record, which must be unused (or expired: TTL deletes expired items only
+// eventually), and for a request about a profile the pointer to it in the
+// profile's partition.
+func (s *Store) onceItems(rec *idempotency.Record, now time.Time) ([]otherItem, error) {
+	put, err := s.recordPut(rec, now)
+	if err != nil || rec.ProfileID == "" {
+		return []otherItem{put}, err
+	}
+	pk := idempotencyPK(rec.Key)
+	ref, err := attributevalue.MarshalMap(keyRefItem{PK: profileKey(rec.ProfileID), SK: keyRefPrefix + pk[len(idempotencyPrefix):],
+		Type: "idempotency-ref", ExpiresAt: rec.Expires.Add(keyRefSlack).Unix()})
+	if err != nil {
+		return nil, err
+	}
+	return []otherItem{put, {tx: types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: ref}}}}, nil
+}
+
+// recordPut puts the key's record, if the key is unused (or expired).
+func (s *Store) recordPut(rec *idempotency.Record, now time.Time) (otherItem, error) {
+	it := idempotencyItem{
 		PK: idempotencyPK(rec.Key), SK: markerSK, Type: "idempotency", RequestHash: rec.RequestHash,
 		Status: rec.Status, Kind: string(rec.Kind), ProfileID: rec.ProfileID, ContactID: rec.ContactID,
 		ExpiresAt: rec.Expires.Unix(),
-	})
+	}
+	if rec.Kind == idempotency.KindErasure {
+		sealed, err := sealReceipt(rec.Key, receipt{IDs: rec.Erased, At: rec.ErasedAt.Unix()})
+		if err != nil {
+			return otherItem{}, err
+		}
+		it.Receipt = sealed
+	}
+	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return otherItem{}, err
 	}
@@ -55,6 +102,29 @@ func (s *Store) onceItem(rec *idempotency.Record, now time.Time) (otherItem, err
 		ExpressionAttributeValues:           map[string]types.AttributeValue{":now": number(now.Unix())},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}}, nil
+}
+
+// TakeKey writes the record of a key whose request's effects were
+// written before (an erasure's), on its own: one conditioned put. A key
+// used before, by this request's earlier attempt too, is an
+// *idempotency.UsedError, which the caller replays.
+func (s *Store) TakeKey(ctx context.Context, once *idempotency.Record) error {
+	put, err := s.recordPut(once, s.budget.Now())
+	if err != nil {
+		return err
+	}
+	p := put.tx.Put
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item,
+		ConditionExpression: p.ConditionExpression, ExpressionAttributeValues: p.ExpressionAttributeValues,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return s.usedKey(ctx, once.Key, ccf.Item)
+	}
+	if err != nil {
+		return classify(err)
+	}
+	return nil
 }
 
 // usedKey is the error of a write whose key was taken: old is the record
@@ -97,6 +167,14 @@ func decodeRecord(idemKey string, av map[string]types.AttributeValue) (idempoten
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 		return idempotency.Record{}, err
 	}
-	return idempotency.Record{Key: idemKey, RequestHash: it.RequestHash, Status: it.Status, Kind: idempotency.Kind(it.Kind),
-		ProfileID: it.ProfileID, ContactID: it.ContactID, Expires: time.Unix(it.ExpiresAt, 0)}, nil
+	rec := idempotency.Record{Key: idemKey, RequestHash: it.RequestHash, Status: it.Status, Kind: idempotency.Kind(it.Kind),
+		ProfileID: it.ProfileID, ContactID: it.ContactID, Expires: time.Unix(it.ExpiresAt, 0)}
+	if it.Receipt != nil {
+		r, err := openReceipt(idemKey, it.Receipt)
+		if err != nil {
+			return idempotency.Record{}, err
+		}
+		rec.Erased, rec.ErasedAt = r.IDs, time.Unix(r.At, 0).UTC()
+	}
+	return rec, nil
 }

@@ -31,7 +31,11 @@ func profileFromImage(image map[string]types.AttributeValue) (*profile.Profile, 
 	if stringAttr(image, "type") != "profile" || stringAttr(image, "SK") != profileSK || stringAttr(image, "profileId") == "" {
 		return nil, nil
 	}
-	return decodeProfile(image)
+	p, err := decodeProfile(image)
+	if p != nil {
+		p.Erasure = profile.ErasureReason(stringAttr(image, erasureAttr))
+	}
+	return p, err
 }
 
 // attributeValues converts an item image as Lambda delivers it into the

@@ -29,9 +29,12 @@ func TestProfileFromImage(t *testing.T) {
 		}
 		return items[0].tx.Put.Item
 	}
-	once, err := s.onceItem(&idempotency.Record{Key: "key", RequestHash: "h", Expires: time.Now()}, time.Now())
+	once, err := s.onceItems(&idempotency.Record{Key: "key", RequestHash: "h", ProfileID: p.ID, Expires: time.Now()}, time.Now())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(once) != 2 {
+		t.Fatalf("a record about a profile is %d items, want the record and its pointer", len(once))
 	}
 	badVersion := storedItem(t, p)
 	badVersion["version"] = &types.AttributeValueMemberS{Value: "7"}
@@ -47,7 +50,8 @@ func TestProfileFromImage(t *testing.T) {
 		{"uuid marker", put(s.markerWrites(p.ID, "", p.UUID, uuidField)), false, false},
 		{"user marker", put(s.markerWrites(p.ID, "", p.UserID, userField)), false, false},
 		{"API key", marshal(apiKeyItem{PK: apiKeyPrefix + "abc", SK: markerSK, Type: "apikey", Hash: "abc"}), false, false},
-		{"idempotency record", once.tx.Put.Item, false, false},
+		{"idempotency record", once[0].tx.Put.Item, false, false},
+		{"pointer to an idempotency record", once[1].tx.Put.Item, false, false},
 		// As fence's UpdateItem leaves it.
 		{"fence", map[string]types.AttributeValue{
 			"PK": &types.AttributeValueMemberS{Value: profileKey(p.ID)}, "SK": &types.AttributeValueMemberS{Value: profileSK},

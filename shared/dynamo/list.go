@@ -8,10 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/profiles-service/profiles/shared/profile"
 )
 
@@ -75,34 +71,13 @@ func (s *Store) listByContact(ctx context.Context, q profile.ListQuery) (profile
 	if q.Filter.Email != nil {
 		lookup, what = contactLookup(profile.KeyEmail, *q.Filter.Email), "filter[email]"
 	}
-	expr, err := expression.NewBuilder().WithKeyCondition(expression.Key(contactLookupAttr).Equal(expression.Value(lookup))).Build()
+	ids, err := s.contactProfileIDs(ctx, lookup, profile.MaxContactMatches)
 	if err != nil {
 		return profile.Result[profile.Profile]{}, err
 	}
-	seen := map[string]bool{}
-	var ids []string
-	in := &dynamodb.QueryInput{
-		TableName: &s.table, IndexName: aws.String(contactIndex),
-		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	}
-	for {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return profile.Result[profile.Profile]{}, classify(err)
-		}
-		for _, it := range out.Items {
-			if id := strings.TrimPrefix(stringAttr(it, "PK"), profilePrefix); !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
-		}
-		if len(ids) > profile.MaxContactMatches {
-			return profile.Result[profile.Profile]{}, &profile.TooBroadError{Limit: profile.MaxContactMatches,
-				Hint: what + " belongs to more than " + fmt.Sprint(profile.MaxContactMatches) + " profiles; look them up by filter[uuid] instead"}
-		}
-		if in.ExclusiveStartKey = out.LastEvaluatedKey; in.ExclusiveStartKey == nil {
-			break
-		}
+	if len(ids) > profile.MaxContactMatches {
+		return profile.Result[profile.Profile]{}, &profile.TooBroadError{Limit: profile.MaxContactMatches,
+			Hint: what + " belongs to more than " + fmt.Sprint(profile.MaxContactMatches) + " profiles; look them up by filter[uuid] instead"}
 	}
 	found, err := s.getMany(ctx, ids)
 	if err != nil {

@@ -138,19 +138,22 @@ func (s *Store) untouchedSince(ctx context.Context, found []profile.Disabled, cu
 	return res, nil
 }
 
-// Purge deletes a profile the retention job found (DisabledBefore) with its
-// contacts and markers, if it is still at the version found and neither it
-// nor any of its contacts changed since cutoff (touchTime; updateTime on an
-// item written before touchTime was); otherwise ErrPreconditionFailed.
+// Purge erases a profile the retention job found (DisabledBefore), as
+// Erase does (reason retention), if it is still at the version found and
+// neither it nor any of its contacts changed since cutoff (touchTime;
+// updateTime on an item written before touchTime was); otherwise
+// ErrPreconditionFailed. One whose erasure was cut short is finished.
 func (s *Store) Purge(ctx context.Context, d profile.Disabled, cutoff time.Time) error {
-	p, err := s.Get(ctx, d.ID)
-	if err != nil {
-		return err
-	}
 	before := expression.Value(profile.FormatTime(cutoff))
 	untouched := expression.Name("touchTime").LessThan(before).Or(
 		expression.AttributeNotExists(expression.Name("touchTime")).And(expression.Name("updateTime").LessThan(before)))
-	err = s.commit(ctx, s.deleteWrite(p, expression.Name("version").Equal(expression.Value(d.Version)).And(untouched)))
+	err := s.erase(ctx, d.ID, profile.ErasedByRetention, profile.ErrPreconditionFailed,
+		func(p *profile.Profile) (expression.ConditionBuilder, error) {
+			if p.Version != d.Version {
+				return expression.ConditionBuilder{}, profile.ErrPreconditionFailed
+			}
+			return untouched, nil
+		})
 	if errors.Is(err, errVersionChanged) {
 		return profile.ErrPreconditionFailed
 	}

@@ -109,7 +109,7 @@ func TestLostAnswersAreSettledByTheToken(t *testing.T) {
 		t.Errorf("the settled create is not stored: %v", err)
 	}
 
-	if err := faulty.Delete(within(t, 5*time.Second), p.ID, profile.Precondition{}); err != nil {
+	if err := faulty.Erase(within(t, 5*time.Second), p.ID, profile.Precondition{}, profile.ErasedByDelete); err != nil {
 		t.Fatalf("delete whose answers were lost: %v", err)
 	}
 	if _, err := direct.Get(context.Background(), p.ID); !errors.Is(err, profile.ErrNotFound) {

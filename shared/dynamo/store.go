@@ -147,8 +147,8 @@ func (s *Store) readItem(ctx context.Context, id string) (*profile.Profile, map[
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.ID == "" {
-		return nil, nil, profile.ErrNotFound // a version 2 fence
+	if p.ID == "" || stringAttr(out.Item, erasureAttr) != "" {
+		return nil, nil, profile.ErrNotFound // a version 2 fence, or a profile whose erasure began
 	}
 	return p, out.Item, nil
 }
@@ -278,36 +278,6 @@ func (s *Store) refusedOrGone(ctx context.Context, id string, err error) error {
 		return profile.ErrNotFound
 	}
 	return err
-}
-
-// Delete removes a profile, its contacts and its markers in one transaction.
-func (s *Store) Delete(ctx context.Context, id string, pre profile.Precondition) error {
-	err := s.retryWrite(ctx, onChanged(pre), func() error {
-		p, stored, err := s.read(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !pre.Allows(p.Version) {
-			return profile.ErrPreconditionFailed
-		}
-		return s.commit(ctx, s.deleteWrite(p, expression.Name("version").Equal(expression.Value(p.Version)).And(sameCopy(stored.copy))))
-	})
-	return s.refusedOrGone(ctx, id, err)
-}
-
-// deleteWrite is the write that deletes p, its contacts and its markers,
-// if its item meets cond.
-func (s *Store) deleteWrite(p *profile.Profile, cond expression.ConditionBuilder) write {
-	w := write{op: opDelete, profileID: p.ID}
-	w.cond, w.condErr = expression.NewBuilder().WithCondition(cond).Build()
-	for _, c := range p.Contacts {
-		w.others = append(w.others, otherItem{tx: types.TransactWriteItem{Delete: &types.Delete{
-			TableName: &s.table, Key: key(profileKey(p.ID), contactPrefix+c.ID),
-		}}})
-	}
-	w.others = append(w.others, s.markerWrites(p.ID, p.UUID, "", uuidField)...)
-	w.others = append(w.others, s.markerWrites(p.ID, userMarked(p), "", userField)...)
-	return w
 }
 
 // changedItems adds to w the items besides the profile item that turn

@@ -26,7 +26,7 @@ type writeOp int
 const (
 	opCreate writeOp = iota // put it; it must not exist
 	opUpdate                // update it on its expression's condition
-	opDelete                // delete it; its version must be the one read
+	opDelete                // delete it on its condition
 )
 
 // write is one profile's write transaction, typed: what it does to the
@@ -50,11 +50,11 @@ func (s *Store) takeKey(w *write, once *idempotency.Record) error {
 	if once == nil {
 		return nil
 	}
-	item, err := s.onceItem(once, s.budget.Now())
+	items, err := s.onceItems(once, s.budget.Now())
 	if err != nil {
 		return err
 	}
-	w.others = append(w.others, item)
+	w.others = append(w.others, items...)
 	return nil
 }
 
@@ -63,6 +63,9 @@ type otherItem struct {
 	tx     types.TransactWriteItem
 	marker *markerRef          // set when the item takes a uniqueness marker
 	once   *idempotency.Record // set when the item takes the write's Idempotency-Key
+	// keyRecord is set on an erasure's delete of an Idempotency-Key
+	// record (its PK), conditioned on the record being the profile's.
+	keyRecord string
 }
 
 // markerRef is a uniqueness marker a write takes: its key and what it keeps unique.
@@ -241,6 +244,9 @@ func (s *Store) refused(ctx context.Context, w write, err error) error {
 		case "ConditionalCheckFailed":
 			if i > 0 && i <= len(w.others) && w.others[i-1].marker != nil {
 				return s.markerConflict(ctx, *w.others[i-1].marker, r.Item)
+			}
+			if i > 0 && i <= len(w.others) && w.others[i-1].keyRecord != "" {
+				return &keyReusedError{pk: w.others[i-1].keyRecord}
 			}
 			return errVersionChanged
 		case "TransactionConflict":

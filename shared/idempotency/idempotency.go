@@ -1,10 +1,13 @@
 // Package idempotency holds what an Idempotency-Key remembers: the request
 // it was first used with and what that request did. A record is written in
-// the same transaction as the request's effect, so a key is either unused
-// or used by a request that took effect: nothing is ever in flight, stuck
-// or half done. It holds no personal data: the hash of the caller-scoped
-// key, a hash of the request keyed with the stack's secret (Hasher), the
-// status and ids; a replay reads the resource itself.
+// the same transaction as the request's effect (an erasure's, which is
+// several writes, after them), so a key is either unused or used by a
+// request that took effect: nothing is ever in flight, stuck or half done.
+// It holds no personal data: the hash of the caller-scoped key, a hash of
+// the request keyed with the stack's secret (Hasher), the status and ids
+// (an erasure's receipt sealed under the key); a replay reads the resource
+// itself, and an erasure deletes the records of requests about the profile
+// it erases.
 package idempotency
 
 import (
@@ -28,6 +31,7 @@ const (
 	// created (Status 201) or updated (200), under the batch's key and the
 	// item's position.
 	KindBatchItem Kind = "batchItem"
+	KindErasure   Kind = "erasure" // POST /profiles/erasures: the receipt
 )
 
 // Record is a used key.
@@ -38,7 +42,12 @@ type Record struct {
 	Kind        Kind
 	ProfileID   string
 	ContactID   string // KindContact only
-	Expires     time.Time
+	// Erased and ErasedAt are an erasure's receipt (KindErasure only):
+	// the profiles it erased, and when. The store keeps them sealed under
+	// the key, so the table holds no clear copy of an erased id.
+	Erased   []string
+	ErasedAt time.Time
+	Expires  time.Time
 
 	legacyHash string // the request's plain hash, to compare with records older than Hasher's; never stored
 }

@@ -42,6 +42,9 @@ type Profile struct {
 	CreateTime       time.Time
 	UpdateTime       time.Time
 	Version          int64
+	// Erasure is why the profile is being erased, on a profile whose
+	// erasure began (only a stream's image shows one: readers find none).
+	Erasure ErasureReason
 }
 
 // Contact is an email address or phone number of a profile.

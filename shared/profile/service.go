@@ -72,9 +72,11 @@ func (s *Service) Update(ctx context.Context, id string, pre Precondition, c Cha
 	}, nil)
 }
 
-// Delete removes the profile with its contacts if pre allows its version.
+// Delete erases the profile if pre allows its version (DELETE
+// /profiles/{profileId}): as fully as an erasure request, its
+// Idempotency-Key records included, so no route leaves a copy behind.
 func (s *Service) Delete(ctx context.Context, id string, pre Precondition) error {
-	return s.store.Delete(ctx, id, pre)
+	return s.store.Erase(ctx, id, pre, ErasedByDelete)
 }
 
 // List returns a page of profiles.

@@ -218,7 +218,7 @@ func TestServiceFillsIdempotencyRecord(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the key was not taken in the write: %v", err)
 			}
-			if stored != *once {
+			if !reflect.DeepEqual(stored, *once) {
 				t.Errorf("stored record = %+v, want %+v", stored, *once)
 			}
 		})

@@ -26,13 +26,26 @@ type Store interface {
 	// atomically, if pre allows the current version, taking the
 	// Idempotency-Key once as Create does (change may complete its record).
 	Update(ctx context.Context, id string, pre Precondition, change func(*Profile) error, once *idempotency.Record) (*Profile, error)
-	// Delete removes a profile, its contacts and its markers atomically, if
-	// pre allows the current version.
-	Delete(ctx context.Context, id string, pre Precondition) error
 	// List returns a page of profiles.
 	List(ctx context.Context, q ListQuery) (Result[Profile], error)
 	// ProfileIDByUser returns the id of the profile linked to a user.
 	ProfileIDByUser(ctx context.Context, userID string) (string, error)
+	// Erase removes every copy the store holds of a profile, if pre
+	// allows its version: the profile, its contacts, its markers and the
+	// Idempotency-Key records of requests about it, saying why (the
+	// Profile Erased event carries reason). It is ErrNotFound when there
+	// is no profile; an erasure cut short is completed by the next, even
+	// one whose pre would not allow the version.
+	Erase(ctx context.Context, id string, pre Precondition, reason ErasureReason) error
+	// ProfileIDsByContact returns the ids of every profile with a contact
+	// of the key and value (as NormalizeContactValue gives it), however many.
+	ProfileIDsByContact(ctx context.Context, key, value string) ([]string, error)
+	// ProfileIDByUUID returns the id of the profile holding the uuid, or ErrNotFound.
+	ProfileIDByUUID(ctx context.Context, uuid string) (string, error)
+	// TakeKey stores the record of an Idempotency-Key whose request wrote
+	// its effects before, in writes of their own (an erasure's); a key
+	// used before is an *idempotency.UsedError.
+	TakeKey(ctx context.Context, once *idempotency.Record) error
 }
 
 // Precondition is what a write requires of the version it changes (a

@@ -23,6 +23,7 @@ const (
 	created = "Profile Created"
 	updated = "Profile Updated"
 	deleted = "Profile Deleted"
+	erased  = "Profile Erased"
 )
 
 // Event is one committed change of a profile as the publisher puts it on
@@ -50,13 +51,19 @@ type Detail struct {
 	// differ: the Profile object's, then the user view's featureUpdates and
 	// marketingUpdates, which the Profile object lacks. A create or a
 	// delete changes every field the profile shows.
-	ChangedFields []string `json:"changedFields"`
+	ChangedFields []string `json:"changedFields,omitempty"`
 	// Profile is the Profile object after the change, exactly as GET
 	// /profiles/{profileId} returns it; absent after a delete.
 	Profile json.RawMessage `json:"profile,omitempty"`
 	// UserProfile is the user's view after the change, as GET
 	// /api/me/profile returns it, for a profile linked to a user.
 	UserProfile json.RawMessage `json:"userProfile,omitempty"`
+	// UserID is the user a Profile Erased profile was linked to ("" for
+	// none): a consumer keyed by user id finds its copies by it.
+	UserID string `json:"userId,omitempty"`
+	// Reason is why a profile was erased (Profile Erased only):
+	// request, user, delete or retention.
+	Reason string `json:"reason,omitempty"`
 	// OccurredAt is when DynamoDB committed the change: the stream
 	// record's ApproximateCreationDateTime, in the API's timestamp format.
 	OccurredAt string `json:"occurredAt"`
@@ -85,10 +92,23 @@ func fromRecord(r events.DynamoDBEventRecord, source string, profileOf ImageDeco
 		return Event{}, false, fmt.Errorf("stream record %s: new image: %w", r.EventID, err)
 	}
 	d := Detail{EventID: eventID(r.EventID)}
+	// DynamoDB gives the time rounded down to the second (StreamRecord,
+	// ApproximateCreationDateTime, in the DynamoDB Streams API reference).
+	at := r.Change.ApproximateCreationDateTime.UTC().Truncate(time.Second)
+	d.OccurredAt = profile.FormatTime(at)
 	var detailType string
 	switch {
 	case before == nil && after == nil:
 		return Event{}, false, nil
+	case after != nil && after.Erasure != "":
+		// The mark that begins an erasure, or a write that landed on a
+		// marked profile: the removal that follows is the event.
+		return Event{}, false, nil
+	case after == nil && before.Erasure != "":
+		// The old image holds the profile as it was: the event takes its
+		// id, its user id and the reason, and nothing else of it.
+		d.ProfileID, d.UserID, d.Reason, d.Version = before.ID, before.UserID, string(before.Erasure), before.Version+1
+		return Event{ID: d.EventID, Source: source, DetailType: erased, Time: at, Detail: d}, true, nil
 	case before == nil:
 		detailType, d.ProfileID, d.Version = created, after.ID, after.Version
 	case after == nil:
@@ -111,10 +131,6 @@ func fromRecord(r events.DynamoDBEventRecord, source string, profileOf ImageDeco
 		return Event{}, false, nil
 	}
 	d.Profile, d.UserProfile = is.profile, is.user
-	// DynamoDB gives the time rounded down to the second (StreamRecord,
-	// ApproximateCreationDateTime, in the DynamoDB Streams API reference).
-	at := r.Change.ApproximateCreationDateTime.UTC().Truncate(time.Second)
-	d.OccurredAt = profile.FormatTime(at)
 	return Event{ID: d.EventID, Source: source, DetailType: detailType, Time: at, Detail: d}, true, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/idempotency"
 	"github.com/profiles-service/profiles/shared/profile"
+	"github.com/profiles-service/profiles/shared/profileevents"
 	"github.com/profiles-service/profiles/shared/views"
 )
 
@@ -61,7 +63,7 @@ func lifeOfAProfile(t *testing.T) ([]events.DynamoDBEventRecord, []*profile.Prof
 		if err := store.PutAPIKey(ctx, auth.APIKey{Hash: auth.HashAPIKey("pk_events-test-key"), Name: "partner", CreateTime: t0}); err != nil {
 			t.Fatal(err)
 		}
-		if err := store.Delete(ctx, p.ID, profile.Precondition{}); err != nil {
+		if err := store.Erase(ctx, p.ID, profile.Precondition{}, profile.ErasedByDelete); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -87,7 +89,7 @@ func TestEventsOfAProfilesLife(t *testing.T) {
 		{"Profile Updated", []string{"contacts"}},
 		{"Profile Updated", []string{"updateTime", "marketingUpdates"}},
 		{"Profile Updated", []string{"tags", "updateTime", "uuid"}},
-		{"Profile Deleted", everyField},
+		{"Profile Erased", nil},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d events from %d records, want %d: %+v", len(got), len(records), len(want), got)
@@ -106,10 +108,12 @@ func TestEventsOfAProfilesLife(t *testing.T) {
 		if ev.Time.IsZero() || d.OccurredAt != profile.FormatTime(ev.Time) {
 			t.Errorf("event %d: time %v, occurredAt %s", i, ev.Time, d.OccurredAt)
 		}
-		if ev.DetailType == "Profile Deleted" {
-			if d.Profile != nil || d.UserProfile != nil || d.Version != shown[len(shown)-1].Version+1 {
-				t.Errorf("delete: version %d, profile %s, userProfile %s", d.Version, d.Profile, d.UserProfile)
+		if ev.DetailType == "Profile Erased" {
+			if d.Profile != nil || d.UserProfile != nil || d.Version != shown[len(shown)-1].Version+1 ||
+				d.UserID != "user-1" || d.Reason != "delete" {
+				t.Errorf("erasure: version %d, userId %q, reason %q, profile %s, userProfile %s", d.Version, d.UserID, d.Reason, d.Profile, d.UserProfile)
 			}
+			requireNoPersonalData(t, ev, personalValues)
 		} else {
 			p := shown[i]
 			wantProfile, _ := json.Marshal(views.ProfileOf(p))
@@ -122,6 +126,52 @@ func TestEventsOfAProfilesLife(t *testing.T) {
 		line, _ := json.Marshal(ev)
 		eventschema.Check(t, line)
 	}
+}
+
+// personalValues are the values of lifeOfAProfile's profile other than
+// its id and user id, which an erasure's event must not carry.
+var personalValues = []string{"Mary", "Maria", "mary@example.com", "+64271112222", "crm-7", "vip"}
+
+// requireNoPersonalData fails when the event, as published, holds any of values.
+func requireNoPersonalData(t *testing.T, ev profileevents.Event, values []string) {
+	t.Helper()
+	line, _ := json.Marshal(ev)
+	for _, v := range values {
+		if strings.Contains(strings.ToLower(string(line)), strings.ToLower(v)) {
+			t.Errorf("%s carries %q: %s", ev.DetailType, v, line)
+		}
+	}
+}
+
+// TestRemovalWithoutAnErasureIsProfileDeleted: a profile item removed
+// without the erasure's mark (by a version before erasures, mid-deploy)
+// is a Profile Deleted, which carries no personal data either: no profile,
+// no user view, no user id, the changed fields' names only.
+func TestRemovalWithoutAnErasureIsProfileDeleted(t *testing.T) {
+	t.Parallel()
+	records, _ := lifeOfAProfile(t)
+	var removal events.DynamoDBEventRecord
+	for _, r := range records {
+		if r.EventName == "REMOVE" && r.Change.OldImage["SK"].String() == "PROFILE" {
+			removal = r
+		}
+	}
+	if removal.Change.OldImage["erasure"].String() != "delete" {
+		t.Fatalf("the removal's old image has no erasure mark: %v", removal.Change.OldImage)
+	}
+	removal.Change.OldImage = cloneImage(removal.Change.OldImage)
+	delete(removal.Change.OldImage, "erasure")
+	got, failed := publish(t, []events.DynamoDBEventRecord{removal})
+	if len(got) != 1 || len(failed) != 0 || got[0].DetailType != "Profile Deleted" {
+		t.Fatalf("%+v, reported %v; want one Profile Deleted", got, failed)
+	}
+	d := got[0].Detail
+	if d.Profile != nil || d.UserProfile != nil || d.UserID != "" || d.Reason != "" || !slices.Equal(d.ChangedFields, everyField) {
+		t.Errorf("Profile Deleted: %+v", d)
+	}
+	requireNoPersonalData(t, got[0], append(personalValues, "user-1"))
+	line, _ := json.Marshal(got[0])
+	eventschema.Check(t, line)
 }
 
 // TestPublisherRefusesRecordsItCannotRead rather than guess: such a

@@ -143,3 +143,33 @@ func nullable(s string) *string {
 	}
 	return &s
 }
+
+// Receipt is the answer of an erasure request (POST /profiles/erasures).
+type Receipt struct {
+	ErasedProfileIDs []string      `json:"erasedProfileIds"`
+	ErasedAt         string        `json:"erasedAt"`
+	Unreachable      []Unreachable `json:"unreachable"`
+}
+
+// Unreachable is a copy outside the table that an erasure cannot reach.
+type Unreachable struct {
+	Copy      string  `json:"copy"`
+	Detail    string  `json:"detail"`
+	AgesOutBy *string `json:"agesOutBy"` // null: not the service's to say
+}
+
+// ReceiptOf is the JSON of an erasure's receipt.
+func ReceiptOf(r profile.Receipt) Receipt {
+	out := Receipt{ErasedProfileIDs: r.ErasedProfileIDs, ErasedAt: profile.FormatTime(r.ErasedAt), Unreachable: []Unreachable{}}
+	if out.ErasedProfileIDs == nil {
+		out.ErasedProfileIDs = []string{}
+	}
+	for _, u := range r.Unreachable {
+		v := Unreachable{Copy: u.Copy, Detail: u.Detail}
+		if !u.AgesOutBy.IsZero() {
+			v.AgesOutBy = nullable(profile.FormatTime(u.AgesOutBy))
+		}
+		out.Unreachable = append(out.Unreachable, v)
+	}
+	return out
+}
