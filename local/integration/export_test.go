@@ -120,6 +120,12 @@ var itemClasses = map[string]map[string]attribute{
 		"profileId":   {check: same("profileId")},
 		"contactId":   {check: contactIDHeld}, // the contact the request added: exported, or a tombstone's id once removed
 	},
+	"idempotency-ref": {
+		"PK":        {bookkeeping: "the profile's partition key: its id, which the export holds"},
+		"SK":        {bookkeeping: "IDEMPOTENCY# and the record's key hash: the pointer an erasure follows to delete the record, nothing of the person"},
+		"type":      {bookkeeping: "the item's kind, the constant idempotency-ref"},
+		"expiresAt": {bookkeeping: "its TTL: a while after its record's"},
+	},
 }
 
 // contactClass is a contact's attributes, as its own item and embedded,
@@ -386,7 +392,7 @@ func TestExportHoldsEverythingTheTableHolds(t *testing.T) {
 	for _, m := range items {
 		classify(t, m, fmt.Sprint(m["type"]), e, seen)
 	}
-	for _, kind := range []string{"profile", "contact", "embedded contact", "tombstone", "uuid", "idempotency"} {
+	for _, kind := range []string{"profile", "contact", "embedded contact", "tombstone", "uuid", "idempotency", "idempotency-ref"} {
 		if seen[kind] == 0 {
 			t.Errorf("no %s item found: the scenario no longer makes every kind of item", kind)
 		}

@@ -2,6 +2,8 @@ package dynamo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -76,8 +78,10 @@ func (s *Store) PutAPIKey(ctx context.Context, k auth.APIKey) error {
 			{Put: &types.Put{TableName: &s.table, Item: nameItem, ConditionExpression: absent}},
 		},
 		// The key's hash is random: an SDK retry of a transaction that
-		// applied is answered as a success, not as a taken name.
-		ClientRequestToken: aws.String(k.Hash[:36]),
+		// applied is answered as a success, not as a taken name. The token
+		// names the table too: DynamoDB scopes tokens to the account, so
+		// one key put on two tables must not look like one request.
+		ClientRequestToken: aws.String(apiKeyToken(s.table, k)),
 	})
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && len(tce.CancellationReasons) == 2 {
@@ -89,6 +93,13 @@ func (s *Store) PutAPIKey(ctx context.Context, k auth.APIKey) error {
 		}
 	}
 	return classify(err)
+}
+
+// apiKeyToken is the ClientRequestToken of putting k on table: 36 hex
+// characters of a hash of both.
+func apiKeyToken(table string, k auth.APIKey) string {
+	sum := sha256.Sum256([]byte(table + "\x00" + k.Hash + "\x00" + k.Name))
+	return hex.EncodeToString(sum[:])[:36]
 }
 
 // APIKey reads the key with the hash.

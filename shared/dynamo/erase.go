@@ -58,6 +58,22 @@ func (s *Store) Erase(ctx context.Context, id string, pre profile.Precondition, 
 	return err
 }
 
+// errNotMarked stops FinishErasure at a profile no erasure marked.
+var errNotMarked = errors.New("no erasure of the profile began")
+
+// FinishErasure completes an erasure whose mark is on the profile item at
+// id (erase finishes a marked partition whatever the guard), and erases
+// nothing that is not marked.
+func (s *Store) FinishErasure(ctx context.Context, id string) error {
+	err := s.erase(ctx, id, "", nil, func(*profile.Profile) (expression.ConditionBuilder, error) {
+		return expression.ConditionBuilder{}, errNotMarked
+	})
+	if errors.Is(err, errNotMarked) || errors.Is(err, profile.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
 // erase marks the profile for reason, if guard allows the profile read
 // (guard may add to the mark's condition; its zero ConditionBuilder adds
 // nothing), then removes it. onChanged is retryWrite's: what a mark whose

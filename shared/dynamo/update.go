@@ -81,8 +81,11 @@ func (s *Store) profileUpdate(before, after *profile.Profile, mode updateMode, s
 		}
 	}
 	// Whatever the mode, the write applies to the copy of the profile it
-	// read, never to one deleted and created again since.
+	// read, never to one deleted and created again since, nor to one whose
+	// erasure began since it read: the erasure's mark, which leaves the
+	// version as it was, is the moment the profile ended (Erase).
 	u.and(sameCopy(stored.copy))
+	u.and(expression.AttributeNotExists(expression.Name(erasureAttr)))
 	var touched expression.OperandBuilder = expression.Value(profile.FormatTime(now))
 	switch mode {
 	case commute:

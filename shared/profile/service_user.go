@@ -53,6 +53,13 @@ func (s *Service) UpdateUser(ctx context.Context, userID string, c UserChanges, 
 		var conflict *ConflictError
 		switch {
 		case errors.As(err, &conflict) && attempt < userCreateRetries:
+			// The item at the id may be a profile whose erasure began: it
+			// ended then, and the user's update creates the profile anew.
+			if conflict.ExistingID == p.ID {
+				if err := s.store.FinishErasure(ctx, p.ID); err != nil {
+					return nil, err
+				}
+			}
 			continue
 		case err != nil:
 			return nil, err
