@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -20,6 +21,18 @@ import (
 // written before erasures were (Profile Deleted).
 const erasureAttr = "erasure"
 
+// erasureDeadlineAttr is when the erasure that set the mark answers at the
+// latest (its request's deadline). An erasure that finds a mark before then
+// (and skew after) meets another under way: the profile ended at that
+// mark, before this one read it, so it helps finish and answers
+// ErrNotFound, as every request on the profile does from the mark on. A
+// mark past it (or without it) was cut short: the erasure that finds it
+// finishes it as its own.
+const erasureDeadlineAttr = "erasureDeadline"
+
+// clockSkew bounds how far apart the clocks of two processes are.
+const clockSkew = 5 * time.Second
+
 // maxTransactItems is DynamoDB's limit on the items of one transaction.
 const maxTransactItems = 100
 
@@ -35,7 +48,10 @@ const chunkItems = 50
 // transaction; several when more than 100 items, the records' first). An
 // erasure cut short after its mark is finished by the next, whatever its
 // pre: the mark is the decision, and every look-up (contact, uuid, user)
-// still finds the marked profile until the last transaction.
+// still finds the marked profile until the last transaction. One that
+// finds the mark of an erasure still under way helps it finish and is
+// ErrNotFound: that erasure's mark ended the profile before this one read
+// it (two DELETEs both answering 204 is no order of the two).
 func (s *Store) Erase(ctx context.Context, id string, pre profile.Precondition, reason profile.ErasureReason) error {
 	err := s.erase(ctx, id, reason, onChanged(pre), func(p *profile.Profile) (expression.ConditionBuilder, error) {
 		if !pre.Allows(p.Version) {
@@ -87,6 +103,8 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 	// first attempt deletes: its last transaction is conditioned on the
 	// version read, so any write since makes it read again.
 	var marked *partition
+	// another: the mark is an erasure's under way, not this one's.
+	another := false
 	err := s.retryWrite(ctx, onChanged, func() error {
 		part, err := s.partition(ctx, id)
 		if err != nil {
@@ -96,7 +114,8 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 		case part.p == nil:
 			return profile.ErrNotFound
 		case part.erasure != "":
-			marked = &part // an erasure cut short: finish it
+			marked = &part // finish it, whether cut short or under way
+			another = s.budget.Now().Before(part.erasureDeadline.Add(clockSkew))
 			return nil
 		}
 		extra, err := guard(part.p)
@@ -108,8 +127,10 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 		if extra.IsSet() {
 			cond = cond.And(extra)
 		}
+		deadline := profile.FormatTime(s.budget.Deadline(ctx))
 		expr, err := expression.NewBuilder().WithCondition(cond).
-			WithUpdate(expression.Set(expression.Name(erasureAttr), expression.Value(string(reason)))).Build()
+			WithUpdate(expression.Set(expression.Name(erasureAttr), expression.Value(string(reason))).
+				Set(expression.Name(erasureDeadlineAttr), expression.Value(deadline))).Build()
 		if err != nil {
 			return err
 		}
@@ -124,7 +145,7 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 		return err
 	}
 	reused := map[string]bool{} // records whose key another profile's request took since
-	return s.retryWrite(ctx, nil, func() error {
+	err = s.retryWrite(ctx, nil, func() error {
 		part := marked
 		if marked = nil; part == nil {
 			p, err := s.partition(ctx, id)
@@ -141,6 +162,10 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 		}
 		return err
 	})
+	if err == nil && another {
+		return profile.ErrNotFound
+	}
+	return err
 }
 
 // partition is what a profile's partition holds.
@@ -148,9 +173,12 @@ type partition struct {
 	p       *profile.Profile     // nil: no profile item (or a fence)
 	copy    types.AttributeValue // the profile item's copyId
 	erasure string               // the reason of an erasure under way, "" for none
-	contact []map[string]types.AttributeValue
-	keyRefs []keyRef // the pointers to Idempotency-Key records
-	other   []map[string]types.AttributeValue
+	// erasureDeadline is when the erasure that marked it answers at the
+	// latest (zero: a mark without one).
+	erasureDeadline time.Time
+	contact         []map[string]types.AttributeValue
+	keyRefs         []keyRef // the pointers to Idempotency-Key records
+	other           []map[string]types.AttributeValue
 }
 
 // keyRef is a pointer item: its own key, and the record's partition key.
@@ -189,6 +217,9 @@ func (s *Store) partition(ctx context.Context, id string) (partition, error) {
 				}
 				if p.ID != "" { // not a version 2 fence
 					part.p, part.copy, part.erasure = p, it[copyAttr], stringAttr(it, erasureAttr)
+					if t := stringAttr(it, erasureDeadlineAttr); t != "" {
+						part.erasureDeadline = parseTime(t)
+					}
 				} else {
 					part.other = append(part.other, k)
 				}

@@ -105,6 +105,34 @@ func TestEraseFinishesAnErasureCutShort(t *testing.T) {
 	}
 }
 
+// TestEraseMeetingAnErasureUnderWayIsNotFound: an erasure that finds the
+// mark of another still under way (its deadline not past) finishes it and
+// answers ErrNotFound: that mark ended the profile before this erasure
+// read it, so only the erasure that set it answers that it erased.
+func TestEraseMeetingAnErasureUnderWayIsNotFound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs DynamoDB Local")
+	}
+	t.Parallel()
+	st := testenv.NewStack(t)
+	ctx := context.Background()
+	p := erasable(t, st, 2)
+	// The mark, as an erasure under way leaves it.
+	until := profile.FormatTime(time.Now().Add(time.Minute))
+	if _, err := st.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(st.Config.TableName),
+		Key:              map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "PROFILE#" + p.ID}, "SK": &types.AttributeValueMemberS{Value: "PROFILE"}},
+		UpdateExpression: aws.String("SET erasure = :r, erasureDeadline = :d"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":r": &types.AttributeValueMemberS{Value: "delete"}, ":d": &types.AttributeValueMemberS{Value: until}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Store.Erase(ctx, p.ID, profile.Precondition{}, profile.ErasedByDelete); err != profile.ErrNotFound {
+		t.Errorf("an erasure meeting one under way: %v, want ErrNotFound", err)
+	}
+	requireNone(t, st, valuesOf(p))
+}
+
 // TestEraseMoreThanOneTransactionHolds: a profile whose partition and
 // records are more than 100 items is erased in several transactions,
 // completely.
