@@ -178,26 +178,23 @@ func (s *Store) read(ctx context.Context, id string) (*profile.Profile, layout, 
 	return p, l, nil
 }
 
-// GetContact reads one contact item.
+// GetContact reads one contact from its profile's item, which holds every
+// contact too: a contact item alone would still answer while its
+// profile's erasure is under way, after the mark that ended the profile
+// (a read 404 before it, the contact 200 after).
 func (s *Store) GetContact(ctx context.Context, profileID, contactID string) (*profile.Contact, error) {
-	if !profile.ValidID(profileID) || !profile.ValidID(contactID) {
+	if !profile.ValidID(contactID) {
 		return nil, profile.ErrNotFound
 	}
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, ConsistentRead: aws.Bool(true),
-		Key: key(profileKey(profileID), contactPrefix+contactID),
-	})
-	if err != nil {
-		return nil, classify(err)
-	}
-	if out.Item == nil {
-		return nil, profile.ErrNotFound
-	}
-	c, err := decodeContact(out.Item)
+	p, _, err := s.readItem(ctx, profileID)
 	if err != nil {
 		return nil, err
 	}
-	return &c, nil
+	c := p.Contact(contactID)
+	if c == nil {
+		return nil, profile.ErrNotFound
+	}
+	return c, nil
 }
 
 // Update reads the profile, lets change modify it, and writes the result
