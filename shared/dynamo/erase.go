@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -162,10 +163,20 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 		}
 		return err
 	})
-	if err == nil && another {
+	switch {
+	case another:
+		// The profile ended at the other erasure's mark, whether or not
+		// this one's help with the removal got through.
 		return profile.ErrNotFound
+	case err != nil:
+		// The mark, this erasure's decision, is written: the profile has
+		// ended for every read and write, and only the removal of its
+		// items, which the next erasure finishes, failed. Not an answer
+		// that says nothing happened.
+		return fmt.Errorf("%w: the erasure began (its mark is written) and the removal of its items did not finish: %v",
+			profile.ErrOutcomeUnknown, err) //nolint:errorlint // text only: the answer is outcome-unknown, whatever err was
 	}
-	return err
+	return nil
 }
 
 // partition is what a profile's partition holds.

@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -189,4 +190,40 @@ func TestEraseLeavesAKeyTakenAgain(t *testing.T) {
 	if rec, err := st.Store.Lookup(ctx, again.Key, time.Now()); err != nil || rec.ProfileID != b.ID {
 		t.Errorf("the key b's request took: %+v, %v", rec, err)
 	}
+}
+
+// TestEraseWhoseRemovalFailsIsOutcomeUnknown: an erasure whose mark is
+// written has ended the profile; when the removal of its items then fails,
+// its answer must not say that nothing happened (a 503 that a client takes
+// for "not erased" while every read answers 404). It is outcome-unknown,
+// and the next erasure finishes the removal.
+func TestEraseWhoseRemovalFailsIsOutcomeUnknown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs DynamoDB Local")
+	}
+	t.Parallel()
+	cfg := testenv.Config(t)
+	proxy := testenv.NewFaultProxy(t, cfg.Endpoint)
+	cfg.Endpoint = proxy.URL
+	st := testenv.NewStackWith(t, cfg)
+	ctx := context.Background()
+	p := erasable(t, st, 2)
+	// Only the removal's transaction deletes items: the mark passes.
+	proxy.OnlyWritesHolding(`"Delete"`)
+	proxy.Set(testenv.ThrottleWrites, 1, 0)
+	short, cancel := context.WithTimeout(ctx, 3*time.Second)
+	err := st.Store.Erase(short, p.ID, profile.Precondition{}, profile.ErasedOnRequest)
+	cancel()
+	proxy.Set(testenv.Pass, 0, 0)
+	proxy.OnlyWritesHolding("")
+	if !errors.Is(err, profile.ErrOutcomeUnknown) {
+		t.Fatalf("an erasure whose removal failed after its mark: %v, want ErrOutcomeUnknown", err)
+	}
+	if _, err := st.Store.Get(ctx, p.ID); !errors.Is(err, profile.ErrNotFound) {
+		t.Errorf("Get after the mark: %v, want ErrNotFound", err)
+	}
+	if err := st.Store.Erase(ctx, p.ID, profile.Precondition{}, profile.ErasedOnRequest); err != nil && !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("the erasure that finishes: %v", err)
+	}
+	requireNone(t, st, valuesOf(p))
 }
