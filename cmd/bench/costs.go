@@ -204,7 +204,7 @@ func endpointCosts(ctx context.Context, e *env, rep *report, p *progress) error 
 		}},
 		{"DELETE /api/me/profile (none left: 404)", func(ctx context.Context) error {
 			if err := asUser.DeleteMyProfile(ctx); !client.IsNotFound(err) {
-				return fmt.Errorf("want a 404, got %v", err)
+				return fmt.Errorf("want a 404, got %w", err)
 			}
 			return nil
 		}},

@@ -91,7 +91,7 @@ func TestEraseFinishesAnErasureCutShort(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Store.Get(ctx, p.ID); err != profile.ErrNotFound {
+	if _, err := st.Store.Get(ctx, p.ID); !errors.Is(err, profile.ErrNotFound) {
 		t.Errorf("Get of a marked profile: %v, want ErrNotFound", err)
 	}
 	if ids, err := st.Store.ProfileIDsByContact(ctx, profile.KeyEmail, p.Contacts[1].Value); err != nil || len(ids) != 1 || ids[0] != p.ID {
@@ -101,7 +101,7 @@ func TestEraseFinishesAnErasureCutShort(t *testing.T) {
 		t.Fatalf("the erasure that finishes: %v", err)
 	}
 	requireNone(t, st, valuesOf(p))
-	if err := st.Store.Erase(ctx, p.ID, profile.Precondition{}, profile.ErasedOnRequest); err != profile.ErrNotFound {
+	if err := st.Store.Erase(ctx, p.ID, profile.Precondition{}, profile.ErasedOnRequest); !errors.Is(err, profile.ErrNotFound) {
 		t.Errorf("an erasure once finished: %v, want ErrNotFound", err)
 	}
 }
@@ -128,7 +128,7 @@ func TestEraseMeetingAnErasureUnderWayIsNotFound(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Store.Erase(ctx, p.ID, profile.Precondition{}, profile.ErasedByDelete); err != profile.ErrNotFound {
+	if err := st.Store.Erase(ctx, p.ID, profile.Precondition{}, profile.ErasedByDelete); !errors.Is(err, profile.ErrNotFound) {
 		t.Errorf("an erasure meeting one under way: %v, want ErrNotFound", err)
 	}
 	requireNone(t, st, valuesOf(p))
