@@ -262,9 +262,15 @@ func TestEventsSurviveAPublisherFailureMidBatch(t *testing.T) {
 		}
 		return got
 	}
-	testenv.WaitFor(t, "5 versions of each profile on the bus", func() (bool, string) {
+	// The bus takes the events during an invocation, which is recorded when
+	// it returns: wait for the invocation that published the last ones too.
+	testenv.WaitFor(t, "5 versions of each profile on the bus, and the invocation that put them there", func() (bool, string) {
 		v := versions()
-		return len(v[pa.ProfileID]) >= 5 && len(v[pb.ProfileID]) >= 5, fmt.Sprintf("the bus holds %v", v)
+		mu.Lock()
+		defer mu.Unlock()
+		lastDone := len(invocations) > 0 && len(invocations[len(invocations)-1].failed) == 0
+		return len(v[pa.ProfileID]) >= 5 && len(v[pb.ProfileID]) >= 5 && lastDone,
+			fmt.Sprintf("the bus holds %v; %d invocations recorded", v, len(invocations))
 	})
 	for id, vs := range versions() {
 		// Records after the failed one were published again: a version may
