@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/profiles-service/profiles/client"
 	"github.com/profiles-service/profiles/client/bulk"
+	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/views"
 )
 
@@ -68,18 +68,15 @@ func TestImportKilledAndResumed(t *testing.T) {
 		b, _ := os.ReadFile(path + ".checkpoint")
 		return max(bytes.Count(b, []byte("\n"))-1, 0)
 	}
-	deadline := time.Now().Add(time.Minute)
-	for acked() < 1 {
+	testenv.WaitFor(t, "a batch acknowledged in the checkpoint", func() (bool, string) {
 		select {
 		case err := <-done:
 			t.Fatalf("the import ended before the stop: %v", err)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no batch acknowledged within a minute")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		n := acked()
+		return n >= 1, fmt.Sprintf("%d batches acknowledged", n)
+	})
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the stopped import: %v, want context.Canceled", err)

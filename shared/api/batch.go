@@ -45,10 +45,7 @@ type batchResult struct {
 // item's write takes the key's record at the item's position
 // (itemRecord), and an item whose key was used answers as it first did.
 func batchProfiles(d Deps) http.Handler {
-	if d.CursorSecret == "" {
-		panic("Idempotency-Key without the stack's secret: mark the endpoint Keyed in shared/api/routes.go")
-	}
-	hasher := idempotency.NewHasher([]byte(d.CursorSecret))
+	hasher := requestHasher(d)
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		key, err := idempotencyKey(r)
 		if err != nil {

@@ -52,14 +52,20 @@ func idempotentAcross(kind idempotency.Kind, status int, h keyedHandler) func(De
 	return keyed(kind, status, true, h)
 }
 
+// requestHasher is the keyed hash of the requests of a route that honours
+// Idempotency-Key. It fails at start, not at a client's first keyed
+// request: the endpoint must be marked Keyed for lambdaapp to fetch the
+// stack's secret.
+func requestHasher(d Deps) idempotency.Hasher {
+	if d.CursorSecret == "" {
+		panic("Idempotency-Key without the stack's secret: mark the endpoint Keyed in shared/api/routes.go")
+	}
+	return idempotency.NewHasher([]byte(d.CursorSecret))
+}
+
 func keyed(kind idempotency.Kind, status int, lookFirst bool, h keyedHandler) func(Deps) http.Handler {
 	return func(d Deps) http.Handler {
-		// Fail at start, not at a client's first keyed request: the
-		// endpoint must be marked Keyed for lambdaapp to fetch the secret.
-		if d.CursorSecret == "" {
-			panic("Idempotency-Key without the stack's secret: mark the endpoint Keyed in shared/api/routes.go")
-		}
-		hasher := idempotency.NewHasher([]byte(d.CursorSecret))
+		hasher := requestHasher(d)
 		return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			key, err := idempotencyKey(r)
 			if err != nil {
