@@ -39,7 +39,7 @@ func newLocal(t *testing.T) *local {
 	}
 	cfg := testenv.Config(t)
 	t.Cleanup(func() { _ = devstack.DeleteTable(context.Background(), testenv.DB(t), cfg.TableName) })
-	return &local{t: t, env: map[string]string{"DYNAMODB_ENDPOINT": cfg.Endpoint, "TABLE_NAME": cfg.TableName},
+	return &local{t: t, env: map[string]string{"DYNAMODB_ENDPOINT": cfg.Endpoint, "TABLE_NAME": cfg.TableName, "AWS_REGION": cfg.Region},
 		Store: dynamo.New(testenv.DB(t), cfg.TableName, 1)}
 }
 
