@@ -53,11 +53,11 @@ func TestImportKilledAndResumed(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
 	c := client.New(a.stack.URL, client.WithBearerToken(a.token))
-	const n = 450
+	// Six batches of 15, paced at 30 rows/s, a batch every half second: the
+	// stop comes after the first acknowledgement and before the last batch.
+	const n, size = 90, 15
 	path := bulkFile(t, "kill", n)
-	// Paced at 200 rows/s, a batch of 100 goes every half second: the stop
-	// comes after the first acknowledgement and before the last batch.
-	o := bulk.Options{Rate: 200, Concurrency: 2}
+	o := bulk.Options{Rate: 30, Concurrency: 2, BatchSize: size}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -81,10 +81,10 @@ func TestImportKilledAndResumed(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the stopped import: %v, want context.Canceled", err)
 	}
-	if got := acked(); got >= 5 {
+	if got := acked(); got >= n/size {
 		t.Fatalf("all %d batches acknowledged before the stop: the test resumed nothing", got)
 	}
-	sum, err := bulk.Import(context.Background(), c, path, bulk.Options{Rate: -1, Concurrency: 2})
+	sum, err := bulk.Import(context.Background(), c, path, bulk.Options{Rate: -1, Concurrency: 2, BatchSize: size})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,8 +115,9 @@ func Config(tb testing.TB) config.Config {
 	return cfg
 }
 
-// Region is the test's region, the same for a test and its subtests, so
-// that each client of its table finds it. Without -sharedDb, DynamoDB Local
+// Region is the test's region, the same for every call of one test, so
+// that each client of its table finds it (a subtest has its own: one that
+// reaches its parent's table takes the parent's clients). Without -sharedDb, DynamoDB Local
 // keeps one database per access key and region (DynamoDB Developer Guide,
 // "DynamoDB local usage notes"; with -inMemory too: a table created in one
 // region is not listed in another), and it serves one database's requests
@@ -126,10 +127,10 @@ func Config(tb testing.TB) config.Config {
 // different regions: in a process, each new test takes the next of
 // regions, from a start that differs by package.
 func Region(tb testing.TB) string {
-	root, _, _ := strings.Cut(tb.Name(), "/")
+	name := tb.Name()
 	regionsMu.Lock()
 	defer regionsMu.Unlock()
-	r, ok := regionOf[root]
+	r, ok := regionOf[name]
 	if !ok {
 		if regionOf == nil {
 			h := fnv.New32a()
@@ -139,7 +140,7 @@ func Region(tb testing.TB) string {
 		}
 		r = regions[nextRegion%len(regions)]
 		nextRegion++
-		regionOf[root] = r
+		regionOf[name] = r
 	}
 	return r
 }
@@ -147,7 +148,7 @@ func Region(tb testing.TB) string {
 var (
 	regions    = []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1"}
 	regionsMu  sync.Mutex
-	regionOf   map[string]string // root test name → region
+	regionOf   map[string]string // test name → region
 	nextRegion int
 )
 
