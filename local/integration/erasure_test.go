@@ -339,3 +339,38 @@ func TestUserErasureHidesBothUserViews(t *testing.T) {
 	partner.do("GET", "/api/users/"+userID+"/profile", nil, "x-api-key", key).expectProblem(t, http.StatusNotFound, "")
 	user.do("DELETE", "/api/me/profile", nil).expectProblem(t, http.StatusNotFound, "")
 }
+
+// TestUserUpdateFinishesAnErasureCutShort: a user's update that meets the
+// mark of an erasure cut short at the user's profile id (the erasing
+// process died after its first write) finishes that erasure and creates the
+// profile anew: 200, with none of the erased profile's values, in the table
+// or in the answer. It is the path for which UpdateMyProfile's policy holds
+// dynamodb:Query (the partition of the marked profile), so the least-
+// privilege check sees that action used on every run, not only when the
+// first updates of TestUniqueUserUnderConcurrentFirstUpdates happen to race.
+func TestUserUpdateFinishesAnErasureCutShort(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	tag := fmt.Sprintf("%08x", rand.Uint32()) //nolint:gosec // a test's unique value
+	user := a.as(t, testenv.UserToken(t, "cut-short-"+tag))
+	user.do("POST", "/api/me/profile/update", fmt.Sprintf(`{"givenName":"Before","familyName":"Family%s","email":"old.%s@erase.example"}`, tag, tag)).
+		expect(t, http.StatusOK, nil)
+	// The mark, as the erasure's first write leaves it, with its deadline past.
+	id := profile.UserProfileID("cut-short-" + tag)
+	if _, err := a.stack.DB.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{TableName: aws.String(a.stack.Config.TableName),
+		Key:              map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "PROFILE#" + id}, "SK": &types.AttributeValueMemberS{Value: "PROFILE"}},
+		UpdateExpression: aws.String("SET erasure = :r, erasureDeadline = :d"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":r": &types.AttributeValueMemberS{Value: "request"},
+			":d": &types.AttributeValueMemberS{Value: profile.FormatTime(time.Now().Add(-time.Minute))}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	user.do("GET", "/api/me/profile", nil).expectProblem(t, http.StatusNotFound, "")
+	var me map[string]any
+	user.do("POST", "/api/me/profile/update", `{"givenName":"After"}`).expect(t, http.StatusOK, &me)
+	if me["givenName"] != "After" || me["familyName"] != nil || me["email"] != nil {
+		t.Errorf("the update after the cut-short erasure answered %v, want givenName After and nothing of the erased profile", me)
+	}
+	requireErased(t, a, []string{"Family" + tag, "old." + tag})
+}
