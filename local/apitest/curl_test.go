@@ -1,4 +1,4 @@
-package integration
+package apitest_test
 
 import (
 	"encoding/json"
@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/profiles-service/profiles/client"
 	"github.com/profiles-service/profiles/local/apitest"
-	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/shared/views"
 )
 
 // The references' own curl commands, as they print them: only the base
@@ -93,16 +94,18 @@ const (
 )
 
 // TestReferenceCurlCommands runs every curl command of the two references
-// against the local API and checks the reference's answer: its status and
-// the shape of its body.
+// with the real curl against the API and checks the reference's answer: its
+// status and the shape of its body. The commands send no Content-Type, so
+// curl labels their JSON application/x-www-form-urlencoded: the service
+// reads a body as JSON whatever its Content-Type (openapi.yaml, docs/api.md).
 func TestReferenceCurlCommands(t *testing.T) {
 	t.Parallel()
-	a := newAPI(t)
+	a := apitest.New(t)
 	curl := func(command string, fill ...string) (int, []byte) {
 		t.Helper()
 		r := strings.NewReplacer(append([]string{
-			"https://your.base-url.here", a.stack.URL, "https://my.stage.org/v1", a.stack.URL,
-			"https://service.centrapay.com", a.stack.URL, "<token>", a.token,
+			"https://your.base-url.here", a.URL, "https://my.stage.org/v1", a.URL,
+			"https://service.centrapay.com", a.URL, "<token>", a.Token("admin", apitest.Scopes...),
 		}, fill...)...)
 		cmd := exec.Command("sh", "-c", r.Replace(command)+" --silent --show-error --write-out '\n%{http_code}'")
 		out, err := cmd.Output()
@@ -125,7 +128,7 @@ func TestReferenceCurlCommands(t *testing.T) {
 		}
 	}
 
-	var created Profile
+	var created views.Profile
 	status, body := curl(curlCreateProfile)
 	expect("POST /profiles", status, 201, body, &created)
 	if created.ProfileID == "" || apitest.StringOf(created.Name) != "Mary Jane Smith" || len(created.Contacts) != 2 || created.Country == nil || created.Country.Alpha2Code != "US" {
@@ -144,7 +147,7 @@ func TestReferenceCurlCommands(t *testing.T) {
 	fillProfile := []string{"60ba407d15951453e60e49f8/contacts/60ba407d15951453e60e49f8", created.ProfileID + "/contacts/" + created.Contacts[0].ContactID,
 		"60ba407d15951453e60e49f8", created.ProfileID}
 	// isMary holds a profile body to the reference's Mary Jane Smith.
-	isMary := func(what string, p Profile, body []byte) {
+	isMary := func(what string, p views.Profile, body []byte) {
 		t.Helper()
 		if p.ProfileID != created.ProfileID || apitest.StringOf(p.Name) != "Mary Jane Smith" || apitest.StringOf(p.FirstName) != "Mary" ||
 			apitest.StringOf(p.MiddleName) != "Jane" || apitest.StringOf(p.LastName) != "Smith" || !p.Enabled || p.Country == nil || p.Country.Alpha2Code != "US" ||
@@ -153,15 +156,15 @@ func TestReferenceCurlCommands(t *testing.T) {
 		}
 	}
 
-	var got Profile
+	var got views.Profile
 	status, body = curl(curlGetProfile, fillProfile...)
 	expect("GET /profiles/{id}", status, 200, body, &got)
 	isMary("GET /profiles/{id}", got, body)
-	got = Profile{}
+	got = views.Profile{}
 	status, body = curl(curlUpdateProfile, fillProfile...)
 	expect("PUT /profiles/{id}", status, 200, body, &got)
 	isMary("PUT /profiles/{id}", got, body)
-	var list []Profile
+	var list []views.Profile
 	// curl itself refuses the reference's URL as printed ("URL using
 	// bad/illegal format": filter[name] holds spaces); with the spaces
 	// percent-encoded, it is sent as written. Nobody here is Westley.
@@ -170,7 +173,7 @@ func TestReferenceCurlCommands(t *testing.T) {
 	if list == nil || len(list) != 0 {
 		t.Errorf("GET /profiles with every filter: %s, want []", body)
 	}
-	var contacts []Contact
+	var contacts []views.Contact
 	status, body = curl(curlListContacts, fillProfile...)
 	expect("GET contacts", status, 200, body, &contacts)
 	if len(contacts) != 2 {
@@ -181,7 +184,7 @@ func TestReferenceCurlCommands(t *testing.T) {
 			t.Errorf("GET contacts: contact %d is %+v, want %+v", i, c, created.Contacts[i])
 		}
 	}
-	var c Contact
+	var c views.Contact
 	status, body = curl(curlGetContact, fillProfile...)
 	expect("GET contact", status, 200, body, &c)
 	if c.ContactID != created.Contacts[0].ContactID || c.Key != created.Contacts[0].Key || c.Value != created.Contacts[0].Value || c.Value != "client@email.com" {
@@ -189,9 +192,8 @@ func TestReferenceCurlCommands(t *testing.T) {
 	}
 
 	// The contact commands on a second profile, without client@email.com.
-	var other Profile
-	a.do("POST", "/profiles", `{"firstName":"Other"}`).expect(t, 201, &other)
-	c = Contact{}
+	other := must(a.Admin.CreateProfile(ctx, client.ProfileInput{FirstName: client.Value("Other")}, nil))(t)
+	c = views.Contact{}
 	status, body = curl(curlCreateContact, "60ba407d15951453e60e49f8", other.ProfileID)
 	expect("POST contact", status, 201, body, &c)
 	if c.ContactID == "" || c.Key != "email" || c.Value != "client@email.com" {
@@ -199,7 +201,7 @@ func TestReferenceCurlCommands(t *testing.T) {
 	}
 	contactID := c.ContactID
 	fillContact := []string{"60ba407d15951453e60e49f8/contacts/60ba407d15951453e60e49f8", other.ProfileID + "/contacts/" + contactID}
-	c = Contact{}
+	c = views.Contact{}
 	status, body = curl(curlUpdateContact, fillContact...)
 	expect("PUT contact", status, 200, body, &c)
 	if c.ContactID != contactID || c.Key != "email" || c.Value != "client@email.com" {
@@ -210,26 +212,30 @@ func TestReferenceCurlCommands(t *testing.T) {
 	if len(body) != 0 {
 		t.Errorf("DELETE contact: body %s", body)
 	}
-	a.do("GET", "/profiles/"+other.ProfileID+"/contacts/"+contactID, nil).expectProblem(t, 404, "")
+	if _, err := a.Admin.GetContact(ctx, other.ProfileID, contactID); !client.IsNotFound(err) {
+		t.Errorf("GET the deleted contact: %v, want a 404", err)
+	}
 	status, body = curl(curlDeleteProfile, fillProfile...)
 	expect("DELETE profile", status, 204, body, nil)
 	if len(body) != 0 {
 		t.Errorf("DELETE profile: body %s", body)
 	}
-	a.do("GET", "/profiles/"+created.ProfileID, nil).expectProblem(t, 404, "")
+	if _, err := a.Admin.GetProfile(ctx, created.ProfileID); !client.IsNotFound(err) {
+		t.Errorf("GET the deleted profile: %v, want a 404", err)
+	}
 	status, body = curl(curlGetProfile, fillProfile...)
 	expect("GET /profiles/{id} after the delete", status, 404, body, nil)
 
 	// The user-profile reference: the token alone in authorization.
 	user := "da75ad90-9a5b-4df0-8374-f48b3a8fbfcc"
 	var me map[string]any
-	status, body = curl(curlUpdateMyProfile, "<TOKEN>", testenv.UserToken(t, user))
+	status, body = curl(curlUpdateMyProfile, "<TOKEN>", a.UserToken(user))
 	expect("POST /api/me/profile/update", status, 200, body, &me)
 	if got := apitest.KeysInOrder(t, body); strings.Join(got, ",") != "userId,givenName,familyName,featureUpdates,marketingUpdates,email,emailVerified,phoneNumber,phoneVerified" {
 		t.Errorf("user profile keys %v", got)
 	}
-	verifyUserEmail(t, a, user) // the partner's answer holds only a verified address
-	status, body = curl(curlGetUserProfile, "<TOKEN>", newKey(t, a, "curl-partner"))
+	verifyEmail(t, a, "john.doe@centrapay.com", true) // the partner's answer holds only a verified address
+	status, body = curl(curlGetUserProfile, "<TOKEN>", a.NewAPIKey("curl-partner"))
 	expect("GET /api/users/{userId}/profile", status, 200, body, &me)
 	if want := `{"givenName":"John","familyName":"Doe","featureUpdates":false,"marketingUpdates":true,"email":"john.doe@centrapay.com"}`; string(body) != want {
 		t.Errorf("partner view %s, want %s", body, want)
