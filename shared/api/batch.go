@@ -3,8 +3,6 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -67,11 +65,8 @@ func batchProfiles(d Deps) http.Handler {
 		}
 		out := make([]batchResult, len(results))
 		for i, res := range results {
-			if once != nil {
-				var replayed bool
-				if res, replayed = settleItem(r, d, itemRecord(once, i), res); replayed {
-					w.Header().Set("Idempotent-Replayed", "true")
-				}
+			if res.Replay != nil {
+				w.Header().Set("Idempotent-Replayed", "true")
 			}
 			out[i] = resultOf(r, res)
 		}
@@ -142,61 +137,16 @@ func outcomeStatus(o profile.Outcome) int {
 	return http.StatusOK
 }
 
-// errNothingChanged is an upsert of a keyed batch that found its profile
-// holding its values already, which the item's first run may have written.
-var errNothingChanged = errors.New("the matched profile holds the item's values already")
-
-// settleItem answers a keyed batch's item as its first run did when its
-// key was used: when its write met the key's record, or met a state (a
-// conflict, a missing profile, nothing left to change) that run may have
-// caused, as replayIfUsed does for one request.
-func settleItem(r *http.Request, d Deps, rec *idempotency.Record, res profile.BatchResult) (profile.BatchResult, bool) {
-	var used *idempotency.UsedError
-	switch {
-	case errors.As(res.Err, &used):
-		return replayItem(r, d, rec, used.Record), true
-	case res.Err == nil && res.Outcome == profile.OutcomeUnchanged:
-		first, err := usedBefore(r, d, rec, errNothingChanged)
-		if first != nil {
-			return replayItem(r, d, rec, *first), true
-		}
-		if errors.Is(err, errNothingChanged) {
-			return res, false
-		}
-		return profile.BatchResult{Err: err}, false
-	case stateful(res.Err):
-		first, err := usedBefore(r, d, rec, res.Err)
-		if first != nil {
-			return replayItem(r, d, rec, *first), true
-		}
-		return profile.BatchResult{Err: err}, false
-	}
-	return res, false
-}
-
-// replayItem is the result of an item whose key its first run used: its
-// outcome then, with the profile as it is now.
-func replayItem(r *http.Request, d Deps, rec *idempotency.Record, used idempotency.Record) profile.BatchResult {
-	if err := sameRequest(rec, used); err != nil {
-		return profile.BatchResult{Err: err}
-	}
-	p, err := d.service.Get(r.Context(), used.ProfileID)
-	if errors.Is(err, profile.ErrNotFound) {
-		err = fmt.Errorf("%w: %w", errReplayedDeleted, err)
-	}
-	if err != nil {
-		return profile.BatchResult{Err: err}
-	}
-	outcome := profile.OutcomeUpdated
-	if used.Status == http.StatusCreated {
-		outcome = profile.OutcomeCreated
-	}
-	return profile.BatchResult{Outcome: outcome, Profile: p}
-}
-
 // resultOf is an item's result on the wire: its status and outcome with
 // the profile, or its problem.
 func resultOf(r *http.Request, res profile.BatchResult) batchResult {
+	if rp := res.Replay; rp != nil {
+		// The item's first run: its outcome then, the profile as it is now.
+		res.Outcome, res.Profile = profile.OutcomeUpdated, rp.Profile
+		if rp.Record.Status == http.StatusCreated {
+			res.Outcome = profile.OutcomeCreated
+		}
+	}
 	if res.Err != nil {
 		p, _ := problemOf(r, res.Err)
 		return batchResult{Status: p.Status, Problem: &p}

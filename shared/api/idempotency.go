@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/profiles-service/profiles/shared/idempotency"
-	"github.com/profiles-service/profiles/shared/metrics"
 	"github.com/profiles-service/profiles/shared/profile"
 	"github.com/profiles-service/profiles/shared/views"
 )
@@ -79,66 +77,14 @@ func keyed(kind idempotency.Kind, status int, lookFirst bool, h keyedHandler) fu
 				return err
 			}
 			once.Kind, once.Status = kind, status
-			if lookFirst {
-				switch used, err := d.Idempotency.Lookup(r.Context(), once.Key, d.service.Now()); {
-				case err == nil:
-					return replay(w, r, d, once, used)
-				case !errors.Is(err, idempotency.ErrUnknownKey):
-					return err
-				}
-			}
-			err = h(d, once)(w, r)
-			var used *idempotency.UsedError
-			switch {
-			case errors.As(err, &used):
-				return replay(w, r, d, once, used.Record)
-			case stateful(err):
-				return replayIfUsed(w, r, d, once, err)
+			replayed, err := d.service.Keyed(r.Context(), once, lookFirst, func() error { return h(d, once)(w, r) })
+			if replayed != nil {
+				writeReplay(w, replayed)
+				return nil
 			}
 			return err
 		})
 	}
-}
-
-// replayIfUsed answers a keyed request refused for the state it met (err):
-// that state may be the first request's doing (the contact it added, the
-// limit it filled) or have followed it (its profile deleted since), so a
-// used key answers as the first time. When the key's record cannot
-// be read, whether a first request landed is unknown, and so is whether
-// err is true of this request: outcome-unknown, which a retry settles,
-// never a 4xx that says a landed write did not happen.
-func replayIfUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Record, err error) error {
-	rec, err := usedBefore(r, d, once, err)
-	if rec == nil {
-		return err
-	}
-	return replay(w, r, d, once, *rec)
-}
-
-// usedBefore reads the record of a keyed request's key when the request
-// met a state (err)
-// that a first request with the key may have caused: the record when the
-// key was used; else no record and err, or outcome-unknown when the
-// record cannot be read.
-func usedBefore(r *http.Request, d Deps, once *idempotency.Record, err error) (*idempotency.Record, error) {
-	rec, lerr := d.Idempotency.Lookup(r.Context(), once.Key, d.service.Now())
-	switch {
-	case lerr == nil:
-		return &rec, nil
-	case errors.Is(lerr, idempotency.ErrUnknownKey):
-		return nil, err
-	}
-	metrics.Add(r.Context(), metrics.WriteOutcomeUnknown, 1)
-	// err and lerr as text only: the answer is outcome-unknown, not
-	// whatever writeError would make of err's or lerr's kind.
-	return nil, fmt.Errorf("%w: the request met %q, and its Idempotency-Key's record could not be read: %v",
-		profile.ErrOutcomeUnknown, err, lerr) //nolint:errorlint // text only, as said above
-}
-
-// stateful errors depend on what is stored, not on the request alone.
-func stateful(err error) bool {
-	var ce *profile.ConflictError
-	return errors.Is(err, profile.ErrNotFound) || errors.Is(err, profile.ErrPreconditionFailed) || errors.As(err, &ce)
 }
 
 // errAmbiguousKey is an Idempotency-Key that cannot reach the handler as
@@ -180,65 +126,23 @@ func claim(r *http.Request, hasher idempotency.Hasher, key string, now time.Time
 	return once, nil
 }
 
-// replay answers a request whose key a request used before: a 422 for
-// another request; else the first answer's status and Location with the
-// resource as it is now (its current ETag), marked Idempotent-Replayed.
-// A resource deleted since is a 404 of its own type (errReplayedDeleted).
-func replay(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Record, used idempotency.Record) error {
-	err := replayUsed(w, r, d, once, used)
-	if errors.Is(err, profile.ErrNotFound) {
-		return fmt.Errorf("%w: %w", errReplayedDeleted, err)
-	}
-	return err
-}
-
-// errReplayedDeleted is a keyed replay whose resource was deleted since
-// the first request made it.
-var errReplayedDeleted = errors.New("the resource this Idempotency-Key's request made was deleted since")
-
-func replayUsed(w http.ResponseWriter, r *http.Request, d Deps, once *idempotency.Record, used idempotency.Record) error {
-	if err := sameRequest(once, used); err != nil {
-		return err
-	}
+// writeReplay answers a request whose key a request used before as that
+// request was answered: its status and Location, with what it made as it
+// is now (its current ETag), marked Idempotent-Replayed.
+func writeReplay(w http.ResponseWriter, r *profile.Replay) {
 	w.Header().Set("Idempotent-Replayed", "true")
-	ctx := r.Context()
-	switch used.Kind {
+	switch r.Record.Kind {
 	case idempotency.KindContact:
-		c, err := d.service.GetContact(ctx, used.ProfileID, used.ContactID)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Location", contactLocation(used.ProfileID, c.ID))
-		writeContact(w, used.Status, c)
+		w.Header().Set("Location", contactLocation(r.Record.ProfileID, r.Contact.ID))
+		writeContact(w, r.Record.Status, r.Contact)
 	case idempotency.KindUser:
-		p, err := d.service.Get(ctx, used.ProfileID)
-		if err != nil {
-			return err
-		}
-		writeUser(w, used.Status, p)
-	case idempotency.KindProfile:
-		p, err := d.service.Get(ctx, used.ProfileID)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Location", profileLocation(p.ID))
-		writeProfile(w, used.Status, p)
+		writeUser(w, r.Record.Status, r.Profile)
 	case idempotency.KindErasure:
-		// The receipt as it was: what is erased stays erased.
-		encode(w, used.Status, views.ReceiptOf(profile.ReceiptOf(used.Erased, used.ErasedAt)))
+		encode(w, r.Record.Status, views.ReceiptOf(r.Receipt))
 	default:
-		return fmt.Errorf("idempotency record of unknown kind %q", used.Kind)
+		w.Header().Set("Location", profileLocation(r.Profile.ID))
+		writeProfile(w, r.Record.Status, r.Profile)
 	}
-	return nil
-}
-
-// sameRequest is the 422 of a key used before with another request.
-func sameRequest(once *idempotency.Record, used idempotency.Record) error {
-	if !once.SameRequest(used) {
-		return &requestError{status: http.StatusUnprocessableEntity, field: "Idempotency-Key",
-			msg: "was used with another request; use a new key for a new request"}
-	}
-	return nil
 }
 
 func printableASCII(s string) bool {

@@ -60,6 +60,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	encodeStatus(w, p.Status, p)
 }
 
+// keyReusedMessage is what the 422 of a key used with another request says.
+const keyReusedMessage = "was used with another request; use a new key for a new request"
+
 // problemOf is the one place that maps an error to an HTTP status and a
 // problem+json body (and says whether the answer carries Retry-After): a
 // request's, or one batch item's.
@@ -88,7 +91,11 @@ func problemOf(r *http.Request, err error) (p problem, retryAfter bool) {
 		p.Status, p.Type, p.Title = http.StatusBadRequest, problemBase+"ambiguous-idempotency-key", "Ambiguous Idempotency-Key"
 		p.Detail = "The Idempotency-Key has a comma or came in several headers, so which key was meant cannot be told; nothing was written."
 		p.Errors = []profile.FieldError{{Field: "Idempotency-Key", Message: "must be one key without a comma"}}
-	case errors.Is(err, errReplayedDeleted):
+	case errors.Is(err, profile.ErrKeyReused):
+		p.Status, p.Title = http.StatusUnprocessableEntity, http.StatusText(http.StatusUnprocessableEntity)
+		p.Errors = []profile.FieldError{{Field: "Idempotency-Key", Message: keyReusedMessage}}
+		p.Detail = "Idempotency-Key: " + keyReusedMessage
+	case errors.Is(err, profile.ErrReplayedDeleted):
 		p.Status, p.Type, p.Title = http.StatusNotFound, problemBase+"replayed-resource-deleted", "Not Found"
 		p.Detail = "This Idempotency-Key's request took effect before, but what it made has been deleted since."
 	case errors.Is(err, profile.ErrNotFound):

@@ -53,7 +53,7 @@ func (d Deps) cursors() cursorCodec {
 // serves it serves only its own.
 func NewServer(d Deps, e Endpoint) http.Handler {
 	d.Budget = d.Budget.Filled()
-	d.service = profile.NewService(d.Store, d.Budget)
+	d.service = profile.NewService(d.Store, d.Idempotency, d.Budget)
 	mux := http.NewServeMux()
 	for _, rt := range e.routes {
 		mux.Handle(rt.pattern, rt.handler(d))

@@ -51,6 +51,9 @@ type BatchResult struct {
 	Outcome Outcome
 	Profile *Profile
 	Err     error
+	// Replay is the item's first run, for an item of a keyed batch whose
+	// key that run used (Outcome, Profile and Err are then unset).
+	Replay *Replay
 }
 
 // batchItem is an item checked and ready to run.

@@ -1,5 +1,7 @@
 // Package profile holds the domain of the service: profiles, their contacts,
-// validation and the errors the domain can return. It imports no AWS package.
+// validation and the errors the domain can return; the use cases over them
+// (Service); and the port of their persistence (Store). It imports no AWS
+// package.
 package profile
 
 import (

@@ -16,15 +16,17 @@ import (
 // table in the store.
 type Service struct {
 	store Store
+	keys  idempotency.Store
 	now   func() time.Time
 }
 
-// NewService returns the use cases over store within the request's time
-// budget b, writing times from b's clock at the API's precision (tests
-// pass a clock that moves only when told).
-func NewService(store Store, b budget.Budget) *Service {
+// NewService returns the use cases over store, with keys the records of
+// used Idempotency-Keys (nil where no route takes one), within the
+// request's time budget b, writing times from b's clock at the API's
+// precision (tests pass a clock that moves only when told).
+func NewService(store Store, keys idempotency.Store, b budget.Budget) *Service {
 	b = b.Filled()
-	return &Service{store: store, now: func() time.Time { return b.Now().UTC().Truncate(time.Second) }}
+	return &Service{store: store, keys: keys, now: func() time.Time { return b.Now().UTC().Truncate(time.Second) }}
 }
 
 // Now is the service's clock: the time the next write records.

@@ -81,7 +81,34 @@ func (s *Service) Batch(ctx context.Context, items []BatchItem, key BatchKey) ([
 		})
 	}
 	wg.Wait()
+	if key != nil {
+		for i := range results {
+			results[i] = s.settleItem(ctx, key(i, results[i].Outcome), results[i])
+		}
+	}
 	return results, nil
+}
+
+// settleItem answers an item of a keyed batch as its first run did when
+// its key was used: when its write met the key's record, or met a state (a
+// conflict, a missing profile, nothing left to change) that run may have
+// caused, as Keyed does for one request.
+func (s *Service) settleItem(ctx context.Context, rec *idempotency.Record, res BatchResult) BatchResult {
+	err := res.Err
+	if err == nil && res.Outcome == OutcomeUnchanged {
+		err = errNothingChanged
+	}
+	if err == nil {
+		return res
+	}
+	switch r, err := s.settle(ctx, rec, err); {
+	case r != nil:
+		return BatchResult{Replay: r}
+	case errors.Is(err, errNothingChanged):
+		return res
+	default:
+		return BatchResult{Err: err}
+	}
 }
 
 // runItem runs one checked item: a create, or an upsert's look-up then its

@@ -26,7 +26,7 @@ func set[T any](v T) profile.Field[T] { return profile.Field[T]{Set: true, Value
 func newService(t *testing.T) (*profile.Service, *memstore.Store) {
 	t.Helper()
 	store := memstore.New()
-	return profile.NewService(store, budget.Budget{Now: func() time.Time { return t0 }}), store
+	return profile.NewService(store, store, budget.Budget{Now: func() time.Time { return t0 }}), store
 }
 
 // keyed is an Idempotency-Key's record as the api's wrapper makes it:
@@ -317,7 +317,7 @@ func TestServiceUserCreateRaceBecomesUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := &racingStore{Store: memstore.New(), racer: racer}
-	svc := profile.NewService(store, budget.Budget{Now: func() time.Time { return t0.Add(time.Second) }})
+	svc := profile.NewService(store, store, budget.Budget{Now: func() time.Time { return t0.Add(time.Second) }})
 	once := keyed("k-race", idempotency.KindUser)
 	got, err := svc.UpdateUser(ctx, "user-1", profile.UserChanges{FamilyName: set("Ours")}, once)
 	if err != nil {
@@ -388,7 +388,7 @@ func TestServiceRefusesEmptyChange(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			store := &countingStore{Store: memstore.New()}
-			err := tt.do(profile.NewService(store, budget.Budget{}))
+			err := tt.do(profile.NewService(store, nil, budget.Budget{}))
 			var ve *profile.ValidationError
 			if !errors.As(err, &ve) || len(ve.Errors) != 1 || ve.Errors[0].Field != "body" {
 				t.Fatalf("err = %v, want a ValidationError of the body", err)
