@@ -94,7 +94,7 @@ func (s *Store) pageIndexDown(index string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	at, ok := s.downSince[index]
-	return ok && time.Since(at) < pageIndexRecheck
+	return ok && s.budget.Now().Sub(at) < pageIndexRecheck
 }
 
 // pageIndexNotActive tells whether err is DynamoDB refusing a query of the
@@ -114,7 +114,7 @@ func (s *Store) pageIndexNotActive(ctx context.Context, index string, err error)
 	if s.downSince == nil {
 		s.downSince = map[string]time.Time{}
 	}
-	s.downSince[index] = time.Now()
+	s.downSince[index] = s.budget.Now()
 	slog.WarnContext(ctx, "page index not active: listing from its thin twin", "index", index, "error", apiErr.ErrorMessage())
 	return true
 }

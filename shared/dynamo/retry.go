@@ -33,10 +33,9 @@ func (s *Store) retryWrite(ctx context.Context, onChanged error, write func() er
 			return err
 		}
 		pause := backoffDelay(attempt)
-		if !s.budget.CanStart(s.budget.Until(deadline) - pause) {
+		if !s.budget.CanStart(s.budget.Until(deadline)-pause) || !wait(ctx, pause) {
 			return fmt.Errorf("%w: the profile kept changing (%d tries)", profile.ErrUnavailable, attempt)
 		}
-		time.Sleep(pause)
 	}
 }
 
@@ -60,10 +59,21 @@ func backoffDelay(attempt int) time.Duration {
 
 // backoff waits backoffDelay, or until ctx ends.
 func backoff(ctx context.Context, attempt int) error {
+	if !wait(ctx, backoffDelay(attempt)) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// wait pauses for d, or less when ctx ends first (the caller is gone, or
+// its deadline came): it reports whether the whole pause passed.
+func wait(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(backoffDelay(attempt)):
-		return nil
+		return false
+	case <-t.C:
+		return true
 	}
 }

@@ -192,13 +192,12 @@ func (s *Store) commit(ctx context.Context, w write) error {
 			pause = backoffDelay(try)
 		}
 		left = b.Until(deadline)
-		if !b.CanResend(left, pause) {
+		if !b.CanResend(left, pause) || !wait(ctx, pause) {
 			if !mayHaveLanded {
 				return classify(err) // throttled each time: nothing applied
 			}
 			return s.outcomeUnknown(ctx, w, try, err)
 		}
-		time.Sleep(pause)
 		timeout = b.ResendTimeout(left, pause)
 	}
 }
