@@ -10,10 +10,11 @@ import (
 
 // Service runs the use cases of profiles, their contacts and the user view
 // over a Store. It owns what a use case decides beyond one aggregate: the
-// clock of the times it writes, the preconditions (If-Match on a profile
-// or a contact), the ids an Idempotency-Key's record keeps, and the user's
-// create-or-update. Callers pass typed values: HTTP stays in the api, the
-// table in the store.
+// clock of the times it writes, the preconditions (a contact's If-Match; a
+// profile's it hands to the store, whose write is conditioned on the
+// version it read), the Idempotency-Key's replays and the ids its record
+// keeps (Keyed), the user's create-or-update, batches and erasures.
+// Callers pass typed values: HTTP stays in the api, the table in the store.
 type Service struct {
 	store Store
 	keys  idempotency.Store
