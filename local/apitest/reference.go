@@ -1,7 +1,7 @@
 package apitest
 
-// ReferenceCreate is the reference's POST /profiles example body
-// (/work/shared/reference), as the tests of both suites send it.
+// ReferenceCreate is the POST /profiles example body of the admin API's
+// reference document, as the tests of both suites send it.
 const ReferenceCreate = `{
   "contacts": [
     {"key": "email", "value": "client@email.com", "uuid": null},
