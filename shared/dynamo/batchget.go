@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -14,37 +15,63 @@ import (
 const batchGetLimit = 100
 
 // getMany reads profiles by id, eventually consistent as the index that
-// named them, a BatchGetItem of up to 100 at a time, again for the keys
-// DynamoDB leaves unprocessed. A missing profile, or one being erased, is
-// absent from the map.
+// named them (batchGet). A missing profile, or one being erased, is absent
+// from the map.
 func (s *Store) getMany(ctx context.Context, ids []string) (map[string]*profile.Profile, error) {
+	items, err := s.batchGet(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]*profile.Profile, len(items))
+	for _, raw := range items {
+		p, err := decodeProfile(raw)
+		if err != nil {
+			return nil, err
+		}
+		// Not the fence of a create that never landed, nor a profile
+		// whose erasure began.
+		if p.ID != "" && stringAttr(raw, erasureAttr) == "" {
+			found[p.ID] = p
+		}
+	}
+	return found, nil
+}
+
+// batchGet reads the profile items of ids (with names, only those
+// attributes), eventually consistent, a BatchGetItem of up to 100 at a
+// time, again for the keys DynamoDB leaves unprocessed. An item missing is
+// absent from the answer, which is in no particular order.
+func (s *Store) batchGet(ctx context.Context, ids []string, names ...string) ([]map[string]types.AttributeValue, error) {
+	base := types.KeysAndAttributes{}
+	if len(names) > 0 {
+		proj := expression.NamesList(expression.Name(names[0]))
+		for _, n := range names[1:] {
+			proj = proj.AddNames(expression.Name(n))
+		}
+		expr, err := expression.NewBuilder().WithProjection(proj).Build()
+		if err != nil {
+			return nil, err
+		}
+		base.ProjectionExpression, base.ExpressionAttributeNames = expr.Projection(), expr.Names()
+	}
 	// BatchGetItem refuses a request that names a key twice.
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
-	found := make(map[string]*profile.Profile, len(ids))
+	var items []map[string]types.AttributeValue
 	for len(ids) > 0 {
 		n := min(len(ids), batchGetLimit)
-		keys := make([]map[string]types.AttributeValue, n)
+		ka := base
+		ka.Keys = make([]map[string]types.AttributeValue, n)
 		for i, id := range ids[:n] {
-			keys[i] = key(profileKey(id), profileSK)
+			ka.Keys[i] = key(profileKey(id), profileSK)
 		}
 		ids = ids[n:]
-		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
+		req := map[string]types.KeysAndAttributes{s.table: ka}
 		for attempt := 1; len(req) > 0; attempt++ {
 			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 			if err != nil {
 				return nil, classify(err)
 			}
-			for _, raw := range out.Responses[s.table] {
-				p, err := decodeProfile(raw)
-				if err != nil {
-					return nil, err
-				}
-				// Not the fence of a create that never landed, nor a
-				// profile whose erasure began.
-				if p.ID != "" && stringAttr(raw, erasureAttr) == "" {
-					found[p.ID] = p
-				}
-			}
+			items = append(items, out.Responses[s.table]...)
 			if req = out.UnprocessedKeys; len(req) > 0 {
 				if err := backoff(ctx, attempt); err != nil {
 					return nil, classify(err)
@@ -52,5 +79,5 @@ func (s *Store) getMany(ctx context.Context, ids []string) (map[string]*profile.
 			}
 		}
 	}
-	return found, nil
+	return items, nil
 }

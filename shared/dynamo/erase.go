@@ -34,6 +34,13 @@ const erasureDeadlineAttr = "erasureDeadline"
 // clockSkew bounds how far apart the clocks of two processes are.
 const clockSkew = 5 * time.Second
 
+// underWay tells whether the erasure whose mark has deadline may still be
+// running at now (on another process's clock); a zero deadline (a mark
+// without one) is past.
+func underWay(deadline, now time.Time) bool {
+	return now.Before(deadline.Add(clockSkew))
+}
+
 // maxTransactItems is DynamoDB's limit on the items of one transaction.
 const maxTransactItems = 100
 
@@ -116,7 +123,7 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 			return profile.ErrNotFound
 		case part.erasure != "":
 			marked = &part // finish it, whether cut short or under way
-			another = s.budget.Now().Before(part.erasureDeadline.Add(clockSkew))
+			another = underWay(part.erasureDeadline, s.budget.Now())
 			return nil
 		}
 		extra, err := guard(part.p)
@@ -129,9 +136,13 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 			cond = cond.And(extra)
 		}
 		deadline := profile.FormatTime(s.budget.Deadline(ctx))
+		// The mark also moves the item to the erasing partition of the
+		// list indexes (erasingPK): out of every listing, and where the
+		// retention job finds it should the removal never come.
 		expr, err := expression.NewBuilder().WithCondition(cond).
 			WithUpdate(expression.Set(expression.Name(erasureAttr), expression.Value(string(reason))).
-				Set(expression.Name(erasureDeadlineAttr), expression.Value(deadline))).Build()
+				Set(expression.Name(erasureDeadlineAttr), expression.Value(deadline)).
+				Set(expression.Name(listPartitionAttr), expression.Value(erasingPK(shardOf(id, s.shards))))).Build()
 		if err != nil {
 			return err
 		}

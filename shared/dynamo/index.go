@@ -17,7 +17,8 @@ import (
 // attribute of the same name (sortKey). Its partition key, listPK, is the
 // profile's enabled state and shard (listPK()), so filter[enabled] reads
 // only its own partitions and a listing merges the partitions it reads by
-// sort key. These list indexes are thin: the indexes of createTime and
+// sort key. An erasure's mark moves the profile to a partition of its own
+// (erasingPK()), which no listing reads. These list indexes are thin: the indexes of createTime and
 // profileId hold only keys, byUpdateTime also the version the
 // retention job deletes, and the indexes of the names also the other
 // sort values, so a name filter can be ordered by any field without reading

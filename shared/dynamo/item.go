@@ -15,6 +15,7 @@ const (
 	profilePrefix = "PROFILE#"
 	contactPrefix = "CONTACT#"
 	listPrefix    = "PROFILES#"
+	erasingPrefix = "ERASING#"
 	profileSK     = "PROFILE"
 	markerSK      = "MARKER"
 )
@@ -121,6 +122,17 @@ func shardOf(id string, shards int) int {
 // and its shard, so filter[enabled] reads only its own partitions.
 func listPK(enabled bool, shard int) string {
 	return listPrefix + enabledKey(enabled) + "#" + strconv.Itoa(shard)
+}
+
+// erasingPK is the list partition of a profile whose erasure began (its
+// mark moves it there): no listing reads it (partitions names only
+// listPK's), so a marked profile leaves every listing at once, page
+// indexes included, which project the profile but not the mark; and the
+// retention job finds an erasure cut short there (CutShortErasures),
+// enabled or disabled. It is split by shard as the others are, so a burst
+// of erasures does not write one index partition.
+func erasingPK(shard int) string {
+	return erasingPrefix + strconv.Itoa(shard)
 }
 
 func enabledKey(enabled bool) string {

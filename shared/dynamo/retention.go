@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,57 @@ import (
 // page's last key ("" to start); the returned key is "" when no more
 // follow. A page may hold fewer than limit profiles while more follow.
 func (s *Store) DisabledBefore(ctx context.Context, cutoff time.Time, limit int32, after string) ([]profile.Disabled, string, error) {
+	disabled := func(shard int) string { return listPK(false, shard) }
+	return pageShards(ctx, s, disabled, profile.FormatTime(cutoff), limit, after,
+		func(items []map[string]types.AttributeValue) ([]profile.Disabled, error) {
+			found := make([]profile.Disabled, 0, len(items))
+			for _, it := range items {
+				d := decoder{av: it}
+				found = append(found, profile.Disabled{ID: strings.TrimPrefix(d.str("PK"), profilePrefix), Version: d.int("version")})
+				if d.err != nil {
+					return nil, d.err
+				}
+			}
+			return s.untouchedSince(ctx, found, cutoff)
+		})
+}
+
+// CutShortErasures pages through the profiles whose erasure was cut short
+// at now: marked, and the mark's deadline (and clockSkew) past, as erase
+// judges a mark it finds; enabled or disabled. They are the erasing
+// partitions of the byUpdateTime index (erasingPK, where the mark moves a
+// profile), shard by shard, and one read of their marks (BatchGetItem):
+// its cost follows the erasures begun and not finished, not the table. A
+// mark whose deadline is not past is an erasure under way, left out.
+// after and the key returned are as DisabledBefore's.
+func (s *Store) CutShortErasures(ctx context.Context, now time.Time, limit int32, after string) ([]string, string, error) {
+	return pageShards(ctx, s, erasingPK, "", limit, after, func(items []map[string]types.AttributeValue) ([]string, error) {
+		ids := make([]string, 0, len(items))
+		for _, it := range items {
+			ids = append(ids, strings.TrimPrefix(stringAttr(it, "PK"), profilePrefix))
+		}
+		marks, err := s.batchGet(ctx, ids, "PK", erasureAttr, erasureDeadlineAttr)
+		if err != nil {
+			return nil, err
+		}
+		cut := make(map[string]bool, len(marks))
+		for _, it := range marks {
+			if stringAttr(it, erasureAttr) != "" && !underWay(parseTime(stringAttr(it, erasureDeadlineAttr)), now) {
+				cut[strings.TrimPrefix(stringAttr(it, "PK"), profilePrefix)] = true
+			}
+		}
+		return slices.DeleteFunc(ids, func(id string) bool { return !cut[id] }), nil
+	})
+}
+
+// pageShards pages through one partition of the byUpdateTime index per
+// shard (partition names it), in turn, oldest first in each, its entries
+// before below ("" for all), and returns what keep keeps of a query's
+// page as soon as it keeps any (or no more follow). after is the previous
+// page's next ("" to start): a shard and the last entry read; next is ""
+// when no more follow.
+func pageShards[T any](ctx context.Context, s *Store, partition func(shard int) string, below string, limit int32, after string,
+	keep func([]map[string]types.AttributeValue) ([]T, error)) ([]T, string, error) {
 	shard, last := 0, ""
 	if after != "" {
 		n, rest, _ := strings.Cut(after, "|")
@@ -34,9 +86,11 @@ func (s *Store) DisabledBefore(ctx context.Context, cutoff time.Time, limit int3
 		last = rest
 	}
 	for shard < s.shards {
-		pk := listPK(false, shard)
-		kc := expression.Key(listPartitionAttr).Equal(expression.Value(pk)).
-			And(expression.Key("byUpdateTime").LessThan(expression.Value(profile.FormatTime(cutoff))))
+		pk := partition(shard)
+		kc := expression.Key(listPartitionAttr).Equal(expression.Value(pk))
+		if below != "" {
+			kc = kc.And(expression.Key("byUpdateTime").LessThan(expression.Value(below)))
+		}
 		expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 		if err != nil {
 			return nil, "", err
@@ -56,15 +110,7 @@ func (s *Store) DisabledBefore(ctx context.Context, cutoff time.Time, limit int3
 		if err != nil {
 			return nil, "", classify(err)
 		}
-		found := make([]profile.Disabled, 0, len(out.Items))
-		for _, it := range out.Items {
-			d := decoder{av: it}
-			found = append(found, profile.Disabled{ID: strings.TrimPrefix(d.str("PK"), profilePrefix), Version: d.int("version")})
-			if d.err != nil {
-				return nil, "", d.err
-			}
-		}
-		res, err := s.untouchedSince(ctx, found, cutoff)
+		res, err := keep(out.Items)
 		if err != nil {
 			return nil, "", err
 		}
@@ -86,47 +132,29 @@ func (s *Store) DisabledBefore(ctx context.Context, cutoff time.Time, limit int3
 
 // untouchedSince keeps, of the profiles found, those whose item is still
 // untouched since cutoff, as Purge's condition judges it: a read of their
-// touchTime and updateTime, a BatchGetItem of up to 100 at a time,
-// eventually consistent as the index that named them (Purge's condition
-// decides on the item as it is). A profile gone since is left out.
+// touchTime and updateTime, eventually consistent as the index that named
+// them (Purge's condition decides on the item as it is). A profile gone
+// since is left out.
 func (s *Store) untouchedSince(ctx context.Context, found []profile.Disabled, cutoff time.Time) ([]profile.Disabled, error) {
 	before := profile.FormatTime(cutoff)
-	untouched := make(map[string]bool, len(found))
-	proj := expression.NamesList(expression.Name("PK"), expression.Name("touchTime"), expression.Name("updateTime"))
-	expr, err := expression.NewBuilder().WithProjection(proj).Build()
+	ids := make([]string, len(found))
+	for i, d := range found {
+		ids[i] = d.ID
+	}
+	items, err := s.batchGet(ctx, ids, "PK", "touchTime", "updateTime")
 	if err != nil {
 		return nil, err
 	}
-	for rest := found; len(rest) > 0; {
-		n := min(len(rest), batchGetLimit)
-		keys := make([]map[string]types.AttributeValue, n)
-		for i, d := range rest[:n] {
-			keys[i] = key(profileKey(d.ID), profileSK)
+	untouched := make(map[string]bool, len(items))
+	for _, it := range items {
+		// Both are FormatTime's fixed-width UTC form: they compare as the
+		// times they are, as in Purge's condition.
+		touched := stringAttr(it, "touchTime")
+		if touched == "" {
+			touched = stringAttr(it, "updateTime")
 		}
-		rest = rest[n:]
-		req := map[string]types.KeysAndAttributes{s.table: {
-			Keys: keys, ProjectionExpression: expr.Projection(), ExpressionAttributeNames: expr.Names()}}
-		for attempt := 1; len(req) > 0; attempt++ {
-			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, classify(err)
-			}
-			for _, it := range out.Responses[s.table] {
-				// Both are FormatTime's fixed-width UTC form: they
-				// compare as the times they are, as in Purge's condition.
-				touched := stringAttr(it, "touchTime")
-				if touched == "" {
-					touched = stringAttr(it, "updateTime")
-				}
-				if touched != "" && touched < before {
-					untouched[strings.TrimPrefix(stringAttr(it, "PK"), profilePrefix)] = true
-				}
-			}
-			if req = out.UnprocessedKeys; len(req) > 0 {
-				if err := backoff(ctx, attempt); err != nil {
-					return nil, classify(err)
-				}
-			}
+		if touched != "" && touched < before {
+			untouched[strings.TrimPrefix(stringAttr(it, "PK"), profilePrefix)] = true
 		}
 	}
 	res := make([]profile.Disabled, 0, len(untouched))

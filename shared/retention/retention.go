@@ -1,6 +1,6 @@
 // Package retention is the scheduled job that deletes profiles that have
 // been disabled and untouched (neither they nor their contacts changed) for
-// a number of days.
+// a number of days, and finishes every erasure that was cut short.
 package retention
 
 import (
@@ -26,22 +26,32 @@ type Store interface {
 	// and neither it nor any of its contacts changed since cutoff;
 	// otherwise it is ErrPreconditionFailed.
 	Purge(ctx context.Context, d profile.Disabled, cutoff time.Time) error
+	// CutShortErasures pages through the profiles whose erasure was cut
+	// short at now (marked, the mark's deadline past), enabled or
+	// disabled; after and the key returned are as DisabledBefore's.
+	CutShortErasures(ctx context.Context, now time.Time, limit int32, after string) ([]string, string, error)
+	// FinishErasure completes the erasure marked on the profile, and
+	// erases nothing unmarked.
+	FinishErasure(ctx context.Context, id string) error
 }
 
 // Summary is the one structured line a run logs, and its result.
 type Summary struct {
 	DryRun     bool   `json:"dryRun"`
 	Cutoff     string `json:"cutoff,omitempty"`
-	Examined   int    `json:"examined"`
-	Deleted    int    `json:"deleted"` // with dryRun: would delete
-	Skipped    int    `json:"skipped"` // re-enabled or updated since it was found
+	Examined   int    `json:"examined"` // the candidates: disabled profiles and erasures cut short
+	Deleted    int    `json:"deleted"`  // with dryRun: would delete
+	Skipped    int    `json:"skipped"`  // re-enabled or updated since it was found
+	Finished   int    `json:"finished"` // erasures cut short, finished; with dryRun: would finish
 	Errors     int    `json:"errors"`
 	Complete   bool   `json:"complete"` // false: stopped before its time ran out; the next run continues
 	DurationMs int64  `json:"durationMs"`
 	Disabled   bool   `json:"disabled,omitempty"` // RETENTION_DAYS is 0
 }
 
-// Job deletes profiles disabled and untouched for Days days.
+// Job deletes profiles disabled and untouched for Days days, and finishes
+// every erasure cut short (its process died after the mark), enabled or
+// disabled. With Days 0 it does neither.
 type Job struct {
 	Store Store
 	Days  int
@@ -65,9 +75,10 @@ const defaultPurgeTimeout = budget.DefaultTimeout
 // pageSize is how many candidates one index query returns.
 const pageSize = 100
 
-// Run purges; with dryRun it counts what it would delete and deletes nothing.
-// A profile changed since it was found (re-enabled or updated) is skipped:
-// the delete is conditioned on the version found.
+// Run finishes the erasures cut short, then purges; with dryRun it counts
+// what it would finish and delete, and changes nothing. A profile changed
+// since it was found (re-enabled or updated) is skipped: the delete is
+// conditioned on the version found.
 func (j Job) Run(ctx context.Context, dryRun bool) (sum Summary) {
 	now := time.Now
 	if j.Now != nil {
@@ -92,49 +103,76 @@ func (j Job) Run(ctx context.Context, dryRun bool) (sum Summary) {
 		readCtx, cancel = context.WithDeadline(ctx, deadline.Add(-j.Margin))
 		defer cancel()
 	}
+	// The erasures cut short go first: each was asked for, and they are few.
+	finish := func(id string) error {
+		if dryRun {
+			return nil
+		}
+		return j.withShare(ctx, func(ctx context.Context) error { return j.Store.FinishErasure(ctx, id) })
+	}
+	cutShort := func(after string) ([]string, string, error) {
+		return j.Store.CutShortErasures(readCtx, now(), pageSize, after)
+	}
+	if !each(ctx, j, &sum, "finish an erasure cut short", &sum.Finished, cutShort, func(id string) string { return id }, finish) {
+		return sum
+	}
+	purge := func(d profile.Disabled) error {
+		if dryRun {
+			return nil
+		}
+		return j.withShare(ctx, func(ctx context.Context) error { return j.Store.Purge(ctx, d, cutoff) })
+	}
+	disabled := func(after string) ([]profile.Disabled, string, error) {
+		return j.Store.DisabledBefore(readCtx, cutoff, pageSize, after)
+	}
+	sum.Complete = each(ctx, j, &sum, "delete", &sum.Deleted, disabled, func(d profile.Disabled) string { return d.ID }, purge)
+	return sum
+}
+
+// each pages through the candidates read gives and acts on each, counting
+// it in done, or in sum's Skipped (changed since found) or Errors; it
+// tells whether it went through them all before the run's time ran out.
+func each[T any](ctx context.Context, j Job, sum *Summary, what string, done *int,
+	read func(after string) ([]T, string, error), idOf func(T) string, act func(T) error) bool {
 	after := ""
 	for {
 		if j.outOfTime(ctx) {
-			return sum
+			return false
 		}
-		page, next, err := j.Store.DisabledBefore(readCtx, cutoff, pageSize, after)
+		page, next, err := read(after)
 		if err != nil {
 			sum.Errors++
 			slog.ErrorContext(ctx, "retention purge: read candidates", "error", err.Error())
-			return sum
+			return false
 		}
-		for _, e := range page {
+		for _, c := range page {
 			if j.outOfTime(ctx) {
-				return sum
+				return false
 			}
 			sum.Examined++
-			if dryRun {
-				sum.Deleted++
-				continue
-			}
-			switch err := j.purge(ctx, e, cutoff); {
+			switch err := act(c); {
 			case err == nil:
-				sum.Deleted++
+				*done++
 			case errors.Is(err, profile.ErrPreconditionFailed), errors.Is(err, profile.ErrNotFound):
 				sum.Skipped++
 			default:
 				sum.Errors++
-				slog.ErrorContext(ctx, "retention purge: delete", "profileId", e.ID, "error", err.Error())
+				slog.ErrorContext(ctx, "retention purge: "+what, "profileId", idOf(c), "error", err.Error())
 			}
 		}
 		if next == "" {
-			sum.Complete = true
-			return sum
+			return true
 		}
 		after = next
 	}
 }
 
-// purge runs one purge within its share of the run's time.
-func (j Job) purge(ctx context.Context, d profile.Disabled, cutoff time.Time) error {
+// withShare runs one write (a purge, a finish) within its share of the
+// run's time.
+func (j Job) withShare(ctx context.Context, write func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, j.share())
 	defer cancel()
-	return j.Store.Purge(ctx, d, cutoff)
+	return write(ctx)
 }
 
 func (j Job) share() time.Duration {

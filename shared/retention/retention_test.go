@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/shared/budget"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profile"
 	"github.com/profiles-service/profiles/shared/retention"
@@ -304,4 +305,80 @@ func TestHandlerLogsOneSummaryLine(t *testing.T) {
 
 func dynamoUnmarshal(item map[string]types.AttributeValue, v any) error {
 	return attributevalue.UnmarshalMapWithOptions(item, v, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
+}
+
+// TestRunFinishesErasuresCutShort: a profile whose erasure stopped after
+// its mark, and whose mark's deadline is past (its process died), is
+// finished by the next run, enabled or disabled (long disabled or not):
+// its partition is empty and its contact look-ups find nothing. A mark
+// whose deadline is not past is an erasure still under way, left as it
+// is; a dry run finishes nothing.
+func TestRunFinishesErasuresCutShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs DynamoDB Local")
+	}
+	t.Parallel()
+	cfg := testenv.Config(t)
+	st := testenv.NewStackWith(t, cfg)
+	proxy := testenv.NewFaultProxy(t, cfg.Endpoint)
+	// An erasing store whose clock is off by skew: its mark's deadline is
+	// its 2 s budget from then.
+	eraser := func(skew time.Duration) *dynamo.Store {
+		return dynamo.New(dynamo.NewClient(st.AWS, proxy.URL, true), cfg.TableName, cfg.ListShards,
+			dynamo.WithBudget(budget.Budget{Timeout: 2 * time.Second, Now: func() time.Time { return time.Now().Add(skew) }}))
+	}
+	s := st.Store
+	cutEnabled := put(t, s, "cutShortEnabled", true, time.Hour)
+	cutDisabled := put(t, s, "cutShortDisabled", false, time.Hour)
+	underWay := put(t, s, "underWay", true, time.Hour)
+	put(t, s, "bystander", true, time.Hour)
+	proxy.CutShort(t, eraser(-time.Hour), cutEnabled)
+	proxy.CutShort(t, eraser(-time.Hour), cutDisabled)
+	proxy.CutShort(t, eraser(time.Hour), underWay)
+	ctx := context.Background()
+	_, before := remaining(t, st)
+
+	job := retention.Job{Store: s, Days: 365}
+	if dry := job.Run(ctx, true); dry.Finished != 2 || dry.Deleted != 0 || dry.Errors != 0 || !dry.Complete {
+		t.Errorf("dry run %+v, want 2 erasures it would finish", dry)
+	}
+	if _, n := remaining(t, st); n != before {
+		t.Fatalf("the dry run removed items: %d left of %d", n, before)
+	}
+	if sum := job.Run(ctx, false); sum.Finished != 2 || sum.Deleted != 0 || sum.Errors != 0 || !sum.Complete {
+		t.Errorf("run %+v, want 2 erasures finished", sum)
+	}
+	names, _ := remaining(t, st)
+	for name, want := range map[string]bool{"cutShortEnabled": false, "cutShortDisabled": false, "underWay": true, "bystander": true} {
+		if names[name] != want {
+			t.Errorf("%s left: %v, want %v", name, names[name], want)
+		}
+	}
+	for name, id := range map[string]string{"cutShortEnabled": cutEnabled, "cutShortDisabled": cutDisabled} {
+		if n := partitionItems(t, st, id); n != 0 {
+			t.Errorf("%s: %d items left in its partition", name, n)
+		}
+		if ids, err := s.ProfileIDsByContact(ctx, profile.KeyEmail, name+"@example.com"); err != nil || len(ids) != 0 {
+			t.Errorf("%s by its contact: %v, %v, want nothing", name, ids, err)
+		}
+	}
+	if n := partitionItems(t, st, underWay); n != 2 {
+		t.Errorf("the erasure under way: %d items in its partition, want its profile and contact", n)
+	}
+	if again := job.Run(ctx, false); again.Finished != 0 || again.Errors != 0 || !again.Complete {
+		t.Errorf("second run %+v, want nothing to finish", again)
+	}
+}
+
+// partitionItems counts the items of the profile's partition.
+func partitionItems(t *testing.T, st *testenv.Stack, id string) int {
+	t.Helper()
+	out, err := st.DB.Query(context.Background(), &dynamodb.QueryInput{TableName: aws.String(st.Config.TableName),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "PROFILE#" + id}},
+		ConsistentRead:            aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(out.Items)
 }
