@@ -46,12 +46,12 @@ type Summary struct {
 	Errors     int    `json:"errors"`
 	Complete   bool   `json:"complete"` // false: stopped before its time ran out; the next run continues
 	DurationMs int64  `json:"durationMs"`
-	Disabled   bool   `json:"disabled,omitempty"` // RETENTION_DAYS is 0
+	Disabled   bool   `json:"disabled,omitempty"` // RETENTION_DAYS is 0: no purge, the erasures still finished
 }
 
 // Job deletes profiles disabled and untouched for Days days, and finishes
 // every erasure cut short (its process died after the mark), enabled or
-// disabled. With Days 0 it does neither.
+// disabled. With Days 0 it only finishes the erasures.
 type Job struct {
 	Store Store
 	Days  int
@@ -90,12 +90,13 @@ func (j Job) Run(ctx context.Context, dryRun bool) (sum Summary) {
 		sum.DurationMs = time.Since(start).Milliseconds()
 		slog.InfoContext(ctx, "retention purge", "summary", sum)
 	}()
-	if j.Days <= 0 {
-		sum.Disabled, sum.Complete = true, true
-		return sum
-	}
+	// RETENTION_DAYS=0 turns the purge off, not the erasures: each was
+	// asked for.
+	sum.Disabled = j.Days <= 0
 	cutoff := now().Add(-time.Duration(j.Days) * 24 * time.Hour)
-	sum.Cutoff = profile.FormatTime(cutoff)
+	if !sum.Disabled {
+		sum.Cutoff = profile.FormatTime(cutoff)
+	}
 	// Reads stop at the margin too.
 	readCtx := ctx
 	if deadline, ok := ctx.Deadline(); ok {
@@ -114,6 +115,10 @@ func (j Job) Run(ctx context.Context, dryRun bool) (sum Summary) {
 		return j.Store.CutShortErasures(readCtx, now(), pageSize, after)
 	}
 	if !each(ctx, j, &sum, "finish an erasure cut short", &sum.Finished, cutShort, func(id string) string { return id }, finish) {
+		return sum
+	}
+	if sum.Disabled {
+		sum.Complete = true
 		return sum
 	}
 	purge := func(d profile.Disabled) error {
