@@ -64,6 +64,7 @@ var RetentionPurge = Function{Name: "RetentionPurge", build: func(_ context.Cont
 	return measured(job.Handler, func(set *metrics.Set, s retention.Summary) {
 		set.Add(metrics.RetentionExamined, float64(s.Examined))
 		set.Add(metrics.RetentionDeleted, float64(s.Deleted))
+		set.Add(metrics.RetentionErasuresFinished, float64(s.Finished))
 	}), nil
 }}
 

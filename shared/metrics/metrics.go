@@ -57,9 +57,11 @@ const (
 	EventsPublished = "EventsPublished"
 	EventsFailed    = "EventsFailed"
 	// RetentionExamined and RetentionDeleted are the profiles the retention
-	// job looked at and deleted in a run.
-	RetentionExamined = "RetentionExamined"
-	RetentionDeleted  = "RetentionDeleted"
+	// job looked at and deleted in a run; RetentionErasuresFinished the
+	// erasures cut short (their process died after the mark) it finished.
+	RetentionExamined         = "RetentionExamined"
+	RetentionDeleted          = "RetentionDeleted"
+	RetentionErasuresFinished = "RetentionErasuresFinished"
 )
 
 // Units are the EMF units of the metrics that are not counts.
@@ -70,7 +72,7 @@ func Names() []string {
 	return []string{Requests, Requests2xx, Requests3xx, Requests4xx, Requests5xx, RequestDuration,
 		DynamoDBCalls, ConsumedRCU, ConsumedWCU,
 		WriteApplied, WriteConflictRetried, WriteSettled, WriteOutcomeUnknown,
-		ListingTooBroad, IdempotentReplay, EventsPublished, EventsFailed, RetentionExamined, RetentionDeleted}
+		ListingTooBroad, IdempotentReplay, EventsPublished, EventsFailed, RetentionExamined, RetentionDeleted, RetentionErasuresFinished}
 }
 
 // Dimension names.
