@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/profiles-service/profiles/client"
+	"github.com/profiles-service/profiles/local/wait"
 )
 
 func TestBatchKey(t *testing.T) {
@@ -80,18 +81,6 @@ func ackedBatches(t *testing.T, path string) int {
 	return max(bytes.Count(b, []byte("\n"))-1, 0)
 }
 
-// waitFor polls cond until it holds, or fails the test when budget runs out.
-func waitFor(t *testing.T, budget time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(budget)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", budget, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func fastClient(url string) *client.Client {
 	return client.New(url, client.WithBearerToken("t"), client.WithBackoff(time.Millisecond, 5*time.Millisecond))
 }
@@ -127,7 +116,10 @@ func TestImportResumesWithoutDoubles(t *testing.T) {
 				_, err := Import(ctx, fastClient(srv.URL), path, o)
 				done <- err
 			}()
-			waitFor(t, 10*time.Second, "a batch acknowledged in the checkpoint", func() bool { return ackedBatches(t, path+".checkpoint") >= 1 })
+			wait.For(t, "a batch acknowledged in the checkpoint", func() (bool, string) {
+				n := ackedBatches(t, path+".checkpoint")
+				return n >= 1, fmt.Sprintf("%d batches acknowledged", n)
+			})
 			cancel()
 			if err := <-done; !errors.Is(err, context.Canceled) {
 				t.Fatalf("the stopped import returned %v, want context.Canceled", err)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/profiles-service/profiles/client"
 	"github.com/profiles-service/profiles/client/bulk"
-	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/local/wait"
 	"github.com/profiles-service/profiles/shared/views"
 )
 
@@ -68,7 +68,7 @@ func TestImportKilledAndResumed(t *testing.T) {
 		b, _ := os.ReadFile(path + ".checkpoint")
 		return max(bytes.Count(b, []byte("\n"))-1, 0)
 	}
-	testenv.WaitFor(t, "a batch acknowledged in the checkpoint", func() (bool, string) {
+	wait.For(t, "a batch acknowledged in the checkpoint", func() (bool, string) {
 		select {
 		case err := <-done:
 			t.Fatalf("the import ended before the stop: %v", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/profiles-service/profiles/local/aws/eventbus"
 	"github.com/profiles-service/profiles/local/eventschema"
 	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/local/wait"
 	"github.com/profiles-service/profiles/shared/profile"
 	"github.com/profiles-service/profiles/shared/profileevents"
 )
@@ -63,7 +64,7 @@ func startEvents(t *testing.T, stack *testenv.Stack) {
 func waitForEvents(t *testing.T, path string, n int) []profileevents.Event {
 	t.Helper()
 	var evs []profileevents.Event
-	testenv.WaitFor(t, fmt.Sprintf("%d events in %s", n, path), func() (bool, string) {
+	wait.For(t, fmt.Sprintf("%d events in %s", n, path), func() (bool, string) {
 		evs = readEvents(t, path)
 		return len(evs) >= n, fmt.Sprintf("%d events", len(evs))
 	})
@@ -264,7 +265,7 @@ func TestEventsSurviveAPublisherFailureMidBatch(t *testing.T) {
 	}
 	// The bus takes the events during an invocation, which is recorded when
 	// it returns: wait for the invocation that published the last ones too.
-	testenv.WaitFor(t, "5 versions of each profile on the bus, and the invocation that put them there", func() (bool, string) {
+	wait.For(t, "5 versions of each profile on the bus, and the invocation that put them there", func() (bool, string) {
 		v := versions()
 		mu.Lock()
 		defer mu.Unlock()

@@ -18,7 +18,7 @@ import (
 	"github.com/profiles-service/profiles/local/aws/eventbus"
 	"github.com/profiles-service/profiles/local/aws/streams"
 	"github.com/profiles-service/profiles/local/eventschema"
-	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/local/wait"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profileevents"
 )
@@ -68,7 +68,7 @@ func TestRedrivePublishesWhatTheEventSourceGaveUp(t *testing.T) {
 	t.Cleanup(func() { cancel(); p.Wait() })
 
 	var waiting []streams.Failure
-	testenv.WaitFor(t, "the given-up batch in the failures file", func() (bool, string) {
+	wait.For(t, "the given-up batch in the failures file", func() (bool, string) {
 		if waiting, err = failures.Receive(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +106,7 @@ func TestRedrivePublishesWhatTheEventSourceGaveUp(t *testing.T) {
 	failing.Store(false)
 	// The mapping went on with the shard: a later change is published.
 	a.do("PATCH", "/profiles/"+pa.ProfileID, `{"tags": ["after"]}`).expect(t, 200, nil)
-	testenv.WaitFor(t, "the change after the give-up on the bus", func() (bool, string) {
+	wait.For(t, "the change after the give-up on the bus", func() (bool, string) {
 		return len(bus.Accepted()) == 1, fmt.Sprintf("%d events accepted", len(bus.Accepted()))
 	})
 

@@ -20,6 +20,7 @@ import (
 	"github.com/profiles-service/profiles/local/aws/streams"
 	"github.com/profiles-service/profiles/local/fixtures"
 	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/local/wait"
 )
 
 var updateStreamFixture = flag.Bool("update-stream-fixture", false,
@@ -125,7 +126,7 @@ func recordStream(t *testing.T, stack *testenv.Stack, writes func()) []events.Dy
 		t.Fatal(err)
 	}
 	var records []events.DynamoDBEventRecord
-	testenv.WaitFor(t, "the last write's record on the stream", func() (bool, string) {
+	wait.For(t, "the last write's record on the stream", func() (bool, string) {
 		mu.Lock()
 		records = slices.Clone(got)
 		mu.Unlock()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/profiles-service/profiles/local/bulkload"
 	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/local/wait"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profile"
 )
@@ -116,7 +117,7 @@ func dropIndex(ctx context.Context, t *testing.T, db *dynamodb.Client, table, in
 	}
 	// DynamoDB deletes one index of a table at a time: the next UpdateTable
 	// waits until this one is gone, not only until the table is ACTIVE.
-	testenv.WaitFor(t, "the table ACTIVE without "+index, func() (bool, string) {
+	wait.For(t, "the table ACTIVE without "+index, func() (bool, string) {
 		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
 		if err != nil {
 			return false, err.Error()

@@ -3,6 +3,7 @@ package profileevents_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/profiles-service/profiles/local/aws/streams"
 	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/local/wait"
 	"github.com/profiles-service/profiles/shared/dynamo"
 )
 
@@ -74,15 +76,11 @@ func capture(t *testing.T, writes func(ctx context.Context, store *dynamo.Store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		records := c.all()
-		if n := len(records); n > 0 && records[n-1].Change.Keys["PK"].String() == "END" {
-			return records[:n-1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the stream gave %d records and not the last write's", len(records))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var records []events.DynamoDBEventRecord
+	wait.For(t, "the last write's record on the stream", func() (bool, string) {
+		records = c.all()
+		n := len(records)
+		return n > 0 && records[n-1].Change.Keys["PK"].String() == "END", fmt.Sprintf("%d records, not the last write's", n)
+	})
+	return records[:len(records)-1]
 }

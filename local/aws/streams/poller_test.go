@@ -19,6 +19,7 @@ import (
 
 	"github.com/profiles-service/profiles/local/aws/streams"
 	"github.com/profiles-service/profiles/local/testenv"
+	"github.com/profiles-service/profiles/local/wait"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -120,11 +121,11 @@ func delivered(batches [][]events.DynamoDBEventRecord) []int {
 	return ns
 }
 
-// waitFor waits on testenv.WaitFor until ok: records reach the poller
+// waitFor waits on wait.For until ok: records reach the poller
 // within a poll interval and a batching window.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	testenv.WaitFor(t, what, func() (bool, string) { return ok(), "not yet" })
+	wait.For(t, what, func() (bool, string) { return ok(), "not yet" })
 }
 
 // settle writes a last record (n) and waits until it is delivered: the
