@@ -1,50 +1,79 @@
-package dynamo
+package dynamo_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
-	"github.com/aws/smithy-go"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/budget"
+	"github.com/profiles-service/profiles/shared/dynamo"
+	"github.com/profiles-service/profiles/shared/idempotency"
+	"github.com/profiles-service/profiles/shared/profile"
 )
 
-// TestPageIndexRecheckRunsOnTheBudgetsClock: a page index found not
-// ACTIVE is left unread for pageIndexRecheck on the store's clock (the
-// budget's), not the machine's, so a test's clock moves it.
-func TestPageIndexRecheckRunsOnTheBudgetsClock(t *testing.T) {
-	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-	s := New(nil, "t", 1, WithBudget(budget.Budget{Now: func() time.Time { return now }}))
-	index := pageIndexes["createTime"]
-	notActive := &smithy.GenericAPIError{Code: "ValidationException", Message: "The table does not have the specified index: " + index}
-	if !s.pageIndexNotActive(context.Background(), index, notActive) {
-		t.Fatalf("%v not taken for the page index %s not ACTIVE", notActive, index)
+// TestWritesReadTheBudgetsClock: the store's writes take the time from
+// its budget's clock, not the machine's: the touchTime an update stamps,
+// and the "now" against which a used Idempotency-Key's record has expired.
+func TestWritesReadTheBudgetsClock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs DynamoDB Local")
 	}
-	for _, tc := range []struct {
-		after time.Duration
-		down  bool
-	}{{0, true}, {pageIndexRecheck - time.Second, true}, {pageIndexRecheck, false}} {
-		now = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC).Add(tc.after)
-		if got := s.pageIndexDown(index); got != tc.down {
-			t.Errorf("%v after it was found not ACTIVE: down %v, want %v", tc.after, got, tc.down)
+	t.Parallel()
+	st := testenv.NewStack(t)
+	ctx := context.Background()
+	storeAt := func(now time.Time) *dynamo.Store {
+		return dynamo.New(st.DB, st.Config.TableName, st.Config.ListShards,
+			dynamo.WithBudget(budget.Budget{Now: func() time.Time { return now }}))
+	}
+
+	t.Run("touchTime", func(t *testing.T) {
+		yearAgo := time.Now().UTC().Add(-365 * 24 * time.Hour).Truncate(time.Second)
+		store := storeAt(yearAgo)
+		p := newProfile(t, store, "Clocked")
+		if _, err := store.Update(ctx, p.ID, profile.Precondition{}, setFirstName("Moved"), nil); err != nil {
+			t.Fatal(err)
 		}
-	}
+		touched := ""
+		for _, it := range scanAll(t, st.DB, st.Config.TableName) {
+			if v, ok := it["profileId"].(*types.AttributeValueMemberS); ok && v.Value == p.ID {
+				if tt, ok := it["touchTime"].(*types.AttributeValueMemberS); ok {
+					touched = tt.Value
+				}
+			}
+		}
+		if want := profile.FormatTime(yearAgo); touched != want {
+			t.Errorf("touchTime %q, want the store's clock %q", touched, want)
+		}
+	})
+
+	t.Run("a key's expiry", func(t *testing.T) {
+		now := time.Now().UTC()
+		key := func() *idempotency.Record {
+			return &idempotency.Record{Key: "k-clock", RequestHash: "h", Status: 201, Kind: idempotency.KindProfile, Expires: now.Add(idempotency.TTL)}
+		}
+		if err := storeAt(now).Create(ctx, unstored(t, "First"), key()); err != nil {
+			t.Fatal(err)
+		}
+		var used *idempotency.UsedError
+		if err := storeAt(now.Add(time.Hour)).Create(ctx, unstored(t, "Again"), key()); !errors.As(err, &used) {
+			t.Fatalf("the key within its TTL on the store's clock: %v, want an *idempotency.UsedError", err)
+		}
+		if err := storeAt(now.Add(idempotency.TTL+time.Hour)).Create(ctx, unstored(t, "Later"), key()); err != nil {
+			t.Errorf("the key past its TTL on the store's clock: %v, want it taken again", err)
+		}
+	})
 }
 
-// TestWaitEndsWithItsContext: a write's pause before it sends again ends
-// when its request does (the caller gone, or its deadline), not after it.
-func TestWaitEndsWithItsContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	start := time.Now()
-	if wait(ctx, time.Hour) {
-		t.Error("a pause of an hour on an ended context passed whole")
+// unstored is a new profile, not yet written.
+func unstored(t *testing.T, name string) *profile.Profile {
+	t.Helper()
+	p, err := profile.New(profile.Input{Changes: profile.Changes{FirstName: profile.Field[string]{Set: true, Value: name}}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("the pause on an ended context took %v", took)
-	}
-	if !wait(context.Background(), time.Millisecond) {
-		t.Error("a pause of 1 ms on a live context did not pass")
-	}
+	return p
 }
