@@ -210,36 +210,24 @@ func (s *Store) APIKeys(ctx context.Context) ([]auth.APIKey, error) {
 	return keys, nil
 }
 
-// apiKeysByHash reads key items, up to 100 a BatchGetItem, again for the
-// keys DynamoDB leaves unprocessed.
+// apiKeysByHash reads the key items of hashes (distinct), strongly
+// consistent (batchGetItems).
 func (s *Store) apiKeysByHash(ctx context.Context, hashes []string) ([]auth.APIKey, error) {
-	var keys []auth.APIKey
-	for len(hashes) > 0 {
-		n := min(len(hashes), batchGetLimit)
-		batch := make([]map[string]types.AttributeValue, n)
-		for i, h := range hashes[:n] {
-			batch[i] = key(apiKeyPrefix+h, markerSK)
+	items := make([]map[string]types.AttributeValue, len(hashes))
+	for i, h := range hashes {
+		items[i] = key(apiKeyPrefix+h, markerSK)
+	}
+	raws, err := s.batchGetItems(ctx, types.KeysAndAttributes{ConsistentRead: aws.Bool(true)}, items)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]auth.APIKey, 0, len(raws))
+	for _, raw := range raws {
+		k, err := decodeAPIKey(raw)
+		if err != nil {
+			return nil, err
 		}
-		hashes = hashes[n:]
-		req := map[string]types.KeysAndAttributes{s.table: {Keys: batch, ConsistentRead: aws.Bool(true)}}
-		for attempt := 1; len(req) > 0; attempt++ {
-			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, classify(err)
-			}
-			for _, raw := range out.Responses[s.table] {
-				k, err := decodeAPIKey(raw)
-				if err != nil {
-					return nil, err
-				}
-				keys = append(keys, k)
-			}
-			if req = out.UnprocessedKeys; len(req) > 0 {
-				if err := backoff(ctx, attempt); err != nil {
-					return nil, classify(err)
-				}
-			}
-		}
+		keys = append(keys, k)
 	}
 	return keys, nil
 }

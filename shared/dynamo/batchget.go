@@ -56,15 +56,24 @@ func (s *Store) batchGet(ctx context.Context, ids []string, names ...string) ([]
 	}
 	// BatchGetItem refuses a request that names a key twice.
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = key(profileKey(id), profileSK)
+	}
+	return s.batchGetItems(ctx, base, keys)
+}
+
+// batchGetItems reads the items of keys (distinct), with base's projection
+// and consistency, a BatchGetItem of up to 100 at a time, again for the
+// keys DynamoDB leaves unprocessed. An item missing is absent from the
+// answer, which is in no particular order.
+func (s *Store) batchGetItems(ctx context.Context, base types.KeysAndAttributes, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
 	var items []map[string]types.AttributeValue
-	for len(ids) > 0 {
-		n := min(len(ids), batchGetLimit)
+	for len(keys) > 0 {
+		n := min(len(keys), batchGetLimit)
 		ka := base
-		ka.Keys = make([]map[string]types.AttributeValue, n)
-		for i, id := range ids[:n] {
-			ka.Keys[i] = key(profileKey(id), profileSK)
-		}
-		ids = ids[n:]
+		ka.Keys = keys[:n]
+		keys = keys[n:]
 		req := map[string]types.KeysAndAttributes{s.table: ka}
 		for attempt := 1; len(req) > 0; attempt++ {
 			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
