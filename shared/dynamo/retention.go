@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -175,15 +174,11 @@ func (s *Store) Purge(ctx context.Context, d profile.Disabled, cutoff time.Time)
 	before := expression.Value(profile.FormatTime(cutoff))
 	untouched := expression.Name("touchTime").LessThan(before).Or(
 		expression.AttributeNotExists(expression.Name("touchTime")).And(expression.Name("updateTime").LessThan(before)))
-	err := s.erase(ctx, d.ID, profile.ErasedByRetention, profile.ErrPreconditionFailed,
+	return s.erase(ctx, d.ID, profile.ErasedByRetention, profile.ErrPreconditionFailed,
 		func(p *profile.Profile) (expression.ConditionBuilder, error) {
 			if p.Version != d.Version {
 				return expression.ConditionBuilder{}, profile.ErrPreconditionFailed
 			}
 			return untouched, nil
 		})
-	if errors.Is(err, errVersionChanged) {
-		return profile.ErrPreconditionFailed
-	}
-	return err
 }

@@ -23,9 +23,6 @@ func Fold(s string) string {
 	return strings.ToLower(norm.NFC.String(s))
 }
 
-// NormalizeText is s in NFC, the form a name filter compares in.
-func NormalizeText(s string) string { return norm.NFC.String(s) }
-
 // refusedRune describes the first character of s a name may not hold: one
 // that cannot be seen or that changes the direction of the text around it
 // (a name that displays as another), a private-use character (whose
