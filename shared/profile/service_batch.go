@@ -77,13 +77,21 @@ func (s *Service) Batch(ctx context.Context, items []BatchItem, key BatchKey) ([
 					results[i] = BatchResult{Err: fmt.Errorf("batch item %d: panic: %v", i, v)}
 				}
 			}()
-			results[i] = s.runItem(ctx, b, once)
+			res := s.runItem(ctx, b, once)
+			if key != nil {
+				res = s.settleItem(ctx, key(i, res.Outcome), res)
+			}
+			results[i] = res
 		})
 	}
 	wg.Wait()
 	if key != nil {
-		for i := range results {
-			results[i] = s.settleItem(ctx, key(i, results[i].Outcome), results[i])
+		// The items refused before running (invalid, or a duplicate in the
+		// batch): their keys' records may hold a first run of the batch.
+		for i, b := range checked {
+			if b == nil {
+				results[i] = s.settleItem(ctx, key(i, results[i].Outcome), results[i])
+			}
 		}
 	}
 	return results, nil
