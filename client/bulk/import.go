@@ -122,7 +122,10 @@ type batch struct {
 }
 
 // Import sends the profiles of the file at path through c.Batch, as o
-// says (see the package doc). It returns an error when the import stopped
+// says (see the package doc). It resends a batch itself (o.Attempts) and
+// paces itself on a 429, so c is best made with client.WithRetry(1): a
+// client that retries as well multiplies the attempts and hides the 429s
+// from the pacing. It returns an error when the import stopped
 // before the end of the file (what the checkpoint holds stays done: run
 // it again to resume); rows that failed are in the error file and the
 // summary.

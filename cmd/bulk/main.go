@@ -77,7 +77,7 @@ func (c *connection) flags(fs *flag.FlagSet, getenv func(string) string) {
 // client is a client of the API with conns connections kept open; without
 // a TOKEN, an admin token minted locally (make token's), which only make
 // run's API accepts.
-func (c *connection) client(conns int, stderr io.Writer) (*client.Client, error) {
+func (c *connection) client(conns int, stderr io.Writer, opts ...client.Option) (*client.Client, error) {
 	token := c.token
 	if token == "" {
 		tpl, err := samtemplate.FindAndLoad(".")
@@ -90,7 +90,7 @@ func (c *connection) client(conns int, stderr io.Writer) (*client.Client, error)
 		fmt.Fprintf(stderr, "bulk: no TOKEN: a local admin token, for make run's API at %s\n", c.baseURL)
 	}
 	h := &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: conns}}
-	return client.New(c.baseURL, client.WithBearerToken(token), client.WithHTTPClient(h), client.WithUserAgent("profiles-bulk/1")), nil
+	return client.New(c.baseURL, append([]client.Option{client.WithBearerToken(token), client.WithHTTPClient(h), client.WithUserAgent("profiles-bulk/1")}, opts...)...), nil
 }
 
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, stderr *os.File) error {
@@ -122,7 +122,10 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		o.Rate = -1 // the flag's 0 is no pacing; Options' is the default
 	}
 	o.Progress, o.Terminal = stderr, progress.IsTerminal(stderr)
-	c, err := conn.client(o.Concurrency, stderr)
+	// Import resends a batch itself (Options.Attempts, with its key) and
+	// slows its pace on a 429: the client sends each request once, so there
+	// is one retry layer and the pacing sees every refusal.
+	c, err := conn.client(o.Concurrency, stderr, client.WithRetry(1))
 	if err != nil {
 		return err
 	}
