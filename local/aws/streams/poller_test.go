@@ -294,7 +294,7 @@ func TestPollerGivesUpAfterItsRetries(t *testing.T) {
 	var d streams.Discarded
 	select {
 	case d = <-discarded:
-	case <-time.After(15 * time.Second):
+	case <-time.After(wait.Budget):
 		t.Fatal("the failing batch was never given up")
 	}
 	batch := h.calls()[0]
