@@ -7,8 +7,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/profiles-service/profiles/client"
 )
 
 func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }
@@ -161,5 +159,4 @@ func TestFormatOf(t *testing.T) {
 			t.Errorf("FormatOf(%q) = %s, want %s", path, got, want)
 		}
 	}
-	_ = client.BatchLimit
 }

@@ -140,6 +140,11 @@ func TestListShowsNamesNeverKeys(t *testing.T) {
 			}
 		}
 	}
+	// Column by column where a value repeats: partner-b was never used and
+	// never expires.
+	if f := strings.Fields(lines[2]); len(f) != 5 || f[2] != "never" || f[3] != "never" || f[4] != "revoked" {
+		t.Errorf("partner-b's line %q: want LAST USED never, EXPIRES never, STATUS revoked", lines[2])
+	}
 	for _, secret := range []string{a, b, auth.HashAPIKey(a), auth.HashAPIKey(b), a[:12], auth.HashAPIKey(a)[:12]} {
 		if strings.Contains(out+errOut, secret) {
 			t.Errorf("-list shows %q, a key or its hash:\n%s", secret, out)

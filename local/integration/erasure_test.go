@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -231,13 +232,17 @@ func TestEveryErasureRouteLeavesNoCopy(t *testing.T) {
 			t.Parallel()
 			a := newErasureAPI(t)
 			var bystander Profile
-			a.do("POST", "/profiles", `{"firstName":"Bystander","enabled":true,"contacts":[{"key":"email","value":"bystander@erase.example"}]}`).
+			created := a.do("POST", "/profiles", `{"firstName":"Bystander","enabled":true,"contacts":[{"key":"email","value":"bystander@erase.example"}]}`).
 				expect(t, http.StatusCreated, &bystander)
 			f := newFullProfile(t, a)
 			tc.erase(t, a, f)
 			a.do("GET", "/profiles/"+f.id, nil).expectProblem(t, http.StatusNotFound, "")
 			requireErased(t, a, f.values)
-			a.do("GET", "/profiles/"+bystander.ProfileID, nil).expect(t, http.StatusOK, nil)
+			// The bystander as it was created: same version (ETag), same body.
+			after := a.do("GET", "/profiles/"+bystander.ProfileID, nil).expect(t, http.StatusOK, nil)
+			if after.Header.Get("ETag") != created.Header.Get("ETag") || !bytes.Equal(after.Body, created.Body) {
+				t.Errorf("the bystander changed: %s %s, was %s %s", after.Header.Get("ETag"), after.Body, created.Header.Get("ETag"), created.Body)
+			}
 		})
 	}
 }
