@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/profiles-service/profiles/local/apitest"
 	"github.com/profiles-service/profiles/local/testenv"
 	"github.com/profiles-service/profiles/shared/dynamo"
 	"github.com/profiles-service/profiles/shared/profile"
@@ -360,8 +361,41 @@ func TestUserUpdateFinishesAnErasureCutShort(t *testing.T) {
 	user := a.as(t, testenv.UserToken(t, "cut-short-"+tag))
 	user.do("POST", "/api/me/profile/update", fmt.Sprintf(`{"givenName":"Before","familyName":"Family%s","email":"old.%s@erase.example"}`, tag, tag)).
 		expect(t, http.StatusOK, nil)
-	// The mark, as the erasure's first write leaves it, with its deadline past.
-	id := profile.UserProfileID("cut-short-" + tag)
+	markCutShort(t, a, profile.UserProfileID("cut-short-"+tag))
+	user.do("GET", "/api/me/profile", nil).expectProblem(t, http.StatusNotFound, "")
+	var me map[string]any
+	user.do("POST", "/api/me/profile/update", `{"givenName":"After"}`).expect(t, http.StatusOK, &me)
+	if me["givenName"] != "After" || me["familyName"] != nil || me["email"] != nil {
+		t.Errorf("the update after the cut-short erasure answered %v, want givenName After and nothing of the erased profile", me)
+	}
+	requireErased(t, a, []string{"Family" + tag, "old." + tag})
+}
+
+// TestBatchUpsertByIDFinishesAnErasureCutShort: a batch's upsert by id that
+// meets the mark of an erasure cut short at that id (the erasing process
+// died after its mark) finishes that erasure and creates the profile anew
+// at the id: 201 created, with none of the erased profile's values, rather
+// than a 409 naming a profile every read answers 404 for.
+func TestBatchUpsertByIDFinishesAnErasureCutShort(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t)
+	tag := fmt.Sprintf("%08x", rand.Uint32()) //nolint:gosec // a test's unique value
+	var old Profile
+	a.do("POST", "/profiles", fmt.Sprintf(`{"firstName":"Before","lastName":"Last%s","contacts":[{"key":"email","value":"old.%s@erase.example"}]}`, tag, tag)).
+		expect(t, http.StatusCreated, &old)
+	markCutShort(t, a, old.ProfileID)
+	res := a.batch("", fmt.Sprintf(`{"op":"upsert","match":"id","id":%q,"profile":{"firstName":"After"}}`, old.ProfileID))
+	wantBatch(t, res, "201 created")
+	if p := res[0].Profile; p == nil || p.ProfileID != old.ProfileID || apitest.StringOf(p.FirstName) != "After" || p.LastName != nil || len(p.Contacts) != 0 {
+		t.Errorf("the upsert after the cut-short erasure: %+v, want a new profile at %s with only firstName After", p, old.ProfileID)
+	}
+	requireErased(t, a, []string{"Last" + tag, "old." + tag})
+}
+
+// markCutShort writes on the profile item the mark an erasure leaves when
+// its process dies before the removal, its deadline past.
+func markCutShort(t *testing.T, a *api, id string) {
+	t.Helper()
 	if _, err := a.stack.DB.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{TableName: aws.String(a.stack.Config.TableName),
 		Key:              map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "PROFILE#" + id}, "SK": &types.AttributeValueMemberS{Value: "PROFILE"}},
 		UpdateExpression: aws.String("SET erasure = :r, erasureDeadline = :d"),
@@ -371,11 +405,4 @@ func TestUserUpdateFinishesAnErasureCutShort(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	user.do("GET", "/api/me/profile", nil).expectProblem(t, http.StatusNotFound, "")
-	var me map[string]any
-	user.do("POST", "/api/me/profile/update", `{"givenName":"After"}`).expect(t, http.StatusOK, &me)
-	if me["givenName"] != "After" || me["familyName"] != nil || me["email"] != nil {
-		t.Errorf("the update after the cut-short erasure answered %v, want givenName After and nothing of the erased profile", me)
-	}
-	requireErased(t, a, []string{"Family" + tag, "old." + tag})
 }

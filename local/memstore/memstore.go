@@ -179,8 +179,9 @@ func (s *Store) Erase(_ context.Context, id string, pre profile.Precondition, _ 
 	return nil
 }
 
-// FinishErasure does nothing: an erasure here is never cut short.
-func (s *Store) FinishErasure(context.Context, string) error { return nil }
+// FinishErasure finds nothing to finish (ErrNotFound): an erasure here is
+// never cut short.
+func (s *Store) FinishErasure(context.Context, string) error { return profile.ErrNotFound }
 
 // ProfileIDsByContact returns the ids of every profile with a contact of
 // the key and value, compared as duplicates are.

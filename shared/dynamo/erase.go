@@ -87,13 +87,14 @@ var errNotMarked = errors.New("no erasure of the profile began")
 
 // FinishErasure completes an erasure whose mark is on the profile item at
 // id (erase finishes a marked partition whatever the guard), and erases
-// nothing that is not marked.
+// nothing that is not marked: ErrNotFound when there is no marked profile
+// at id.
 func (s *Store) FinishErasure(ctx context.Context, id string) error {
 	err := s.erase(ctx, id, "", nil, func(*profile.Profile) (expression.ConditionBuilder, error) {
 		return expression.ConditionBuilder{}, errNotMarked
 	})
-	if errors.Is(err, errNotMarked) || errors.Is(err, profile.ErrNotFound) {
-		return nil
+	if errors.Is(err, errNotMarked) {
+		return profile.ErrNotFound
 	}
 	return err
 }
@@ -175,9 +176,10 @@ func (s *Store) erase(ctx context.Context, id string, reason profile.ErasureReas
 		return err
 	})
 	switch {
-	case another:
+	case another && reason != "":
 		// The profile ended at the other erasure's mark, whether or not
-		// this one's help with the removal got through.
+		// this one's help with the removal got through. (A finish,
+		// FinishErasure, answers for the removal it helped with.)
 		return profile.ErrNotFound
 	case err != nil:
 		// The mark, this erasure's decision, is written: the profile has

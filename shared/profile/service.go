@@ -2,6 +2,7 @@ package profile
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/profiles-service/profiles/shared/budget"
@@ -46,16 +47,38 @@ func (s *Service) create(ctx context.Context, in Input, id string, once *idempot
 	if err != nil {
 		return nil, err
 	}
+	create := s.store.Create
 	if id != "" {
-		p.ID = id
+		p.ID, create = id, s.createAt
 	}
 	if once != nil {
 		once.ProfileID = p.ID
 	}
-	if err := s.store.Create(ctx, p, once); err != nil {
+	if err := create(ctx, p, once); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// createAt stores p, a new profile at an id the caller chose (a user's
+// derived id, a batch item's id). When the item at that id is a profile
+// whose erasure began and was cut short, that profile ended at the mark:
+// the erasure is finished (FinishErasure erases nothing unmarked) and the
+// create runs once more. Any other conflict (a live profile at the id) is
+// the create's answer.
+func (s *Service) createAt(ctx context.Context, p *Profile, once *idempotency.Record) error {
+	err := s.store.Create(ctx, p, once)
+	var conflict *ConflictError
+	if !errors.As(err, &conflict) || conflict.ExistingID != p.ID {
+		return err
+	}
+	switch ferr := s.store.FinishErasure(ctx, p.ID); {
+	case errors.Is(ferr, ErrNotFound):
+		return err
+	case ferr != nil:
+		return ferr
+	}
+	return s.store.Create(ctx, p, once)
 }
 
 // Get reads a profile with its contacts.

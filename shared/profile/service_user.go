@@ -49,17 +49,11 @@ func (s *Service) UpdateUser(ctx context.Context, userID string, c UserChanges, 
 			return nil, err
 		}
 		keep(p)
-		err = s.store.Create(ctx, p, once)
+		err = s.createAt(ctx, p, once)
 		var conflict *ConflictError
 		switch {
 		case errors.As(err, &conflict) && attempt < userCreateRetries:
-			// The item at the id may be a profile whose erasure began: it
-			// ended then, and the user's update creates the profile anew.
-			if conflict.ExistingID == p.ID {
-				if err := s.store.FinishErasure(ctx, p.ID); err != nil {
-					return nil, err
-				}
-			}
+			// Another first update of the user created it: run as an update.
 			continue
 		case err != nil:
 			return nil, err

@@ -39,9 +39,10 @@ type Store interface {
 	Erase(ctx context.Context, id string, pre Precondition, reason ErasureReason) error
 	// FinishErasure completes the erasure of the profile at id if one
 	// began and has not ended (under way, or cut short), so the id is free
-	// for a new profile; it erases nothing else, and is nil when there is
-	// no such erasure. The erasure's mark is the moment the profile ended:
-	// a create at its id after that must not fail on the item still there.
+	// for a new profile; it erases nothing else, and is ErrNotFound when
+	// there is no such erasure (a live profile at id, or none). The
+	// erasure's mark is the moment the profile ended: a create at its id
+	// after that must not fail on the item still there.
 	FinishErasure(ctx context.Context, id string) error
 	// ProfileIDsByContact returns the ids of every profile with a contact
 	// of the key and value (as NormalizeContactValue gives it), however many.

@@ -31,7 +31,8 @@ type Store interface {
 	// disabled; after and the key returned are as DisabledBefore's.
 	CutShortErasures(ctx context.Context, now time.Time, limit int32, after string) ([]string, string, error)
 	// FinishErasure completes the erasure marked on the profile, and
-	// erases nothing unmarked.
+	// erases nothing unmarked (ErrNotFound: nothing to finish, which the
+	// run counts as skipped).
 	FinishErasure(ctx context.Context, id string) error
 }
 
