@@ -139,17 +139,8 @@ type item struct {
 func scanTable(t *testing.T, a *api) []item {
 	t.Helper()
 	var items []item
-	p := dynamodb.NewScanPaginator(a.stack.DB, &dynamodb.ScanInput{TableName: aws.String(a.stack.Config.TableName), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var batch []item
-		if err := attributevalue.UnmarshalListOfMapsWithOptions(page.Items, &batch, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }); err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, batch...)
+	if err := attributevalue.UnmarshalListOfMapsWithOptions(scanAll(t, a), &items, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }); err != nil {
+		t.Fatal(err)
 	}
 	return items
 }

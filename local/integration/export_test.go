@@ -475,6 +475,8 @@ func belongs(item map[string]types.AttributeValue, id string, values []string) b
 }
 
 // scanAll reads every item of the test's table, page by page.
+// scanAll is every item of the test's table, strongly consistent, page by
+// page: the tests' one way to read the whole table.
 func scanAll(t *testing.T, a *api) []map[string]types.AttributeValue {
 	t.Helper()
 	var items []map[string]types.AttributeValue

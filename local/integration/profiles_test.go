@@ -1,13 +1,8 @@
 package integration
 
 import (
-	"context"
 	"net/http"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/profiles-service/profiles/local/apitest"
 )
@@ -21,21 +16,11 @@ func TestDeleteLeavesNoItems(t *testing.T) {
 	var created Profile
 	a.do("POST", "/profiles", apitest.ReferenceCreate).expect(t, http.StatusCreated, &created)
 	a.do("PATCH", "/profiles/"+created.ProfileID, `{"uuid":"crm-1"}`).expect(t, http.StatusOK, nil)
-	if items := tableItems(t, a); len(items) < 4 {
+	if items := scanAll(t, a); len(items) < 4 {
 		t.Fatalf("%d items for a profile with two contacts and a uuid: %v", len(items), items)
 	}
 	a.do("DELETE", "/profiles/"+created.ProfileID, nil).expect(t, http.StatusNoContent, nil)
-	if items := tableItems(t, a); len(items) != 0 {
+	if items := scanAll(t, a); len(items) != 0 {
 		t.Errorf("table still holds %d items after delete: %v", len(items), items)
 	}
-}
-
-// tableItems reads every item of the test's table (the test may Scan; the service never does).
-func tableItems(t *testing.T, a *api) []map[string]types.AttributeValue {
-	t.Helper()
-	out, err := a.stack.DB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(a.stack.Config.TableName), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out.Items
 }
