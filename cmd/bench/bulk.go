@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -237,36 +236,23 @@ func writeBulkFile(path string, n int) error {
 func loadBulk(ctx context.Context, t *table, n int, base time.Time, workers int, p *progress) error {
 	bar := p.bar("bulkload", "profiles", n)
 	defer bar.done()
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				from := int(next.Add(loadChunk) - loadChunk)
-				if from >= n {
-					return
-				}
-				chunk := make([]*profile.Profile, 0, loadChunk)
-				for i := from; i < min(from+loadChunk, n); i++ {
-					pr, err := profile.New(bulkInput(i), base.Add(time.Duration(i)*time.Millisecond))
-					if err != nil {
-						cancel(err)
-						return
-					}
-					chunk = append(chunk, pr)
-				}
-				if err := bulkload.Load(ctx, t.bulk, chunk); err != nil {
-					cancel(fmt.Errorf("bulkload: %w", err))
-					return
-				}
-				bar.add(len(chunk))
+	chunks := (n + loadChunk - 1) / loadChunk
+	return parallel(ctx, chunks, workers, func(ctx context.Context, c int) error {
+		from := c * loadChunk
+		chunk := make([]*profile.Profile, 0, loadChunk)
+		for i := from; i < min(from+loadChunk, n); i++ {
+			pr, err := profile.New(bulkInput(i), base.Add(time.Duration(i)*time.Millisecond))
+			if err != nil {
+				return err
 			}
-		})
-	}
-	wg.Wait()
-	return context.Cause(ctx)
+			chunk = append(chunk, pr)
+		}
+		if err := bulkload.Load(ctx, t.bulk, chunk); err != nil {
+			return fmt.Errorf("bulkload: %w", err)
+		}
+		bar.add(len(chunk))
+		return nil
+	})
 }
 
 // checkLines fails unless the file at path has n lines.

@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/profiles-service/profiles/client"
@@ -112,28 +110,14 @@ func seed(ctx context.Context, e *env, base string, p *progress) error {
 	run := runID() // the contacts of each seeding run are new
 	bar := p.bar(fmt.Sprintf("creating %d profiles at %s", n, base), "profiles", n)
 	defer bar.done()
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range max(e.o.loaders, 1) {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				key := fmt.Sprintf("seed-%s-%d", run, len(ids)+i)
-				if _, err := seeder.CreateProfile(ctx, seedInput(run, len(ids)+i), &client.WriteOptions{IdempotencyKey: key}); err != nil {
-					cancel(err)
-					return
-				}
-				bar.add(1)
-			}
-		})
-	}
-	wg.Wait()
-	return context.Cause(ctx)
+	return parallel(ctx, n, e.o.loaders, func(ctx context.Context, i int) error {
+		key := fmt.Sprintf("seed-%s-%d", run, len(ids)+i)
+		if _, err := seeder.CreateProfile(ctx, seedInput(run, len(ids)+i), &client.WriteOptions{IdempotencyKey: key}); err != nil {
+			return err
+		}
+		bar.add(1)
+		return nil
+	})
 }
 
 // seedInput is the i-th seeded profile, shaped like dataset's: a first,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	bulkprogress "github.com/profiles-service/profiles/client/bulk/progress"
@@ -101,27 +100,13 @@ func load(ctx context.Context, jobs []loadJob, workers int, p *progress) error {
 	}
 	bar := p.bar("loading profiles", "profiles", total)
 	defer bar.done()
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(tasks) {
-					return
-				}
-				if err := bulkload.Load(ctx, tasks[i].store, tasks[i].profiles); err != nil {
-					cancel(fmt.Errorf("load: %w", err))
-					return
-				}
-				bar.add(len(tasks[i].profiles))
-			}
-		})
-	}
-	wg.Wait()
-	return context.Cause(ctx)
+	return parallel(ctx, len(tasks), workers, func(ctx context.Context, i int) error {
+		if err := bulkload.Load(ctx, tasks[i].store, tasks[i].profiles); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		bar.add(len(tasks[i].profiles))
+		return nil
+	})
 }
 
 // progress reports on stderr: log lines, and a progress bar (a line per

@@ -62,34 +62,47 @@ func interleave(ctx context.Context, n, conc int, calls ...call) ([]latencies, e
 	return out, nil
 }
 
-// batch runs c m times on conc goroutines. It returns each call's duration
-// and the wall time of the whole batch.
-func batch(ctx context.Context, m, conc int, c call) (latencies, time.Duration, error) {
-	d := make(latencies, m)
+// parallel runs do(ctx, i) for each i of 0 to n-1 on workers goroutines,
+// each taking the next i when it is done; the first error stops the rest
+// and is the answer (or the cause of ctx's end).
+func parallel(ctx context.Context, n, workers int, do func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	start := time.Now()
-	for range min(conc, m) {
+	for range min(max(workers, 1), n) {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
-				if i >= m {
+				if i >= n {
 					return
 				}
-				t := time.Now()
-				if err := c(ctx); err != nil {
+				if err := do(ctx, i); err != nil {
 					cancel(err)
 					return
 				}
-				d[i] = time.Since(t)
 			}
 		})
 	}
 	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// batch runs c m times on conc goroutines. It returns each call's duration
+// and the wall time of the whole batch.
+func batch(ctx context.Context, m, conc int, c call) (latencies, time.Duration, error) {
+	d := make(latencies, m)
+	start := time.Now()
+	err := parallel(ctx, m, conc, func(ctx context.Context, i int) error {
+		t := time.Now()
+		if err := c(ctx); err != nil {
+			return err
+		}
+		d[i] = time.Since(t)
+		return nil
+	})
 	wall := time.Since(start)
-	if err := context.Cause(ctx); err != nil {
+	if err != nil {
 		return nil, 0, err
 	}
 	return d, wall, nil
